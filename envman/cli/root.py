@@ -1,0 +1,127 @@
+"""The click group, its global options, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from envman.errors import EXIT_ERROR, EnvmanError, SpecError
+from envman.plan.fleet import Fleet, resolve
+from envman.spec.environment import Environment
+from envman.spec.loader import load_environment
+
+
+@dataclass
+class State:
+    """Global options, shared by every command."""
+
+    root: Path
+    color: bool | None
+    verbose: int
+    kubeconfig: Path | None
+
+    def load(self, name: str) -> Environment:
+        return load_environment(self.root, name)
+
+    def fleet(self, name: str) -> Fleet:
+        return resolve(self.load(name))
+
+    def echo(self, message: str = "", *, err: bool = False, nl: bool = True) -> None:
+        click.echo(message, err=err, nl=nl, color=self.color)
+
+    def style(self, text: str, **styles: Any) -> str:
+        return text if self.color is False else click.style(text, **styles)
+
+
+def report(error: EnvmanError, color: bool | None) -> None:
+    """Print an expected failure: one line per problem, no traceback."""
+    lines = str(error).splitlines() or [type(error).__name__]
+    prefix = click.style("error:", fg="red", bold=True) if color is not False else "error:"
+    for line in lines:
+        click.echo(f"{prefix} {line}", err=True, color=color)
+    if isinstance(error, SpecError) and len(error.problems) > 1:
+        click.echo(f"{len(error.problems)} problems found", err=True, color=color)
+
+
+class EnvmanGroup(click.Group):
+    """Maps every expected failure to its exit code; usage errors exit 1, never 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> int:
+        code = self._run(args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> int:
+        color = False if os.environ.get("NO_COLOR") else None
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            exc.show()
+            return EXIT_ERROR
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("aborted", err=True)
+            return EXIT_ERROR
+        except EnvmanError as exc:
+            report(exc, color)
+            return exc.exit_code
+        return result if isinstance(result, int) else 0
+
+
+@click.group(cls=EnvmanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    help="Repository root holding environments/ and charts/ (default: the current directory).",
+)
+@click.option("--no-color", is_flag=True, help="No colours in output (also: the NO_COLOR variable).")
+@click.option("-v", "--verbose", count=True, help="More detail; repeat for more.")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="kubeconfig for clusters whose spec names none (default: $KUBECONFIG or ~/.kube/config).",
+)
+@click.version_option(package_name="envman")
+@click.pass_context
+def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig: Path | None) -> None:
+    """Declarative environments of Helm releases across many Kubernetes clusters.
+
+    Exit codes: 0 success, 1 invalid input or error, 2 plan found changes
+    (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs approval.
+    """
+    color = False if no_color or os.environ.get("NO_COLOR") else None
+    ctx.obj = State(root=root, color=color, verbose=verbose, kubeconfig=kubeconfig)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def selectors(func: Any) -> Any:
+    """The repeatable --cluster, --region and --app options."""
+    for name, what in (("app", "app"), ("region", "region"), ("cluster", "cluster")):
+        func = click.option(
+            f"--{name}",
+            f"{name}s",
+            multiple=True,
+            metavar=name.upper(),
+            help=f"Only this {what} (repeatable).",
+        )(func)
+    return func

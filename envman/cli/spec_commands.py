@@ -1,0 +1,59 @@
+"""Commands that need no cluster: validate, graph, schema."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from envman.cli.root import State, cli, pass_state
+from envman.cli.views import VIEWS
+from envman.errors import Problem, SpecError
+from envman.plan.fleet import graph_problems
+from envman.spec.loader import load_environments
+from envman.spec.models import EnvironmentSpec
+
+
+@cli.command()
+@click.argument("environments", nargs=-1, metavar="[ENV]...")
+@pass_state
+def validate(state: State, environments: tuple[str, ...]) -> None:
+    """Load and check every (or each named) environment; no cluster is contacted."""
+    loaded = load_environments(state.root, environments)
+    problems: list[Problem] = []
+    for env in loaded.values():
+        problems.extend(graph_problems(env))
+    if problems:
+        raise SpecError(set(problems))
+    for name, env in loaded.items():
+        kind = "base" if env.spec.abstract else f"{len(env.clusters)} clusters, {len(env.apps)} apps"
+        state.echo(f"{state.style('ok', fg='green')} {name} ({kind})")
+
+
+@cli.command()
+@click.argument("environment", metavar="ENV")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(VIEWS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@pass_state
+def graph(state: State, environment: str, fmt: str) -> None:
+    """The app dependency layers, then the waves with their clusters, in rollout order."""
+    state.echo(VIEWS[fmt](state.fleet(environment)))
+
+
+@cli.command()
+@pass_state
+def schema(state: State) -> None:
+    """JSON Schema of environment files, for editors."""
+    document = EnvironmentSpec.model_json_schema()
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **document,
+        "title": "envman environment",
+    }
+    state.echo(json.dumps(document, indent=2))

@@ -1,0 +1,71 @@
+"""Desired releases: what each app should be on each cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from envman.plan.values import app_values, chart_version
+from envman.spec.checks import is_local_chart, repository_of
+from envman.spec.environment import Environment
+from envman.spec.merge import set_path
+
+
+@dataclass(frozen=True)
+class ChartRef:
+    """Where helm finds a chart: a local path, a repository URL and name, or an oci:// reference."""
+
+    ref: str
+    version: str | None
+    repo_url: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str | None]:
+        return (self.ref, self.version, self.repo_url)
+
+
+@dataclass(frozen=True)
+class DesiredRelease:
+    cluster: str
+    region: str
+    app: str
+    release: str
+    namespace: str
+    chart: ChartRef
+    values: dict[str, Any] = field(hash=False)
+    secret_paths: tuple[str, ...] = ()
+    timeout_seconds: float = 300.0
+
+
+def chart_ref(env: Environment, app: str, cluster: str) -> ChartRef:
+    chart = env.apps[app].chart
+    version = chart_version(env, app, cluster)
+    if is_local_chart(chart, env):
+        return ChartRef(str(env.root / Path(chart)), version)
+    repo = repository_of(chart, env)
+    if repo is not None:
+        return ChartRef(chart.partition("/")[2], version, env.spec.repositories[repo])
+    return ChartRef(chart, version)
+
+
+def desired_release(
+    env: Environment, app: str, cluster: str, secrets: Mapping[str, str] | None = None
+) -> DesiredRelease:
+    """`app` on `cluster`, its values layered and its resolved secrets set at their paths."""
+    spec = env.apps[app]
+    values = app_values(env, app, cluster)
+    for path, secret in (secrets or {}).items():
+        set_path(values, path, secret)
+    return DesiredRelease(
+        cluster=cluster,
+        region=env.clusters[cluster].region,
+        app=app,
+        release=env.release_name(app),
+        namespace=spec.namespace,
+        chart=chart_ref(env, app, cluster),
+        values=values,
+        secret_paths=tuple(spec.secrets),
+        timeout_seconds=spec.timeout,
+    )

@@ -1,0 +1,204 @@
+"""Pydantic models of an environment file (DESIGN.md section 3), strict: unknown keys are errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from envman.spec.durations import DURATION_PATTERN, parse_duration
+
+_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def _duration(value: object) -> float:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration like 30s, 10m or 1h30m, got {value!r}")
+    return parse_duration(value)
+
+
+def _release_name(name: str) -> str:
+    if len(name) > 53 or not _DNS1123.match(name):
+        raise ValueError(
+            f"{name!r} is not a valid helm release name: lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 53 characters"
+        )
+    return name
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_duration),
+    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["30s", "10m", "1h30m"]}),
+]
+"""A duration written as `30s`, `10m`, `1h30m`; held in seconds."""
+
+ReleaseName = Annotated[str, AfterValidator(_release_name)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Cluster(Strict):
+    region: str
+    context: str | None = None
+    kubeconfig: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class SecretSource(Strict):
+    env: str | None = None
+    file: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretSource:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a secret source needs exactly one of 'env' or 'file'")
+        return self
+
+
+class Override(Strict):
+    """A region's or a cluster's changes to an app."""
+
+    enabled: bool | None = None
+    version: str | None = None
+    values: dict[str, Any] = Field(default_factory=dict)
+
+
+class App(Strict):
+    chart: str
+    version: str | None = None
+    release: ReleaseName | None = None
+    namespace: str = "default"
+    enabled: bool = True
+    needs: list[str] = Field(default_factory=list)
+    valuesFiles: list[str] = Field(default_factory=list)
+    values: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, SecretSource] = Field(default_factory=dict)
+    promote: list[str] = Field(default_factory=list)
+    regions: dict[str, Override] = Field(default_factory=dict)
+    clusters: dict[str, Override] = Field(default_factory=dict)
+    timeout: Duration = 300.0
+
+
+class HealthGate(Strict):
+    timeout: Duration = 300.0
+
+
+class HttpGate(Strict):
+    url: str
+    expectStatus: int = 200
+    bodyContains: str | None = None
+    timeout: Duration = 30.0
+
+
+class PrometheusGate(Strict):
+    url: str
+    query: str
+    min: float | int | None = None
+    max: float | int | None = None
+    timeout: Duration = 60.0
+
+    @model_validator(mode="after")
+    def _a_threshold(self) -> PrometheusGate:
+        if self.min is None and self.max is None:
+            raise ValueError("a prometheus gate needs 'min', 'max' or both")
+        return self
+
+
+class CommandGate(Strict):
+    run: list[str] = Field(min_length=1)
+    timeout: Duration = 120.0
+
+
+class HelmTestGate(Strict):
+    timeout: Duration = 300.0
+
+
+GATE_KINDS = ("health", "http", "prometheus", "command", "helmTest")
+
+
+class Gate(Strict):
+    """One verification gate: exactly one of its keys is set."""
+
+    health: HealthGate | None = None
+    http: HttpGate | None = None
+    prometheus: PrometheusGate | None = None
+    command: CommandGate | None = None
+    helmTest: HelmTestGate | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Gate:
+        if sum(getattr(self, kind) is not None for kind in GATE_KINDS) != 1:
+            raise ValueError(f"a gate has exactly one of: {', '.join(GATE_KINDS)}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in GATE_KINDS if getattr(self, kind) is not None)
+
+    @property
+    def config(self) -> Strict:
+        config: Strict = getattr(self, self.kind)
+        return config
+
+
+class Selector(Strict):
+    region: list[str] | str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def regions(self) -> list[str]:
+        if self.region is None:
+            return []
+        return [self.region] if isinstance(self.region, str) else list(self.region)
+
+
+class Wave(Strict):
+    name: ReleaseName
+    clusters: list[str] | None = None
+    regions: list[str] | None = None
+    selector: Selector | None = None
+    bake: Duration | None = None
+    approval: bool = False
+    maxParallel: int | None = Field(default=None, ge=1)
+    gates: list[Gate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_way_to_choose(self) -> Wave:
+        chosen = [k for k in ("clusters", "regions", "selector") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError("a wave chooses its clusters with exactly one of: clusters, regions, selector")
+        return self
+
+
+OnFailure = Literal["rollback-wave", "rollback-all", "halt"]
+
+
+class Rollout(Strict):
+    onFailure: OnFailure = "rollback-wave"
+    maxParallel: int = Field(default=1, ge=1)
+    concurrency: int = Field(default=4, ge=1)
+    gates: list[Gate] | None = None
+    waves: list[Wave] = Field(default_factory=list)
+
+
+class EnvironmentSpec(Strict):
+    """One environment file after its `extends` chain is layered underneath it."""
+
+    extends: str | None = None
+    abstract: bool = False
+    repositories: dict[str, str] = Field(default_factory=dict)
+    clusters: dict[str, Cluster] = Field(default_factory=dict)
+    apps: dict[ReleaseName, App] = Field(default_factory=dict)
+    rollout: Rollout | None = None
