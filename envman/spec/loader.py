@@ -81,10 +81,19 @@ class _Repository:
                 )
                 return None
             if parent in chain:
-                cycle = " -> ".join([*chain[chain.index(parent) :], parent])
-                self.problems.append(Problem(f"extends cycle: {cycle}", doc.locations.value(("extends",))))
+                self._report_cycle(chain, parent)
                 return None
             chain.append(parent)
+
+    def _report_cycle(self, chain: list[str], parent: str) -> None:
+        """A cycle is reported by each of its members, from its own file; an environment
+        that only leads into a cycle says so."""
+        start = chain[0]
+        where = self.documents[start].locations.value(("extends",))
+        if parent == start:
+            self.problems.append(Problem(f"extends cycle: {' -> '.join([*chain, start])}", where))
+        else:
+            self.problems.append(Problem(f"extends: {chain[1]!r} leads into an extends cycle", where))
 
 
 def load_environments(root: Path, names: Sequence[str] = ()) -> dict[str, Environment]:
