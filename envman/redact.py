@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,3 +43,39 @@ def redact_paths(values: Mapping[str, Any], paths: Iterable[str]) -> dict[str, A
         if found:
             set_path(out, path, REDACTED)
     return out
+
+
+_DOC_SPLIT = re.compile(r"^---[ \t]*$", re.MULTILINE)
+_SECRET_KIND = re.compile(r"^kind:\s*['\"]?Secret['\"]?\s*$", re.MULTILINE)
+_DATA_KEY = re.compile(r"^(data|stringData):")
+
+
+def redact_secret_data(manifest: str) -> str:
+    """Every value under `data`/`stringData` of each Secret in a rendered manifest becomes
+    `<redacted>`: a secret may reach a Secret combined with other text and then encoded."""
+    parts = _DOC_SPLIT.split(manifest)
+    seps = _DOC_SPLIT.findall(manifest)
+    out = [_redact_doc(part) if _SECRET_KIND.search(part) else part for part in parts]
+    return "".join(p + (seps[i] if i < len(seps) else "") for i, p in enumerate(out))
+
+
+def _redact_doc(doc: str) -> str:
+    lines: list[str] = []
+    item_indent: int | None = None
+    in_data = False
+    for line in doc.split("\n"):
+        indent = len(line) - len(line.lstrip())
+        shown = line
+        if line.strip() and indent == 0:
+            in_data = bool(_DATA_KEY.match(line))
+            item_indent = None
+            head, _, inline = line.partition(":")
+            if in_data and inline.strip():
+                shown = f"{head}: {REDACTED}"  # a flow-style map
+        elif in_data and line.strip():
+            item_indent = indent if item_indent is None else item_indent
+            if indent > item_indent:
+                continue  # the rest of a multi-line value
+            shown = f"{line.split(':', 1)[0]}: {REDACTED}"
+        lines.append(shown)
+    return "\n".join(lines)

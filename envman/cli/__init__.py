@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from envman.cli import spec_commands
+from envman.cli import render, spec_commands
 from envman.cli.root import cli
 
-__all__ = ["cli", "main", "spec_commands"]
+__all__ = ["cli", "main", "render", "spec_commands"]
 
 
 def main() -> None:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from helm_fake import FakeHelm, metadata
 
-from envman.drivers.helm import ChartSource, HelmReleaseNotFound, KubeTarget, ReleaseRevision
+from envman.drivers.helm import (
+    ChartSource,
+    Helm,
+    HelmReleaseNotFound,
+    KubeTarget,
+    ReleaseRevision,
+)
 from envman.errors import HelmError
 
 TARGET = KubeTarget(Path("/k/config"), "prod-use1")
@@ -34,6 +40,11 @@ def fake(request: pytest.FixtureRequest, tmp_path: Path) -> FakeHelm:
     return FakeHelm(tmp_path, request.param)
 
 
+def test_the_driver_implements_the_protocol(fake: FakeHelm) -> None:
+    helm: Helm = fake.driver(TARGET)  # the real check is mypy's, on this assignment
+    assert callable(helm.upgrade_install)
+
+
 async def test_template_is_cluster_free_and_takes_values_on_stdin(fake: FakeHelm) -> None:
     fake.respond("template", stdout="kind: ConfigMap\n")
     manifest = await fake.driver(TARGET).template("api", "api", CHART, VALUES)
@@ -43,6 +54,12 @@ async def test_template_is_cluster_free_and_takes_values_on_stdin(fake: FakeHelm
         "template", "api", "charts/api", "--namespace", "api", "--no-hooks", "--values", "-",
     ]
     assert json.loads(call["stdin"]) == VALUES
+
+
+async def test_template_with_hooks_keeps_them(fake: FakeHelm) -> None:
+    fake.respond("template", stdout="")
+    await fake.driver(TARGET).template("api", "api", CHART, {}, hooks=True)
+    assert fake.argvs() == [["template", "api", "charts/api", "--namespace", "api", "--values", "-"]]
 
 
 async def test_template_of_a_repository_chart(fake: FakeHelm) -> None:
@@ -266,7 +283,7 @@ async def test_errors_are_one_line_and_never_show_values(fake: FakeHelm) -> None
             "api", "api", CHART, VALUES, timeout=300, labels=LABELS
         )
     assert str(caught.value) == (
-        "helm upgrade api failed on context prod-use1: UPGRADE FAILED: bad password ***"
+        "helm upgrade api failed on context prod-use1: UPGRADE FAILED: bad password <redacted>"
     )
     assert caught.value.__cause__ is not None
     assert all(SECRET not in arg for argv in fake.argvs() for arg in argv)

@@ -33,10 +33,14 @@ def test_helm_on_path(tmp_path: Path) -> None:
 
 def test_missing_helm_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(HelmError) as caught:
-        find_helm({"PATH": str(tmp_path)})
+        find_helm({"PATH": str(tmp_path)}, beside=None)
     assert str(caught.value) == "helm not found: set ENVMAN_HELM or put helm on PATH"
     with pytest.raises(HelmError, match="helm not found: set ENVMAN_HELM"):
-        find_helm({})
+        find_helm({}, beside=tmp_path)
+
+
+def test_falls_back_to_the_helm_beside_the_interpreter(tmp_path: Path) -> None:
+    assert find_helm({"PATH": str(tmp_path)}, beside=VENV_BIN) == VENV_BIN / "helm"
 
 
 def test_a_wrong_envman_helm_is_named(tmp_path: Path) -> None:

@@ -52,7 +52,9 @@ def test_duplicate_key_is_located(tmp_path: Path) -> None:
 
 
 def test_unknown_keys_suggest_the_closest_valid_key(tmp_path: Path) -> None:
-    text = GOOD.replace("{region: us-east-1}", "{regon: us-east-1}").replace("namespace: api", "namespce: api")
+    text = GOOD.replace("{region: us-east-1}", "{regon: us-east-1}").replace(
+        "namespace: api", "namespce: api"
+    )
     write_repo(tmp_path, {"environments/prod.yaml": text})
     assert problems(tmp_path, "prod") == [
         "environments/prod.yaml:2:3: missing required key 'region' in clusters.prod-use1",
@@ -85,7 +87,9 @@ def test_unknown_need_and_bad_release_name(tmp_path: Path) -> None:
     text = GOOD + "    needs: [databse]\n  database: {chart: charts/app}\n  Web: {chart: charts/app}\n"
     write_repo(tmp_path, {"environments/prod.yaml": text})
     found = problems(tmp_path, "prod")
-    assert found[0].startswith("environments/prod.yaml:10:3: apps.Web: 'Web' is not a valid helm release name")
+    assert found[0].startswith(
+        "environments/prod.yaml:10:3: apps.Web: 'Web' is not a valid helm release name"
+    )
     write_repo(tmp_path, {"environments/prod.yaml": text.replace("  Web: {chart: charts/app}\n", "")})
     assert problems(tmp_path, "prod") == [
         "environments/prod.yaml:8:13: unknown app 'databse' in apps.api.needs; did you mean 'database'?"
@@ -137,7 +141,9 @@ def test_extends_cycle_and_unknown_base(tmp_path: Path) -> None:
 def test_dependency_cycle_is_shown(tmp_path: Path) -> None:
     text = GOOD + "    needs: [worker]\n  worker:\n    chart: charts/app\n    needs: [api]\n"
     write_repo(tmp_path, {"environments/prod.yaml": text})
-    assert problems(tmp_path, "prod") == ["environments/prod.yaml:8:13: dependency cycle: api -> worker -> api"]
+    assert problems(tmp_path, "prod") == [
+        "environments/prod.yaml:8:13: dependency cycle: api -> worker -> api"
+    ]
 
 
 def test_needed_app_disabled_where_dependent_runs(tmp_path: Path) -> None:
@@ -150,7 +156,10 @@ def test_needed_app_disabled_where_dependent_runs(tmp_path: Path) -> None:
 
 
 def test_wave_coverage_problems(tmp_path: Path) -> None:
-    text = GOOD.replace("  prod-euw1: {region: eu-west-1}", "  prod-euw1: {region: eu-west-1}\n  prod-apse1: {region: ap-southeast-1}")
+    text = GOOD.replace(
+        "  prod-euw1: {region: eu-west-1}",
+        "  prod-euw1: {region: eu-west-1}\n  prod-apse1: {region: ap-southeast-1}",
+    )
     text += """
 rollout:
   waves:
@@ -171,7 +180,9 @@ rollout:
 
 
 def test_gate_and_wave_shapes(tmp_path: Path) -> None:
-    text = GOOD + """
+    text = (
+        GOOD
+        + """
 rollout:
   onFailure: rollback-everything
   gates:
@@ -182,6 +193,7 @@ rollout:
       regions: [us-east-1, eu-west-1]
       clusters: [prod-use1]
 """
+    )
     write_repo(tmp_path, {"environments/prod.yaml": text})
     found = problems(tmp_path, "prod")
     assert found == [

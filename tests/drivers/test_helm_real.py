@@ -1,4 +1,5 @@
-"""`template` with the real helm 3 and helm 4 binaries (no cluster needed)."""
+"""The real helm 3 and helm 4 binaries, no cluster needed: `template`, and errors from an
+unreachable cluster."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from ruamel.yaml import YAML
 
 from envman.drivers.helm import ChartSource, KubeTarget
 from envman.drivers.helm_binary import locate_helm
@@ -32,7 +33,7 @@ def driver(request: pytest.FixtureRequest) -> HelmDriver:
 
 
 def _documents(manifest: str) -> dict[str, dict[str, Any]]:
-    docs = [doc for doc in yaml.safe_load_all(manifest) if doc]
+    docs = [doc for doc in YAML(typ="safe").load_all(manifest) if doc]
     return {f"{doc['kind']}/{doc['metadata']['name']}": doc for doc in docs}
 
 
@@ -78,5 +79,15 @@ async def test_a_failing_template_redacts_the_value_it_quotes(
     (chart / "templates" / "cm.yaml").write_text('{{ fail (printf "rejected %s" .Values.pw) }}\n')
     with pytest.raises(HelmError) as caught:
         await driver.template("api", "prod", ChartSource(str(chart)), {"pw": SECRET})
-    assert "rejected ***" in str(caught.value)
+    assert "rejected <redacted>" in str(caught.value)
     assert SECRET not in str(caught.value)
+
+
+async def test_an_unreachable_cluster_is_a_helm_error_naming_the_context(
+    driver: HelmDriver,
+) -> None:
+    with pytest.raises(HelmError) as caught:
+        await driver.status("api", "prod")
+    message = str(caught.value).lower()
+    assert message.startswith("helm status api failed on context nowhere: ")
+    assert "kubernetes cluster unreachable" in message

@@ -1,0 +1,69 @@
+"""`envman render`: helm template of every selected release with its layered values."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+
+from envman.cli.root import State, cli, pass_state, selectors
+from envman.drivers.helm import KubeTarget
+from envman.drivers.helm_driver import HelmClients
+from envman.plan.desired import DesiredRelease
+from envman.plan.select import select
+from envman.plan.values import is_enabled
+from envman.redact import Redactor, redact_secret_data
+from envman.rendering import render_releases
+from envman.secret_sources import resolve_releases
+
+
+@cli.command()
+@click.argument("environment", metavar="ENV")
+@selectors
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write DIR/<cluster>/<release>.yaml instead of printing.",
+)
+@click.option("--show-secrets", is_flag=True, help="Print secret values instead of <redacted>.")
+@pass_state
+def render(
+    state: State,
+    environment: str,
+    clusters: tuple[str, ...],
+    regions: tuple[str, ...],
+    apps: tuple[str, ...],
+    output_dir: Path | None,
+    show_secrets: bool,
+) -> None:
+    """helm template of every selected release with its layered values (secrets redacted)."""
+    fleet = state.fleet(environment)
+    chosen = select(fleet.env, clusters, regions, apps)
+    pairs = [
+        (cluster, app)
+        for cluster in chosen.clusters
+        for layer in fleet.layers[cluster]
+        for app in layer
+        if app in chosen.apps and is_enabled(fleet.env, app, cluster)
+    ]
+    redactor = Redactor()
+    releases = resolve_releases(fleet.env, pairs, redactor)
+    manifests = asyncio.run(_render(releases))
+    for release, manifest in zip(releases, manifests, strict=True):
+        text = manifest if show_secrets else redactor.text(redact_secret_data(manifest))
+        if output_dir is None:
+            state.echo(f"# envman: cluster={release.cluster} app={release.app} release={release.release}")
+            state.echo(text.rstrip("\n"))
+        else:
+            target = output_dir / release.cluster / f"{release.release}.yaml"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    if output_dir is not None:
+        state.echo(f"wrote {len(releases)} manifests under {output_dir}", err=True)
+
+
+async def _render(releases: list[DesiredRelease]) -> list[str]:
+    clients = await HelmClients.from_env(os.environ)
+    return await render_releases(releases, clients.for_target(KubeTarget()), hooks=True)

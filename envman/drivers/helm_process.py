@@ -1,0 +1,122 @@
+"""Running helm: pyhelm3's `Command` subclassed to run helm without a shell, and helm's
+failures turned into one-line `HelmError`s that never quote values."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pyhelm3 import errors as pyhelm3_errors
+from pyhelm3.command import Command
+
+from envman.drivers.helm import HelmReleaseNotFound, KubeTarget
+from envman.drivers.helm_flags import HISTORY_MAX
+from envman.errors import HelmError
+from envman.redact import Redactor
+
+_log = logging.getLogger(__name__)
+
+MIN_REDACTED_LENGTH = 4
+"""Shorter value strings ("api", "on") are not redacted: they would garble every message."""
+
+
+class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type information
+    """pyhelm3's `Command` for one helm binary and one cluster.
+
+    pyhelm3 joins the command into a shell string; this runs the argument list itself
+    (`create_subprocess_exec`), so no input is ever interpreted by a shell.
+    """
+
+    def __init__(self, helm: Path, target: KubeTarget) -> None:
+        super().__init__(executable=str(helm), history_max_revisions=HISTORY_MAX)
+        self._cluster_args = kube_args(target)
+
+    async def run(self, command: Sequence[object], input: bytes | None = None) -> bytes:
+        """pyhelm3's entry point for every cluster command: adds the cluster flags."""
+        return await self.exec(command, input, cluster=True)
+
+    async def exec(
+        self, command: Sequence[object], input: bytes | None = None, *, cluster: bool = False
+    ) -> bytes:
+        """Run helm with `command` (and the cluster flags if `cluster`); `input` on stdin."""
+        argv = [str(self._executable), *(str(part) for part in command)]
+        if cluster:
+            argv += self._cluster_args
+        _log.info("running %s", shlex.join(argv))
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            stdout, stderr = await proc.communicate(input)
+        except asyncio.CancelledError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+            await proc.wait()
+            raise
+        if proc.returncode:
+            raise _failure(proc.returncode, stdout, stderr)
+        return stdout
+
+
+def kube_args(target: KubeTarget) -> list[str]:
+    """The flags selecting the cluster, appended to every cluster command."""
+    args: list[str] = []
+    if target.kubeconfig is not None:
+        args += ["--kubeconfig", str(target.kubeconfig)]
+    if target.context is not None:
+        args += ["--kube-context", target.context]
+    return args
+
+
+def _failure(returncode: int, stdout: bytes, stderr: bytes) -> Exception:
+    if b"release: not found" in stderr.lower():
+        return pyhelm3_errors.ReleaseNotFoundError(returncode, stdout, stderr)  # type: ignore[no-any-return]
+    return pyhelm3_errors.Error(returncode, stdout, stderr)  # type: ignore[no-any-return]
+
+
+def helm_error(
+    verb: str, release: str, target: KubeTarget | None, exc: Exception, redactor: Redactor
+) -> HelmError:
+    """`helm VERB RELEASE failed on CONTEXT: <helm's last error line>`, values redacted."""
+    stderr = getattr(exc, "stderr", None)
+    detail = last_error_line(stderr) if isinstance(stderr, bytes) else str(exc)
+    subject = " ".join(part for part in ("helm", verb, release) if part)
+    where = f" on {target}" if target is not None else ""
+    message = f"{subject} failed{where}: {redactor.text(detail)}"
+    if isinstance(exc, pyhelm3_errors.ReleaseNotFoundError):
+        return HelmReleaseNotFound(message)
+    return HelmError(message)
+
+
+def last_error_line(stderr: bytes) -> str:
+    """helm's last error on one line: from its last `Error:` line (without the prefix) on,
+    so that a multi-error's `* detail` lines are kept; else helm's last line."""
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line for line in lines if line]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Error:")]
+    tail = lines[starts[-1]:] if starts else lines[-1:]
+    return " ".join(tail).removeprefix("Error:").strip() or "(no error output)"
+
+
+def secret_strings(values: Mapping[str, Any]) -> set[str]:
+    """Every string leaf of `values` long enough to redact."""
+    found: set[str] = set()
+    pending: list[Any] = [values]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Mapping):
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple):
+            pending.extend(node)
+        elif isinstance(node, str) and len(node) >= MIN_REDACTED_LENGTH:
+            found.add(node)
+    return found
+

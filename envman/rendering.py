@@ -1,0 +1,36 @@
+"""Render desired releases with `helm template`, each distinct input once, concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+
+from envman.drivers.helm import ChartSource, Helm
+from envman.plan.desired import DesiredRelease
+
+RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
+
+
+def render_key(release: DesiredRelease) -> RenderKey:
+    """Releases with equal keys render to equal manifests."""
+    values = json.dumps(release.values, sort_keys=True, default=str)
+    return (release.release, release.namespace, release.chart.key, values)
+
+
+async def render_releases(
+    releases: Sequence[DesiredRelease], helm: Helm, *, hooks: bool = False, parallel: int = 4
+) -> list[str]:
+    """The manifest of each release, in order; identical inputs are rendered only once."""
+    limit = asyncio.Semaphore(parallel)
+    unique = {render_key(r): r for r in releases}
+
+    async def render(release: DesiredRelease) -> str:
+        chart = ChartSource(release.chart.ref, release.chart.version, release.chart.repo_url)
+        async with limit:
+            return await helm.template(release.release, release.namespace, chart, release.values, hooks=hooks)
+
+    keys = list(unique)
+    manifests = await asyncio.gather(*(render(unique[k]) for k in keys))
+    by_key = dict(zip(keys, manifests, strict=True))
+    return [by_key[render_key(r)] for r in releases]

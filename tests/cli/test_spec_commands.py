@@ -1,0 +1,128 @@
+"""validate, graph, schema and render through the click CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from envman.cli import cli
+from tests.conftest import EXAMPLE
+from tests.repo_builder import write_repo
+
+SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env=env)
+
+
+def test_validate_example() -> None:
+    result = run("-C", str(EXAMPLE), "validate")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "ok base (base)",
+        "ok dev (1 clusters, 5 apps)",
+        "ok prod (5 clusters, 5 apps)",
+        "ok staging (2 clusters, 5 apps)",
+    ]
+
+
+def test_validate_reports_every_problem_without_traceback(tmp_path: Path) -> None:
+    write_repo(
+        tmp_path,
+        {
+            "environments/prod.yaml": "clusters:\n  a: {regon: x}\napps:\n  api: {chart: charts/app, needs: [db]}\n",
+            "environments/dev.yaml": "clusters: [\n",
+        },
+    )
+    result = run("--no-color", "-C", str(tmp_path), "validate")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "error: environments/dev.yaml:2:1: invalid YAML: expected the node content, but found '<stream end>'",
+        "error: environments/prod.yaml:2:3: missing required key 'region' in clusters.a",
+        "error: environments/prod.yaml:2:7: unknown key 'regon' in clusters.a; did you mean 'region'?",
+        "3 problems found",
+    ]
+
+
+def test_usage_errors_exit_1(tmp_path: Path) -> None:
+    assert run("graph").exit_code == 1
+    assert run("-C", str(EXAMPLE), "graph", "prod", "--format", "png").exit_code == 1
+
+
+def test_unknown_and_abstract_environments(tmp_path: Path) -> None:
+    result = run("--no-color", "-C", str(EXAMPLE), "graph", "prd")
+    assert result.exit_code == 1
+    assert result.stderr == "error: environments/: unknown environment 'prd'; did you mean 'prod'?\n"
+    result = run("--no-color", "-C", str(EXAMPLE), "graph", "base")
+    assert result.exit_code == 1 and "is abstract" in result.stderr
+
+
+def test_graph_text_shows_layers_then_waves() -> None:
+    result = run("-C", str(EXAMPLE), "graph", "prod")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert "  1. platform-crds, postgres\n  2. api  (after platform-crds, postgres)\n" in text
+    assert text.index("1. canary") < text.index("2. us") < text.index("3. world")
+    assert "- prod-apse1 [ap-southeast-1]  (not deployed: web)" in text
+
+
+@pytest.mark.parametrize(
+    ("fmt", "needle"), [("dot", '"api" -> "worker";'), ("mermaid", "app_api --> app_worker")]
+)
+def test_graph_dot_and_mermaid(fmt: str, needle: str) -> None:
+    result = run("-C", str(EXAMPLE), "graph", "prod", "--format", fmt)
+    assert result.exit_code == 0 and needle in result.stdout
+
+
+def test_schema_is_json_schema_of_the_spec() -> None:
+    schema = json.loads(run("schema").stdout)
+    assert schema["title"] == "envman environment"
+    assert set(schema["properties"]) == {"extends", "abstract", "repositories", "clusters", "apps", "rollout"}
+    assert schema["$defs"]["App"]["additionalProperties"] is False
+
+
+def test_render_needs_its_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POSTGRES_PASSWORD", raising=False)
+    result = run("--no-color", "-C", str(EXAMPLE), "render", "prod", "--app", "postgres")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: environments/prod.yaml:40:22: app 'postgres': secret auth.password: "
+        "environment variable POSTGRES_PASSWORD is not set\n"
+    )
+
+
+def test_render_selectors_are_checked() -> None:
+    result = run("--no-color", "-C", str(EXAMPLE), "render", "prod", "--cluster", "prod-euw2", env=SECRETS)
+    assert result.exit_code == 1
+    assert result.stderr == "error: --cluster: unknown cluster 'prod-euw2'; did you mean 'prod-euw1'?\n"
+
+
+@pytest.mark.helm
+def test_render_example_with_real_helm(helm_binary: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run("-C", str(EXAMPLE), "render", "prod", "--output-dir", str(out), env=SECRETS)
+    assert result.exit_code == 0, result.output
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.yaml"))
+    assert len(files) == 24 and "prod-apse1/web.yaml" not in files
+    canary_api = (out / "prod-use1-canary" / "api.yaml").read_text()
+    assert "replicas: 1" in canary_api and "kind: HorizontalPodAutoscaler" not in canary_api
+    assert 'host: "api.eu.example.com"' in (out / "prod-euw1" / "api.yaml").read_text()
+    everything = "".join(p.read_text() for p in out.rglob("*.yaml"))
+    for secret in SECRETS.values():
+        assert secret not in everything
+    assert "DB_PASSWORD: <redacted>" in canary_api
+    assert "helm.sh/hook: test" in canary_api, "render shows hooks and tests, as helm template does"
+
+
+@pytest.mark.helm
+def test_render_show_secrets(helm_binary: Path) -> None:
+    args = ["-C", str(EXAMPLE), "render", "prod", "--cluster", "prod-use1", "--app", "api"]
+    hidden = run(*args, env=SECRETS).stdout
+    shown = run(*args, "--show-secrets", env=SECRETS).stdout
+    assert "<redacted>" in hidden and "<redacted>" not in shown
+    assert "aHVudGVyMi1hcGktc2VjcmV0" in shown  # base64 of the api secret
