@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from envman.drivers.helm import ChartSource, Helm
+from envman.drivers.helm import ChartSource
 from envman.plan.desired import DesiredRelease
+
+class Templater(Protocol):
+    """The part of the `Helm` Protocol that rendering needs."""
+
+    async def template(
+        self,
+        release: str,
+        namespace: str,
+        chart: ChartSource,
+        values: Mapping[str, Any],
+        *,
+        hooks: bool = False,
+    ) -> str: ...
+
 
 RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
 
@@ -19,7 +34,7 @@ def render_key(release: DesiredRelease) -> RenderKey:
 
 
 async def render_releases(
-    releases: Sequence[DesiredRelease], helm: Helm, *, hooks: bool = False, parallel: int = 4
+    releases: Sequence[DesiredRelease], helm: Templater, *, hooks: bool = False, parallel: int = 4
 ) -> list[str]:
     """The manifest of each release, in order; identical inputs are rendered only once."""
     limit = asyncio.Semaphore(parallel)
