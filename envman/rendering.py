@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from envman.drivers.helm import ChartSource
 from envman.plan.desired import DesiredRelease
 
+
 class Templater(Protocol):
     """The part of the `Helm` Protocol that rendering needs."""
 
@@ -41,9 +42,10 @@ async def render_releases(
     unique = {render_key(r): r for r in releases}
 
     async def render(release: DesiredRelease) -> str:
-        chart = ChartSource(release.chart.ref, release.chart.version, release.chart.repo_url)
         async with limit:
-            return await helm.template(release.release, release.namespace, chart, release.values, hooks=hooks)
+            return await helm.template(
+                release.release, release.namespace, release.chart, release.values, hooks=hooks
+            )
 
     keys = list(unique)
     manifests = await asyncio.gather(*(render(unique[k]) for k in keys))

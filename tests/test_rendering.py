@@ -6,8 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from envman.drivers.helm import ChartSource
-from envman.plan.desired import ChartRef, DesiredRelease
+from envman.plan.desired import ChartSource, DesiredRelease
 from envman.rendering import render_releases
 
 
@@ -31,7 +30,7 @@ class RecordingHelm:
 
 
 def release(cluster: str, app: str, tag: str) -> DesiredRelease:
-    return DesiredRelease(cluster, "r", app, app, "ns", ChartRef("charts/x", "1.0.0"), {"tag": tag})
+    return DesiredRelease(cluster, "r", app, app, "ns", ChartSource("charts/x", "1.0.0"), {"tag": tag})
 
 
 async def test_identical_inputs_render_once() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from envman.cli import render, spec_commands
+from envman.cli import plan_commands, render, sandbox_commands, spec_commands
+from envman.cli import promote as promote_cli  # noqa: F401  (registers `envman promote`)
 from envman.cli.root import cli
 
-__all__ = ["cli", "main", "render", "spec_commands"]
+__all__ = ["cli", "main", "plan_commands", "render", "sandbox_commands", "spec_commands"]
 
 
 def main() -> None:

@@ -108,7 +108,7 @@ def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig
     (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs approval.
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
-    ctx.obj = State(root=root, color=color, verbose=verbose, kubeconfig=kubeconfig)
+    ctx.obj = State(root=root.resolve(), color=color, verbose=verbose, kubeconfig=kubeconfig)
 
 
 pass_state = click.make_pass_decorator(State)

@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from envman.errors import HelmError
+from envman.plan.desired import ChartSource
+
+__all__ = ["ChartSource", "Helm", "HelmReleaseNotFound", "KubeTarget", "ReleaseRevision", "TestResult"]
 
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 """helm release statuses left behind by an interrupted install, upgrade or rollback."""
@@ -40,21 +43,6 @@ class KubeTarget:
 
     def __str__(self) -> str:
         return f"context {self.context}" if self.context else "the current context"
-
-
-@dataclass(frozen=True)
-class ChartSource:
-    """Where a chart comes from.
-
-    `ref` is a local chart directory or archive, `repo/chart` (resolved through the local
-    helm repository config), `oci://registry/path/chart`, or, with `repo_url` set, a chart
-    name in that HTTP repository (a `repo/` prefix is then dropped). `version` is the chart
-    version (or constraint); None takes what the ref points at.
-    """
-
-    ref: str
-    version: str | None = None
-    repo_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,15 +130,18 @@ class Helm(Protocol):
         ...
 
     async def rollback(
-        self, release: str, namespace: str, revision: int | None = None, *, timeout: float,
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None = None,
+        *,
+        timeout: float,
         wait: bool = True,
     ) -> ReleaseRevision:
         """Roll back to `revision` (None: the previous one); returns the new revision."""
         ...
 
-    async def uninstall(
-        self, release: str, namespace: str, *, timeout: float, wait: bool = True
-    ) -> None:
+    async def uninstall(self, release: str, namespace: str, *, timeout: float, wait: bool = True) -> None:
         """Uninstall the release; an absent release is already uninstalled."""
         ...
 
@@ -162,9 +153,7 @@ class Helm(Protocol):
         """Every stored revision, oldest first; empty if the release does not exist."""
         ...
 
-    async def get_values(
-        self, release: str, namespace: str, revision: int | None = None
-    ) -> dict[str, Any]:
+    async def get_values(self, release: str, namespace: str, revision: int | None = None) -> dict[str, Any]:
         """The user-supplied values of the latest (or the given) revision."""
         ...
 

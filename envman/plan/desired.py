@@ -14,11 +14,17 @@ from envman.spec.merge import set_path
 
 
 @dataclass(frozen=True)
-class ChartRef:
-    """Where helm finds a chart: a local path, a repository URL and name, or an oci:// reference."""
+class ChartSource:
+    """Where helm finds a chart.
+
+    `ref` is a local chart directory or archive, `repo/chart` (resolved through the local
+    helm repository config), `oci://registry/path/chart`, or, with `repo_url` set, a chart
+    name in that HTTP repository. `version` is the chart version; None takes what the ref
+    points at.
+    """
 
     ref: str
-    version: str | None
+    version: str | None = None
     repo_url: str | None = None
 
     @property
@@ -33,21 +39,21 @@ class DesiredRelease:
     app: str
     release: str
     namespace: str
-    chart: ChartRef
+    chart: ChartSource
     values: dict[str, Any] = field(hash=False)
     secret_paths: tuple[str, ...] = ()
     timeout_seconds: float = 300.0
 
 
-def chart_ref(env: Environment, app: str, cluster: str) -> ChartRef:
+def chart_ref(env: Environment, app: str, cluster: str) -> ChartSource:
     chart = env.apps[app].chart
     version = chart_version(env, app, cluster)
     if is_local_chart(chart, env):
-        return ChartRef(str(env.root / Path(chart)), version)
+        return ChartSource(str(env.root / Path(chart)), version)
     repo = repository_of(chart, env)
     if repo is not None:
-        return ChartRef(chart.partition("/")[2], version, env.spec.repositories[repo])
-    return ChartRef(chart, version)
+        return ChartSource(chart.partition("/")[2], version, env.spec.repositories[repo])
+    return ChartSource(chart, version)
 
 
 def desired_release(

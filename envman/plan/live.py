@@ -30,6 +30,7 @@ class LiveRelease:
     values: dict[str, Any] = field(hash=False, default_factory=dict)
     labels: dict[str, str] = field(hash=False, default_factory=dict)
     updated: datetime | None = None
+    manifest: str = field(hash=False, default="", repr=False)
 
     def managed_by(self, environment: str) -> bool:
         return self.labels.get(MANAGED_BY) == MANAGED_BY_ENVMAN and self.labels.get(ENV_LABEL) == environment

@@ -1,0 +1,83 @@
+"""`envman sandbox`: emulated local clusters for demos, tests and benchmarks (DESIGN.md section 7)."""
+
+from __future__ import annotations
+
+import click
+
+from envman.cli.root import State, cli, pass_state
+from envman.sandbox import manager
+from envman.sandbox.server import DEFAULT_READY_DELAY
+
+
+@cli.group()
+def sandbox() -> None:
+    """Emulated Kubernetes clusters on 127.0.0.1 that real helm and kubectl work against."""
+
+
+@sandbox.command()
+@click.argument("environment", metavar="ENV")
+@click.option(
+    "--ready-delay",
+    type=float,
+    default=DEFAULT_READY_DELAY,
+    show_default=True,
+    help="Seconds before a new pod becomes ready.",
+)
+@pass_state
+def up(state: State, environment: str, ready_delay: float) -> None:
+    """Serve every cluster of ENV (contexts as in the spec) and print the `export KUBECONFIG=` line.
+
+    Idempotent: a live sandbox serving the same clusters is reused; a stale one is replaced.
+    Use it as: eval "$(envman sandbox up ENV)".
+    """
+    env = state.load(environment)
+    contexts = [env.context_of(c) for c in env.clusters]
+    info = manager.up(state.root, contexts, ready_delay=ready_delay)
+    verb = "reusing" if info.reused else "started"
+    state.echo(f"sandbox {verb}: {len(contexts)} clusters ({', '.join(contexts)}), pid {info.pid}", err=True)
+    state.echo(info.export_line)
+
+
+@sandbox.command()
+@pass_state
+def down(state: State) -> None:
+    """Stop the sandbox of this repository."""
+    stopped = manager.down(state.root)
+    state.echo("sandbox stopped" if stopped else "no sandbox was running", err=True)
+
+
+@sandbox.command()
+@pass_state
+def status(state: State) -> None:
+    """The sandbox's clusters, ports, whether they answer, and what is made to fail."""
+    report = manager.status(state.root)
+    if not report.running:
+        state.echo("no sandbox is running")
+        return
+    state.echo(f"sandbox pid {report.pid}, kubeconfig {report.kubeconfig}")
+    for cluster in report.clusters:
+        health = "up" if cluster.alive else "not answering"
+        failing = ", ".join(app or "all apps" for app in cluster.failing)
+        suffix = f", failing: {failing}" if failing else ""
+        state.echo(
+            f"  {cluster.name}: 127.0.0.1:{cluster.port} {health}, {cluster.requests} requests{suffix}"
+        )
+
+
+@sandbox.command()
+@click.argument("cluster")
+@click.option("--app", default=None, help="Only the pods of this app's release.")
+@pass_state
+def fail(state: State, cluster: str, app: str | None) -> None:
+    """From now on, new pods in CLUSTER (of --app) never become ready, as with a bad image."""
+    manager.fail(state.root, cluster, app)
+    state.echo(f"{cluster}: new pods{f' of {app}' if app else ''} will not become ready", err=True)
+
+
+@sandbox.command()
+@click.argument("cluster")
+@pass_state
+def heal(state: State, cluster: str) -> None:
+    """Undo `fail` on CLUSTER."""
+    manager.heal(state.root, cluster)
+    state.echo(f"{cluster}: healed", err=True)

@@ -1,0 +1,97 @@
+"""End-to-end fixtures: a copy of the bundled example served by a sandbox, real helm."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from envman.cli import cli
+from envman.drivers.helm import KubeTarget
+from envman.drivers.helm_binary import locate_helm
+from envman.drivers.helm_driver import HelmDriver
+from envman.live_state import desired_state
+from envman.plan.fleet import resolve
+from envman.plan.live import managed_labels
+from envman.plan.select import select
+from envman.redact import Redactor
+from envman.sandbox.testing import RunningSandbox, running_sandbox
+from envman.spec.loader import load_environment
+from tests.conftest import EXAMPLE
+
+SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
+PROD_CLUSTERS = ["prod-use1-canary", "prod-use1", "prod-euw1", "prod-euw1-b", "prod-apse1"]
+
+
+@dataclass
+class Fleet:
+    """A writable copy of the example, its sandbox, and the helm binary under test."""
+
+    root: Path
+    sandbox: RunningSandbox
+    helm: Path
+
+    def envman(self, *args: str) -> Result:
+        argv = ["--no-color", "-C", str(self.root), "--kubeconfig", str(self.sandbox.kubeconfig), *args]
+        return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+    def driver(self, cluster: str) -> HelmDriver:
+        return HelmDriver(
+            locate_helm({"ENVMAN_HELM": str(self.helm)}), KubeTarget(self.sandbox.kubeconfig, cluster)
+        )
+
+    def apply(self, *clusters: str, environment: str = "prod") -> None:
+        """Install every release of `clusters` (default: all) at its planned values, layer by
+        layer, as sync does."""
+        fleet = resolve(load_environment(self.root, environment))
+        desired = desired_state(fleet, select(fleet.env, clusters), Redactor())
+
+        async def run() -> None:
+            for cluster, releases in desired.items():
+                helm = self.driver(cluster)
+                for layer in fleet.layers[cluster]:
+                    await asyncio.gather(
+                        *(
+                            helm.upgrade_install(
+                                r.release,
+                                r.namespace,
+                                r.chart,
+                                r.values,
+                                timeout=60,
+                                labels=managed_labels(environment, r.app),
+                            )
+                            for r in (releases[a] for a in layer if a in releases)
+                        )
+                    )
+
+        asyncio.run(run())
+
+    def edit(self, path: str, old: str, new: str) -> None:
+        target = self.root / path
+        text = target.read_text()
+        assert old in text, f"{old!r} not in {path}"
+        target.write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".envman"))
+    return root
+
+
+@pytest.fixture
+def prod(
+    example_copy: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[Fleet]:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    for home in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+        monkeypatch.setenv(home, str(tmp_path / home.lower()))
+    with running_sandbox(PROD_CLUSTERS) as sandbox:
+        yield Fleet(example_copy, sandbox, helm_binary)

@@ -1,0 +1,157 @@
+"""`envman plan`, `diff` and `status` against sandbox clusters with real helm (3 and 4)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
+
+pytestmark = pytest.mark.helm
+ORDER = ["platform-crds", "postgres", "api", "worker", "web"]
+TWO = ("--cluster", "prod-use1-canary", "--cluster", "prod-euw1")
+
+
+def plan_json(prod: Fleet, *args: str) -> dict:  # type: ignore[type-arg]
+    result = prod.envman("plan", "prod", "-o", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def actions(plan: dict) -> dict[str, dict[str, str]]:  # type: ignore[type-arg]
+    return {
+        c["name"]: {r["app"]: r["action"] for r in c["releases"]}
+        for w in plan["waves"]
+        for c in w["clusters"]
+    }
+
+
+def test_empty_clusters_plan_installs_in_rollout_order(prod: Fleet) -> None:
+    plan = plan_json(prod)
+    assert [w["name"] for w in plan["waves"]] == ["canary", "us", "world"]
+    assert [c["name"] for w in plan["waves"] for c in w["clusters"]] == PROD_CLUSTERS
+    canary = plan["waves"][0]["clusters"][0]
+    assert [r["app"] for r in canary["releases"]] == ORDER
+    assert {r["action"] for w in plan["waves"] for c in w["clusters"] for r in c["releases"]} == {"install"}
+    assert plan["summary"] == {"install": 24, "upgrade": 0, "unchanged": 0, "uninstall": 0}
+    result = prod.envman("plan", "prod", "--detailed-exitcode")
+    assert result.exit_code == 2
+
+
+def test_planned_values_installed_are_unchanged_then_targeted_changes_show(prod: Fleet) -> None:
+    prod.apply("prod-use1-canary", "prod-euw1")
+    assert prod.envman("plan", "prod", *TWO, "--detailed-exitcode").exit_code == 0
+    prod.edit(
+        "environments/prod.yaml",
+        "ingress: {host: api.eu.example.com}",
+        "ingress: {host: api.eu2.example.com}",
+    )
+    prod.edit("environments/prod.yaml", "values: {replicaCount: 1}", "values: {replicaCount: 2}")
+    plan = plan_json(prod, *TWO)
+    assert actions(plan) == {
+        "prod-use1-canary": {**dict.fromkeys(ORDER, "unchanged"), "worker": "upgrade"},
+        "prod-euw1": {**dict.fromkeys(ORDER, "unchanged"), "api": "upgrade"},
+    }
+    euw1_api = plan["waves"][1]["clusters"][0]["releases"][2]
+    assert euw1_api["changes"] == [
+        {"path": "ingress.host", "kind": "value", "from": "api.eu.example.com", "to": "api.eu2.example.com"}
+    ]
+    text = prod.envman("plan", "prod", *TWO).stdout
+    assert "replicaCount: 1 -> 2" in text and "Plan for prod: 0 to install, 2 to upgrade" in text
+
+
+def test_hand_made_drift_shows_in_plan(prod: Fleet) -> None:
+    prod.apply("prod-euw1")
+    subprocess.run(
+        [
+            str(prod.helm),
+            "--kube-context",
+            "prod-euw1",
+            "--kubeconfig",
+            str(prod.sandbox.kubeconfig),
+            "upgrade",
+            "web",
+            str(prod.root / "charts/web"),
+            "-n",
+            "web",
+            "--reuse-values",
+            "--set",
+            "replicaCount=7",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    plan = plan_json(prod, "--cluster", "prod-euw1")
+    web = plan["waves"][0]["clusters"][0]["releases"][-1]
+    assert web["action"] == "upgrade" and web["revision"] == 2
+    assert web["changes"] == [{"path": "replicaCount", "kind": "value", "from": 7, "to": 3}]
+
+
+def test_prune_lists_only_envman_orphans(prod: Fleet) -> None:
+    prod.apply("prod-apse1")
+    kube = ["--kube-context", "prod-apse1", "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    web = str(prod.root / "charts/web")
+    subprocess.run(
+        [str(prod.helm), *kube, "install", "theirs", web, "-n", "other", "--create-namespace"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            str(prod.helm),
+            *kube,
+            "install",
+            "legacy",
+            web,
+            "-n",
+            "web",
+            "--create-namespace",
+            "--labels",
+            "managed-by=envman,envman.io/environment=prod,envman.io/app=legacy",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    plain = actions(plan_json(prod, "--cluster", "prod-apse1"))
+    assert plain == {"prod-apse1": dict.fromkeys(["platform-crds", "postgres", "api", "worker"], "unchanged")}
+    pruned = actions(plan_json(prod, "--cluster", "prod-apse1", "--prune"))
+    assert pruned["prod-apse1"]["legacy"] == "uninstall" and "theirs" not in pruned["prod-apse1"]
+
+
+def test_secret_changes_are_shown_redacted_in_every_format(
+    prod: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prod.apply("prod-use1-canary")
+    monkeypatch.setenv("API_DB_PASSWORD", "new-api-secret-42")
+    outputs = [
+        prod.envman("plan", "prod", "--cluster", "prod-use1-canary", "-o", fmt).stdout
+        for fmt in ("text", "json", "markdown")
+    ]
+    assert "db.password: <redacted> (changed)" in outputs[0]
+    assert {"path": "db.password", "kind": "value", "from": "<redacted>", "to": "<redacted>"} in json.loads(
+        outputs[1]
+    )["waves"][0]["clusters"][0]["releases"][2]["changes"]
+    for output in outputs:
+        for secret in (*SECRETS.values(), "new-api-secret-42"):
+            assert secret not in output
+
+
+def test_unreachable_cluster_and_missing_context(prod: Fleet) -> None:
+    prod.sandbox.sandbox.stop()
+    result = prod.envman("plan", "prod", "--cluster", "prod-euw1")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith("error: cluster 'prod-euw1' (context 'prod-euw1' in ")
+    assert result.stderr.rstrip().endswith(
+        "list helm releases: cannot reach the API server (connection refused)"
+    )
+    prod.edit(
+        "environments/prod.yaml",
+        "    region: ap-southeast-1\n",
+        "    region: ap-southeast-1\n    context: prod-apse9\n",
+    )
+    result = prod.envman("plan", "prod", "--cluster", "prod-apse1")
+    assert result.exit_code == 1
+    assert "cluster 'prod-apse1' (context 'prod-apse9' in" in result.stderr
+    assert "context 'prod-apse9' not found in the kubeconfig" in result.stderr
