@@ -155,3 +155,65 @@ def test_unreachable_cluster_and_missing_context(prod: Fleet) -> None:
     assert result.exit_code == 1
     assert "cluster 'prod-apse1' (context 'prod-apse9' in" in result.stderr
     assert "context 'prod-apse9' not found in the kubeconfig" in result.stderr
+
+
+def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
+    prod.apply("prod-use1")
+    assert prod.envman("diff", "prod", "--cluster", "prod-use1").stdout == ""
+    subprocess.run(
+        [
+            str(prod.helm),
+            "--kube-context",
+            "prod-use1",
+            "--kubeconfig",
+            str(prod.sandbox.kubeconfig),
+            "upgrade",
+            "api",
+            str(prod.root / "charts/api"),
+            "-n",
+            "api",
+            "--reuse-values",
+            "--set",
+            "logLevel=debug",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
+    assert diff.startswith("--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n")
+    assert '-  LOG_LEVEL: "debug"\n+  LOG_LEVEL: "warn"\n' in diff
+    assert not any(secret in diff for secret in SECRETS.values())
+    status = json.loads(prod.envman("status", "prod", "--cluster", "prod-use1", "-o", "json").stdout)
+    rows = {r["app"]: r for r in status["releases"]}
+    assert (rows["api"]["drift"], rows["api"]["revision"], rows["api"]["status"]) == (True, 2, "deployed"), (
+        rows
+    )
+    assert (rows["web"]["drift"], rows["web"]["healthy"]) == (False, True), rows
+
+
+def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
+    prod.apply("prod-euw1-b")
+    prod.sandbox.fail("prod-euw1-b", "web")
+    subprocess.run(
+        [
+            str(prod.helm),
+            "--kube-context",
+            "prod-euw1-b",
+            "--kubeconfig",
+            str(prod.sandbox.kubeconfig),
+            "upgrade",
+            "web",
+            str(prod.root / "charts/web"),
+            "-n",
+            "web",
+            "--reuse-values",
+            "--set",
+            "image.tag=bad",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
+    web = text[text.index("prod-euw1-b          web") :]
+    assert "unhealthy  drift: live differs from the spec" in web.splitlines()[0]
+    assert "deployment web/web: " in web
