@@ -1,0 +1,429 @@
+"""The REST semantics of one cluster: get, list, watch, create, update, patch, delete.
+
+Objects get real resourceVersions (a stale one is a 409), generations, uids; deletes cascade
+to owned objects; CRDs add their custom resources to discovery at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from envman.sandbox import defaults, patch, protobuf, selectors
+from envman.sandbox.resources import Registry, ResourceType
+from envman.sandbox.status import (
+    ApiError,
+    already_exists,
+    conflict,
+    not_found,
+    success,
+)
+from envman.sandbox.store import Accept, Store, Watcher
+
+Obj = dict[str, Any]
+
+JSON = "application/json"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+DEFAULT_WATCH_SECONDS = 1800.0
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The resource a request addresses, as parsed from its path."""
+
+    rtype: ResourceType
+    version: str
+    namespace: str | None
+    name: str | None = None
+    sub: str | None = None
+
+
+@dataclass
+class Reply:
+    """A complete response: a JSON document or plain text."""
+
+    code: int
+    body: Obj | str
+
+
+@dataclass
+class WatchReply:
+    """A streamed watch: events already due, then the watcher's live events."""
+
+    watcher: Watcher
+    initial: list[tuple[str, Obj]]
+    timeout: float
+    api_version: str
+
+
+def decode_body(body: bytes, content_type: str) -> Any:
+    """The object a request body carries, by content type (JSON, protobuf or YAML)."""
+    media = content_type.partition(";")[0].strip()
+    try:
+        if media == PROTOBUF:
+            return protobuf.decode(body)
+        try:
+            return json.loads(body or b"{}")
+        except ValueError:
+            if media != APPLY_PATCH:
+                raise
+            return YAML(typ="safe").load(body.decode())
+    except (ValueError, YAMLError) as exc:
+        raise ApiError(400, f"the request body could not be decoded: {exc}") from exc
+
+
+class Api:
+    """One cluster's API objects and the verbs on them."""
+
+    def __init__(self) -> None:
+        self.registry = Registry()
+        self.store = Store()
+        self._applied: dict[tuple[str, str, str], dict[str, Obj]] = {}
+        self._next_ip = 10
+        for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            self.insert("namespaces", {"metadata": {"name": name}})
+        self.insert("nodes", {"metadata": {"name": "sandbox-node", "labels": {
+            "kubernetes.io/hostname": "sandbox-node", "kubernetes.io/os": "linux"}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+        self.insert("storageclasses", {"metadata": {"name": "standard", "annotations": {
+            "storageclass.kubernetes.io/is-default-class": "true"}},
+            "provisioner": "sandbox", "reclaimPolicy": "Delete",
+            "volumeBindingMode": "Immediate"}, "storage.k8s.io")
+
+    def rtype(self, plural: str, group: str = "") -> ResourceType:
+        return self.registry.by_key(f"{group}/{plural}")
+
+    def insert(self, plural: str, obj: Obj, group: str = "") -> Obj:
+        """Create an object from inside the cluster (bootstrap and controllers)."""
+        rtype = self.rtype(plural, group)
+        return self.create(Target(rtype, rtype.versions[0], obj["metadata"].get("namespace")),
+                           obj, {})
+
+    def allocate_ip(self) -> str:
+        self._next_ip += 1
+        return f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
+
+    # --- reads ------------------------------------------------------------------------
+
+    def present(self, obj: Obj, target: Target) -> Obj:
+        obj["apiVersion"] = target.rtype.api_version(target.version)
+        obj["kind"] = target.rtype.kind
+        return obj
+
+    def existing(self, target: Target, name: str) -> Obj:
+        found = self.store.get(target.rtype.key, target.namespace or "", name)
+        if found is None:
+            raise not_found(target.rtype.plural, target.rtype.group, name)
+        return found
+
+    def get(self, target: Target) -> Obj:
+        assert target.name is not None
+        return self.present(self.existing(target, target.name), target)
+
+    def list(self, target: Target, query: dict[str, str]) -> Obj:
+        accept = self._matcher(query)
+        items = [self.present(o, target) for o in self.store.items(target.rtype.key,
+                                                                    target.namespace)
+                 if accept(o)]
+        meta: Obj = {"resourceVersion": str(self.store.resource_version)}
+        start = _continue_offset(query.get("continue"))
+        limit = int(query.get("limit") or 0)
+        items = items[start:]
+        if limit and len(items) > limit:
+            meta["continue"] = base64.urlsafe_b64encode(
+                json.dumps({"offset": start + limit}).encode()).decode()
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return {"kind": f"{target.rtype.kind}List",
+                "apiVersion": target.rtype.api_version(target.version),
+                "metadata": meta, "items": items}
+
+    def _matcher(self, query: dict[str, str]) -> Accept:
+        try:
+            return selectors.matcher(query.get("labelSelector"), query.get("fieldSelector"))
+        except selectors.SelectorError as exc:
+            raise ApiError(400, f"unable to parse requirement: {exc}") from exc
+
+    def watch(self, target: Target, query: dict[str, str]) -> WatchReply:
+        accept = self._matcher(query)
+        key, namespace = target.rtype.key, target.namespace
+        version = query.get("resourceVersion", "")
+        initial_events = query.get("sendInitialEvents") == "true"
+        with self.store.lock:
+            if initial_events or version in ("", "0"):
+                watcher = self.store.watch(key, namespace, accept, None)
+                current = [o for o in self.store.items(key, namespace) if accept(o)]
+                initial = [("ADDED", o) for o in current]
+                if initial_events:
+                    initial.append(("BOOKMARK", self._bookmark(target)))
+            else:
+                watcher = self.store.watch(key, namespace, accept, _int(version))
+                initial = []
+        timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
+        return WatchReply(watcher, initial, timeout,
+                          target.rtype.api_version(target.version))
+
+    def _bookmark(self, target: Target) -> Obj:
+        return self.present({"metadata": {
+            "resourceVersion": str(self.store.resource_version),
+            "annotations": {INITIAL_EVENTS_END: "true"}}}, target)
+
+    # --- writes -----------------------------------------------------------------------
+
+    def create(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
+        rtype = target.rtype
+        obj = self._checked_body(target, body)
+        meta = obj.setdefault("metadata", {})
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
+        name = str(meta.get("name") or "")
+        defaults.validate_name(rtype, name)
+        self._place(target, meta)
+        if self.store.get(rtype.key, meta.get("namespace", ""), name) is not None:
+            raise already_exists(rtype.plural, rtype.group, name)
+        for key in ("resourceVersion", "deletionTimestamp", "managedFields", "selfLink"):
+            meta.pop(key, None)
+        meta["uid"] = str(uuid.uuid4())
+        meta["creationTimestamp"] = now_iso()
+        if rtype.has_status or not rtype.builtin:
+            meta["generation"] = 1
+        initial = defaults.phase_for_new(rtype)
+        if initial is not None:
+            obj["status"] = {**initial, **(obj.get("status") or {})}
+        defaults.admit(rtype, obj, None, self.allocate_ip)
+        self.present(obj, target)
+        if _dry_run(query):
+            return obj
+        if rtype.kind == "CustomResourceDefinition" and rtype.group == "apiextensions.k8s.io":
+            self._establish(obj)
+        return self.present(self.store.put(rtype.key, obj), target)
+
+    def _checked_body(self, target: Target, body: Any) -> Obj:
+        if not isinstance(body, dict):
+            raise ApiError(400, "the request body must be an object")
+        kind = body.get("kind")
+        if kind and kind != target.rtype.kind:
+            raise ApiError(400, f"the object kind {kind} does not match the resource "
+                           f"{target.rtype.plural} ({target.rtype.kind})")
+        return body
+
+    def _place(self, target: Target, meta: Obj) -> None:
+        rtype = target.rtype
+        if not rtype.namespaced:
+            meta.pop("namespace", None)
+            return
+        namespace = target.namespace or meta.get("namespace")
+        if meta.get("namespace") and meta["namespace"] != namespace:
+            raise ApiError(400, "the namespace of the provided object does not match the "
+                           "namespace sent on the request")
+        if not namespace:
+            raise ApiError(400, "a namespace is required")
+        if self.store.get("/namespaces", "", namespace) is None:
+            raise not_found("namespaces", "", namespace)
+        meta["namespace"] = namespace
+
+    def _establish(self, crd: Obj) -> None:
+        names = (crd.get("spec") or {}).get("names") or {}
+        stamp = now_iso()
+        crd["status"] = {
+            "acceptedNames": names,
+            "storedVersions": [v["name"] for v in crd["spec"].get("versions", [])
+                               if v.get("storage")],
+            "conditions": [
+                {"type": t, "status": "True", "reason": r, "message": m,
+                 "lastTransitionTime": stamp}
+                for t, r, m in (("NamesAccepted", "NoConflicts", "no conflicts found"),
+                                ("Established", "InitialNamesAccepted",
+                                 "the initial names have been accepted"))]}
+        self.registry.add_crd(crd)
+
+    def update(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
+        assert target.name is not None
+        old = self.existing(target, target.name)
+        obj = self._checked_body(target, body)
+        return self._replace(target, old, obj, query)
+
+    def _replace(self, target: Target, old: Obj, obj: Obj, query: dict[str, str]) -> Obj:
+        rtype, name = target.rtype, str(target.name)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name", name) != name:
+            raise ApiError(400, f'the name of the object ({meta["name"]}) does not match the '
+                           f"name on the URL ({name})")
+        version = meta.get("resourceVersion")
+        if version and version != old["metadata"]["resourceVersion"]:
+            raise conflict(rtype.plural, rtype.group, name)
+        for key in ("name", "namespace", "uid", "creationTimestamp", "generation"):
+            if key in old["metadata"]:
+                meta[key] = old["metadata"][key]
+        meta.pop("managedFields", None)
+        if target.sub == "status":
+            obj = {**old, "status": obj.get("status")}
+        elif rtype.has_status and "status" in old:
+            obj["status"] = old["status"]
+        elif rtype.has_status:
+            obj.pop("status", None)
+        if "generation" in meta and _spec(obj) != _spec(old):
+            meta["generation"] = int(meta["generation"]) + 1
+        if target.sub != "status":
+            defaults.admit(rtype, obj, old, self.allocate_ip)
+        self.present(obj, target)
+        if _dry_run(query):
+            return obj
+        if rtype.kind == "CustomResourceDefinition" and not target.sub:
+            self._establish(obj)
+        return self.present(self.store.put(rtype.key, obj), target)
+
+    def patch(self, target: Target, body: bytes, content_type: str,
+              query: dict[str, str]) -> tuple[int, Obj]:
+        assert target.name is not None
+        media = content_type.partition(";")[0].strip()
+        document = decode_body(body, media)
+        rtype = target.rtype
+        found = self.store.get(rtype.key, target.namespace or "", target.name)
+        if media == APPLY_PATCH:
+            return self._apply(target, found, document, query)
+        if found is None:
+            raise not_found(rtype.plural, rtype.group, target.name)
+        try:
+            patched = self._patched(rtype, found, document, media)
+        except patch.PatchError as exc:
+            raise ApiError(422, f"the patch could not be applied: {exc}") from exc
+        return 200, self._replace(target, found, patched, query)
+
+    def _patched(self, rtype: ResourceType, found: Obj, document: Any, media: str) -> Obj:
+        if media == JSON_PATCH:
+            result = patch.json_patch(found, document)
+        elif media == MERGE_PATCH:
+            result = patch.merge_patch(found, document)
+        elif media == STRATEGIC_PATCH and rtype.builtin:
+            result = patch.strategic_merge(found, document) if isinstance(document, dict) else None
+        else:
+            raise ApiError(415, f"the body of the request was in an unknown format - accepted "
+                           f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"
+                           + (f", {STRATEGIC_PATCH}" if rtype.builtin else ""))
+        if not isinstance(result, dict):
+            raise ApiError(400, "the patch must produce an object")
+        return result
+
+    def _apply(self, target: Target, found: Obj | None, document: Any,
+               query: dict[str, str]) -> tuple[int, Obj]:
+        manager = query.get("fieldManager")
+        if not manager:
+            raise ApiError(400, "PATCH requests of type apply require a fieldManager")
+        applied = self._checked_body(target, document)
+        rtype, name = target.rtype, str(target.name)
+        if applied.get("metadata", {}).get("name", name) != name:
+            raise ApiError(400, "the name of the object does not match the name on the URL")
+        ident = (rtype.key, target.namespace or "", name)
+        if found is None:
+            created = self.create(target, json.loads(json.dumps(applied)), query)
+            if not _dry_run(query):
+                self._applied[ident] = {manager: applied}
+            return 201, created
+        before = self._applied.get(ident, {}).get(manager)
+        merged = patch.apply(found, before, applied, rtype.builtin)
+        merged["metadata"]["resourceVersion"] = found["metadata"]["resourceVersion"]
+        result = self._replace(target, found, merged, query)
+        if not _dry_run(query):
+            self._applied.setdefault(ident, {})[manager] = applied
+        return 200, result
+
+    # --- deletes ----------------------------------------------------------------------
+
+    def delete(self, target: Target, options: Obj, query: dict[str, str]) -> Obj:
+        assert target.name is not None
+        rtype = target.rtype
+        found = self.existing(target, target.name)
+        preconditions = options.get("preconditions") or {}
+        expected = preconditions.get("resourceVersion")
+        if expected and expected != found["metadata"]["resourceVersion"]:
+            raise conflict(rtype.plural, rtype.group, target.name)
+        if not (_dry_run(query) or "All" in (options.get("dryRun") or [])):
+            policy = query.get("propagationPolicy") or options.get("propagationPolicy")
+            orphan = policy == "Orphan" or options.get("orphanDependents") is True
+            self.remove(rtype, found, orphan=orphan)
+        return success(rtype.plural, rtype.group, target.name, found["metadata"]["uid"])
+
+    def delete_collection(self, target: Target, query: dict[str, str]) -> Obj:
+        accept = self._matcher(query)
+        for obj in self.store.items(target.rtype.key, target.namespace):
+            if accept(obj):
+                self.remove(target.rtype, obj, orphan=False)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
+
+    def remove(self, rtype: ResourceType, obj: Obj, *, orphan: bool) -> None:
+        """Delete an object now, then its dependents (or orphan them)."""
+        meta = obj["metadata"]
+        with self.store.lock:
+            if self.store.remove(rtype.key, meta.get("namespace", ""), meta["name"]) is None:
+                return
+            self._applied.pop((rtype.key, meta.get("namespace", ""), meta["name"]), None)
+            if rtype.key == "/namespaces":
+                self._empty_namespace(meta["name"])
+            elif rtype.key == "apiextensions.k8s.io/customresourcedefinitions":
+                self._drop_crd(obj)
+            self._collect(meta["uid"], orphan)
+
+    def _empty_namespace(self, namespace: str) -> None:
+        for key in list(self.store.keys()):
+            for obj in self.store.items(key, namespace):
+                self.remove(self.registry.by_key(key), obj, orphan=False)
+
+    def _drop_crd(self, crd: Obj) -> None:
+        key = f"{crd['spec']['group']}/{crd['spec']['names']['plural']}"
+        for obj in self.store.items(key):
+            self.remove(self.registry.by_key(key), obj, orphan=True)
+        self.registry.remove_crd(crd)
+
+    def _collect(self, uid: str, orphan: bool) -> None:
+        for key in list(self.store.keys()):
+            for obj in self.store.items(key):
+                refs = obj["metadata"].get("ownerReferences") or []
+                if not any(r.get("uid") == uid for r in refs):
+                    continue
+                if orphan:
+                    obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                    self.store.put(key, obj)
+                else:
+                    self.remove(self.registry.by_key(key), obj, orphan=False)
+
+
+def _spec(obj: Obj) -> Obj:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+
+def _dry_run(query: dict[str, str]) -> bool:
+    return query.get("dryRun") == "All"
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ApiError(400, f"invalid resourceVersion {text!r}") from exc
+
+
+def _continue_offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(400, "invalid continue token") from exc

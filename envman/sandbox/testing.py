@@ -1,0 +1,60 @@
+"""A test helper: an in-process sandbox on free loopback ports, torn down afterwards.
+
+Every sandbox binds its own ephemeral ports and writes its own kubeconfig, so tests can
+run in parallel (pytest-xdist) without sharing anything.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from envman.sandbox import kubeconfig
+from envman.sandbox.server import Sandbox
+
+TEST_READY_DELAY = 0.05
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox started by `running_sandbox`, with direct access to its clusters."""
+
+    sandbox: Sandbox
+    kubeconfig: Path
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return self.sandbox.ports
+
+    def server(self, cluster: str) -> str:
+        return f"http://127.0.0.1:{self.sandbox.ports[cluster]}"
+
+    def fail(self, cluster: str, app: str | None = None) -> None:
+        self.sandbox.fail(cluster, app)
+
+    def heal(self, cluster: str) -> None:
+        self.sandbox.heal(cluster)
+
+    def requests(self, cluster: str) -> int:
+        """How many API requests the cluster has served."""
+        return self.sandbox.counters()[cluster].get("total", 0)
+
+    def reset_counters(self) -> None:
+        self.sandbox.reset_counters()
+
+
+@contextmanager
+def running_sandbox(clusters: Sequence[str], *, ready_delay: float = TEST_READY_DELAY,
+                    directory: Path | None = None) -> Iterator[RunningSandbox]:
+    """Serve `clusters` from this process; yield their kubeconfig; stop them on exit."""
+    with tempfile.TemporaryDirectory(prefix="envman-sandbox-") as tmp:
+        sandbox = Sandbox(clusters, ready_delay)
+        sandbox.start()
+        try:
+            path = kubeconfig.write(Path(directory or tmp) / "kubeconfig", sandbox.ports)
+            yield RunningSandbox(sandbox, path)
+        finally:
+            sandbox.stop()

@@ -1,0 +1,66 @@
+"""Fixtures for the sandbox tests: a running sandbox and helm runners for both versions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from envman.sandbox.testing import RunningSandbox, running_sandbox
+
+VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+CHARTS = Path(__file__).resolve().parent / "charts"
+HELMS = {"helm4": VENV_BIN / "helm", "helm3": VENV_BIN / "helm3"}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    """Two emulated clusters, `alpha` and `beta`, with a 50 ms pod ready delay."""
+    with running_sandbox(["alpha", "beta"]) as running:
+        yield running
+
+
+@dataclass
+class Helm:
+    """Runs one helm binary against the sandbox with isolated helm homes."""
+
+    binary: Path
+    env: dict[str, str]
+    context: str = "alpha"
+
+    @property
+    def major(self) -> int:
+        return 3 if self.binary.name == "helm3" else 4
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [str(self.binary), "--kube-context", self.context, *args]
+        result = subprocess.run(command, env=self.env, capture_output=True, text=True,
+                                timeout=120, check=False)
+        if check and result.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+@pytest.fixture(params=sorted(HELMS))
+def helm(request: pytest.FixtureRequest, sandbox: RunningSandbox, tmp_path: Path) -> Helm:
+    """helm 4 and helm 3, each pointed at the `sandbox` fixture's kubeconfig."""
+    binary = HELMS[str(request.param)]
+    if not binary.exists():
+        pytest.skip(f"{binary} is not installed")
+    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig),
+           "HELM_CACHE_HOME": str(tmp_path / "cache"),
+           "HELM_CONFIG_HOME": str(tmp_path / "config"),
+           "HELM_DATA_HOME": str(tmp_path / "data")}
+    return Helm(binary, env)
+
+
+ChartPath = Callable[[str], str]
+
+
+@pytest.fixture
+def chart() -> ChartPath:
+    return lambda name: str(CHARTS / name)

@@ -1,0 +1,122 @@
+"""Real helm 3 and helm 4 against the sandbox: the outcomes they give on a real cluster."""
+
+from __future__ import annotations
+
+import json
+
+from envman.sandbox.testing import RunningSandbox
+from tests.sandbox.conftest import ChartPath, Helm
+
+
+def _history(helm: Helm, release: str, namespace: str) -> list[dict[str, object]]:
+    out = helm.run("history", release, "-n", namespace, "-o", "json").stdout
+    return list(json.loads(out))
+
+
+def _deploy(helm: Helm, release: str, path: str, *args: str, check: bool = True,
+            timeout: str = "30s") -> int:
+    result = helm.run("upgrade", "--install", release, path, "-n", "apps",
+                      "--create-namespace", "--wait", "--timeout", timeout, *args, check=check)
+    return result.returncode
+
+
+def test_install_upgrade_rollback_uninstall(helm: Helm, chart: ChartPath) -> None:
+    _deploy(helm, "web", chart("webapp"))
+    _deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28,message=bye")
+    helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
+    history = _history(helm, "web", "apps")
+    assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]
+    values = json.loads(helm.run("get", "values", "web", "-n", "apps", "-a", "-o",
+                                 "json").stdout)
+    assert values["image"]["tag"] == "1.27"
+    helm.run("uninstall", "web", "-n", "apps")
+    assert helm.run("status", "web", "-n", "apps", check=False).returncode != 0
+
+
+def test_rollback_reuses_replicaset(helm: Helm, chart: ChartPath,
+                                    sandbox: RunningSandbox) -> None:
+    _deploy(helm, "web", chart("webapp"))
+    _deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28")
+    helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
+    api = sandbox.sandbox.clusters["alpha"].api
+    sets = api.store.items("apps/replicasets", "apps")
+    assert len(sets) == 2
+    replicas = sorted(int(rs["spec"]["replicas"]) for rs in sets)
+    assert replicas == [0, 2]
+
+
+def test_hook_and_helm_test(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
+    _deploy(helm, "web", chart("webapp"))
+    api = sandbox.sandbox.clusters["alpha"].api
+    job = api.store.get("batch/jobs", "apps", "web-migrate")
+    assert job is not None
+    assert any(c["type"] == "Complete" for c in job["status"]["conditions"])
+    result = helm.run("test", "web", "-n", "apps", "--timeout", "30s")
+    assert "Succeeded" in result.stdout
+
+
+def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath,
+                                   sandbox: RunningSandbox) -> None:
+    _deploy(helm, "db", chart("stateful"))
+    _deploy(helm, "db", chart("stateful"), "--set", "tag=17")
+    api = sandbox.sandbox.clusters["alpha"].api
+    sts = api.store.get("apps/statefulsets", "apps", "db-db")
+    assert sts is not None
+    assert sts["status"]["currentRevision"] == sts["status"]["updateRevision"]
+    assert sts["status"]["readyReplicas"] == 2
+    claims = [c["metadata"]["name"] for c in api.store.items("/persistentvolumeclaims", "apps")]
+    assert claims == ["data-db-db-0", "data-db-db-1"]
+
+
+def test_crd_and_custom_resource(helm: Helm, chart: ChartPath,
+                                 sandbox: RunningSandbox) -> None:
+    _deploy(helm, "widgets", chart("crds"))
+    _deploy(helm, "widgets", chart("crds"), "--set", "size=3")
+    api = sandbox.sandbox.clusters["alpha"].api
+    widget = api.store.get("example.com/widgets", "apps", "widgets")
+    assert widget is not None
+    assert widget["spec"]["size"] == 3
+    helm.run("uninstall", "widgets", "-n", "apps")
+    assert api.store.get("example.com/widgets", "apps", "widgets") is None
+
+
+def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath,
+                                   sandbox: RunningSandbox) -> None:
+    _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false")
+    sandbox.fail("alpha", "web")
+    flag = "--atomic" if helm.major == 3 else "--rollback-on-failure"
+    code = _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,image.tag=bad",
+                   flag, check=False, timeout="3s")
+    assert code != 0
+    history = _history(helm, "web", "apps")
+    assert [h["status"] for h in history] == ["superseded", "failed", "deployed"]
+    assert history[-1]["description"] == "Rollback to 1"
+
+
+def test_fail_then_heal(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
+    sandbox.fail("alpha")
+    assert _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false",
+                   check=False, timeout="2s") != 0
+    sandbox.heal("alpha")
+    _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,message=again")
+    assert _history(helm, "web", "apps")[-1]["status"] == "deployed"
+
+
+def test_fail_other_app_is_unaffected(helm: Helm, chart: ChartPath,
+                                      sandbox: RunningSandbox) -> None:
+    sandbox.fail("alpha", "other")
+    _deploy(helm, "web", chart("webapp"))
+
+
+def test_clusters_are_isolated(helm: Helm, chart: ChartPath) -> None:
+    _deploy(helm, "web", chart("webapp"))
+    helm.context = "beta"
+    assert helm.run("status", "web", "-n", "apps", check=False).returncode != 0
+    assert helm.run("list", "-A", "-q").stdout.strip() == ""
+
+
+def test_server_dry_run_changes_nothing(helm: Helm, chart: ChartPath,
+                                        sandbox: RunningSandbox) -> None:
+    helm.run("install", "web", chart("webapp"), "-n", "default", "--dry-run=server")
+    api = sandbox.sandbox.clusters["alpha"].api
+    assert api.store.items("apps/deployments") == []

@@ -1,0 +1,134 @@
+"""The official kubernetes Python client and raw REST semantics against the sandbox."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kubernetes import client, config
+
+from envman.sandbox.testing import RunningSandbox
+from tests.sandbox.conftest import ChartPath, Helm
+
+
+@pytest.fixture
+def kube(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
+    api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
+        str(sandbox.kubeconfig), context="alpha")
+    yield api_client
+    api_client.close()
+
+
+def _raw(sandbox: RunningSandbox, method: str, path: str, body: Any = None,
+         content_type: str = "application/json") -> tuple[int, dict[str, Any]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(sandbox.server("alpha") + path, data=data, method=method,
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_deployment_status_and_label_selector(kube: client.ApiClient, helm: Helm,
+                                              chart: ChartPath) -> None:
+    helm.run("upgrade", "--install", "web", chart("webapp"), "-n", "apps",
+             "--create-namespace", "--wait", "--timeout", "30s")
+    apps = client.AppsV1Api(kube)
+    deployment = apps.read_namespaced_deployment("web", "apps")
+    assert deployment.status is not None
+    assert deployment.metadata is not None
+    assert deployment.status.ready_replicas == 2
+    assert deployment.status.observed_generation == deployment.metadata.generation
+    pods = client.CoreV1Api(kube).list_namespaced_pod(
+        "apps", label_selector="app.kubernetes.io/instance=web,app.kubernetes.io/name in (webapp)")
+    assert len([p for p in pods.items if p.status and p.status.phase == "Running"]) == 2
+    assert client.VersionApi(kube).get_code().git_version.startswith("v1.")
+
+
+def test_status_error_bodies(sandbox: RunningSandbox) -> None:
+    code, body = _raw(sandbox, "GET", "/api/v1/namespaces/default/configmaps/nope")
+    assert (code, body["kind"], body["reason"]) == (404, "Status", "NotFound")
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {}}
+    assert _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps", cm)[0] == 201
+    code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps", cm)
+    assert (code, body["reason"]) == (409, "AlreadyExists")
+    stale = {**cm, "metadata": {"name": "c", "resourceVersion": "1"}}
+    code, body = _raw(sandbox, "PUT", "/api/v1/namespaces/default/configmaps/c", stale)
+    assert (code, body["reason"]) == (409, "Conflict")
+    bad = {**cm, "metadata": {"name": "Not_Valid"}}
+    code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps", bad)
+    assert (code, body["reason"]) == (422, "Invalid")
+    code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps/c", cm)
+    assert (code, body["reason"]) == (405, "MethodNotAllowed")
+    code, _ = _raw(sandbox, "POST", "/api/v1/namespaces/missing/configmaps", cm)
+    assert code == 404
+
+
+def _deployment(env: list[dict[str, str]]) -> dict[str, Any]:
+    labels = {"app": "x"}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "x", "namespace": "default"},
+            "spec": {"selector": {"matchLabels": labels}, "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "c", "image": "nginx", "env": env}]}}}}
+
+
+def test_apply_keeps_fields_other_managers_own(sandbox: RunningSandbox) -> None:
+    path = "/apis/apps/v1/namespaces/default/deployments/x?fieldManager=helm"
+    applied = _deployment([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])
+    code, _ = _raw(sandbox, "PATCH", path, applied, "application/apply-patch+yaml")
+    assert code == 201
+    other = {"metadata": {"labels": {"team": "ops"}}, "spec": {"template": {"spec": {
+        "containers": [{"name": "c", "env": [{"name": "C", "value": "3"}]}]}}}}
+    _raw(sandbox, "PATCH", "/apis/apps/v1/namespaces/default/deployments/x?fieldManager=ops",
+         other, "application/strategic-merge-patch+json")
+    code, obj = _raw(sandbox, "PATCH", path, _deployment([{"name": "A", "value": "9"}]),
+                     "application/apply-patch+yaml")
+    assert code == 200
+    env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "A", "value": "9"}, {"name": "C", "value": "3"}]
+    assert obj["metadata"]["labels"] == {"team": "ops"}
+    assert obj["metadata"]["generation"] == 3
+
+
+def test_strategic_merge_directives(sandbox: RunningSandbox) -> None:
+    base = "/apis/apps/v1/namespaces/default/deployments"
+    _raw(sandbox, "POST", base, _deployment([{"name": "A", "value": "1"},
+                                              {"name": "B", "value": "2"}]))
+    patch = {"spec": {"template": {"spec": {
+        "$setElementOrder/containers": [{"name": "c"}],
+        "containers": [{"name": "c", "env": [{"$patch": "delete", "name": "A"}],
+                        "image": "nginx:2"}]}}}}
+    code, obj = _raw(sandbox, "PATCH", f"{base}/x", patch,
+                     "application/strategic-merge-patch+json")
+    assert code == 200
+    container = obj["spec"]["template"]["spec"]["containers"][0]
+    assert (container["image"], container["env"]) == ("nginx:2", [{"name": "B", "value": "2"}])
+
+
+def test_watch_sends_initial_events_and_bookmark(sandbox: RunningSandbox) -> None:
+    url = (sandbox.server("alpha") + "/api/v1/namespaces?watch=1&sendInitialEvents=true"
+           "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1")
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=5) as response:
+        events = [json.loads(line) for line in response.read().splitlines() if line]
+    assert time.monotonic() - started < 3
+    assert {e["type"] for e in events[:-1]} == {"ADDED"}
+    bookmark = events[-1]
+    assert bookmark["type"] == "BOOKMARK"
+    annotations = bookmark["object"]["metadata"]["annotations"]
+    assert annotations == {"k8s.io/initial-events-end": "true"}
+
+
+def test_request_counters(sandbox: RunningSandbox) -> None:
+    sandbox.reset_counters()
+    _raw(sandbox, "GET", "/api/v1/namespaces")
+    assert sandbox.requests("alpha") == 1
+    assert sandbox.requests("beta") == 0

@@ -1,0 +1,40 @@
+"""The background sandbox: up (and reuse), status, fail/heal, down, stale replacement."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from envman.sandbox import manager
+from envman.sandbox.errors import SandboxError
+
+
+def test_lifecycle(tmp_path: Path) -> None:
+    info = manager.up(tmp_path, ["one", "two"], ready_delay=0.05)
+    try:
+        assert info.kubeconfig == tmp_path / ".envman/sandbox/kubeconfig"
+        assert "name: \"two\"" in info.kubeconfig.read_text()
+        assert manager.up(tmp_path, ["two", "one"]).reused
+        manager.fail(tmp_path, "one", "web")
+        report = manager.status(tmp_path)
+        assert report.running
+        assert [(c.name, c.alive, c.failing) for c in report.clusters] == [
+            ("one", True, ("web",)), ("two", True, ())]
+        manager.heal(tmp_path, "one")
+        with pytest.raises(SandboxError, match="no cluster 'three'"):
+            manager.fail(tmp_path, "three")
+        os.kill(info.pid, signal.SIGKILL)
+        time.sleep(0.1)
+        assert not manager.status(tmp_path).running
+        replaced = manager.up(tmp_path, ["one", "two"], ready_delay=0.05)
+        assert not replaced.reused
+        assert replaced.pid != info.pid
+    finally:
+        manager.down(tmp_path)
+    assert not manager.status(tmp_path).running
+    with pytest.raises(SandboxError, match="no sandbox is running"):
+        manager.heal(tmp_path, "one")
