@@ -99,13 +99,29 @@ class Api:
         self._next_ip = 10
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.insert("namespaces", {"metadata": {"name": name}})
-        self.insert("nodes", {"metadata": {"name": "sandbox-node", "labels": {
-            "kubernetes.io/hostname": "sandbox-node", "kubernetes.io/os": "linux"}},
-            "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
-        self.insert("storageclasses", {"metadata": {"name": "standard", "annotations": {
-            "storageclass.kubernetes.io/is-default-class": "true"}},
-            "provisioner": "sandbox", "reclaimPolicy": "Delete",
-            "volumeBindingMode": "Immediate"}, "storage.k8s.io")
+        self.insert(
+            "nodes",
+            {
+                "metadata": {
+                    "name": "sandbox-node",
+                    "labels": {"kubernetes.io/hostname": "sandbox-node", "kubernetes.io/os": "linux"},
+                },
+                "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+            },
+        )
+        self.insert(
+            "storageclasses",
+            {
+                "metadata": {
+                    "name": "standard",
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                },
+                "provisioner": "sandbox",
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            },
+            "storage.k8s.io",
+        )
 
     def rtype(self, plural: str, group: str = "") -> ResourceType:
         return self.registry.by_key(f"{group}/{plural}")
@@ -113,8 +129,7 @@ class Api:
     def insert(self, plural: str, obj: Obj, group: str = "") -> Obj:
         """Create an object from inside the cluster (bootstrap and controllers)."""
         rtype = self.rtype(plural, group)
-        return self.create(Target(rtype, rtype.versions[0], obj["metadata"].get("namespace")),
-                           obj, {})
+        return self.create(Target(rtype, rtype.versions[0], obj["metadata"].get("namespace")), obj, {})
 
     def allocate_ip(self) -> str:
         self._next_ip += 1
@@ -139,21 +154,25 @@ class Api:
 
     def list(self, target: Target, query: dict[str, str]) -> Obj:
         accept = self._matcher(query)
-        items = [self.present(o, target) for o in self.store.items(target.rtype.key,
-                                                                    target.namespace)
-                 if accept(o)]
+        items = [
+            self.present(o, target) for o in self.store.items(target.rtype.key, target.namespace) if accept(o)
+        ]
         meta: Obj = {"resourceVersion": str(self.store.resource_version)}
         start = _continue_offset(query.get("continue"))
         limit = int(query.get("limit") or 0)
         items = items[start:]
         if limit and len(items) > limit:
             meta["continue"] = base64.urlsafe_b64encode(
-                json.dumps({"offset": start + limit}).encode()).decode()
+                json.dumps({"offset": start + limit}).encode()
+            ).decode()
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
-        return {"kind": f"{target.rtype.kind}List",
-                "apiVersion": target.rtype.api_version(target.version),
-                "metadata": meta, "items": items}
+        return {
+            "kind": f"{target.rtype.kind}List",
+            "apiVersion": target.rtype.api_version(target.version),
+            "metadata": meta,
+            "items": items,
+        }
 
     def _matcher(self, query: dict[str, str]) -> Accept:
         try:
@@ -177,13 +196,18 @@ class Api:
                 watcher = self.store.watch(key, namespace, accept, _int(version))
                 initial = []
         timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
-        return WatchReply(watcher, initial, timeout,
-                          target.rtype.api_version(target.version))
+        return WatchReply(watcher, initial, timeout, target.rtype.api_version(target.version))
 
     def _bookmark(self, target: Target) -> Obj:
-        return self.present({"metadata": {
-            "resourceVersion": str(self.store.resource_version),
-            "annotations": {INITIAL_EVENTS_END: "true"}}}, target)
+        return self.present(
+            {
+                "metadata": {
+                    "resourceVersion": str(self.store.resource_version),
+                    "annotations": {INITIAL_EVENTS_END: "true"},
+                }
+            },
+            target,
+        )
 
     # --- writes -----------------------------------------------------------------------
 
@@ -220,8 +244,11 @@ class Api:
             raise ApiError(400, "the request body must be an object")
         kind = body.get("kind")
         if kind and kind != target.rtype.kind:
-            raise ApiError(400, f"the object kind {kind} does not match the resource "
-                           f"{target.rtype.plural} ({target.rtype.kind})")
+            raise ApiError(
+                400,
+                f"the object kind {kind} does not match the resource "
+                f"{target.rtype.plural} ({target.rtype.kind})",
+            )
         return body
 
     def _place(self, target: Target, meta: Obj) -> None:
@@ -231,8 +258,9 @@ class Api:
             return
         namespace = target.namespace or meta.get("namespace")
         if meta.get("namespace") and meta["namespace"] != namespace:
-            raise ApiError(400, "the namespace of the provided object does not match the "
-                           "namespace sent on the request")
+            raise ApiError(
+                400, "the namespace of the provided object does not match the namespace sent on the request"
+            )
         if not namespace:
             raise ApiError(400, "a namespace is required")
         if self.store.get("/namespaces", "", namespace) is None:
@@ -244,14 +272,15 @@ class Api:
         stamp = now_iso()
         crd["status"] = {
             "acceptedNames": names,
-            "storedVersions": [v["name"] for v in crd["spec"].get("versions", [])
-                               if v.get("storage")],
+            "storedVersions": [v["name"] for v in crd["spec"].get("versions", []) if v.get("storage")],
             "conditions": [
-                {"type": t, "status": "True", "reason": r, "message": m,
-                 "lastTransitionTime": stamp}
-                for t, r, m in (("NamesAccepted", "NoConflicts", "no conflicts found"),
-                                ("Established", "InitialNamesAccepted",
-                                 "the initial names have been accepted"))]}
+                {"type": t, "status": "True", "reason": r, "message": m, "lastTransitionTime": stamp}
+                for t, r, m in (
+                    ("NamesAccepted", "NoConflicts", "no conflicts found"),
+                    ("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+                )
+            ],
+        }
         self.registry.add_crd(crd)
 
     def update(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
@@ -264,8 +293,9 @@ class Api:
         rtype, name = target.rtype, str(target.name)
         meta = obj.setdefault("metadata", {})
         if meta.get("name", name) != name:
-            raise ApiError(400, f'the name of the object ({meta["name"]}) does not match the '
-                           f"name on the URL ({name})")
+            raise ApiError(
+                400, f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+            )
         version = meta.get("resourceVersion")
         if version and version != old["metadata"]["resourceVersion"]:
             raise conflict(rtype.plural, rtype.group, name)
@@ -290,8 +320,7 @@ class Api:
             self._establish(obj)
         return self.present(self.store.put(rtype.key, obj), target)
 
-    def patch(self, target: Target, body: bytes, content_type: str,
-              query: dict[str, str]) -> tuple[int, Obj]:
+    def patch(self, target: Target, body: bytes, content_type: str, query: dict[str, str]) -> tuple[int, Obj]:
         assert target.name is not None
         media = content_type.partition(";")[0].strip()
         document = decode_body(body, media)
@@ -315,15 +344,19 @@ class Api:
         elif media == STRATEGIC_PATCH and rtype.builtin:
             result = patch.strategic_merge(found, document) if isinstance(document, dict) else None
         else:
-            raise ApiError(415, f"the body of the request was in an unknown format - accepted "
-                           f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"
-                           + (f", {STRATEGIC_PATCH}" if rtype.builtin else ""))
+            raise ApiError(
+                415,
+                f"the body of the request was in an unknown format - accepted "
+                f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"
+                + (f", {STRATEGIC_PATCH}" if rtype.builtin else ""),
+            )
         if not isinstance(result, dict):
             raise ApiError(400, "the patch must produce an object")
         return result
 
-    def _apply(self, target: Target, found: Obj | None, document: Any,
-               query: dict[str, str]) -> tuple[int, Obj]:
+    def _apply(
+        self, target: Target, found: Obj | None, document: Any, query: dict[str, str]
+    ) -> tuple[int, Obj]:
         manager = query.get("fieldManager")
         if not manager:
             raise ApiError(400, "PATCH requests of type apply require a fieldManager")

@@ -68,8 +68,15 @@ class Controllers:
     def reconcile(self) -> bool:
         """One pass over every workload; True when anything changed."""
         with self.api.store.lock:
-            steps = (self.pods.reconcile, self._replicasets, self._deployments,
-                     self._statefulsets, self._daemonsets, self._jobs, self._budgets)
+            steps = (
+                self.pods.reconcile,
+                self._replicasets,
+                self._deployments,
+                self._statefulsets,
+                self._daemonsets,
+                self._jobs,
+                self._budgets,
+            )
             results = [step() for step in steps]
             return any(results)
 
@@ -93,8 +100,7 @@ class Controllers:
         self.api.remove(self.api.rtype(plural, group), obj, orphan=False)
 
     def _live_pods(self) -> dict[str, list[Obj]]:
-        return by_owner([p for p in self.api.store.items("/pods")
-                         if phase(p) not in ("Failed",)])
+        return by_owner([p for p in self.api.store.items("/pods") if phase(p) not in ("Failed",)])
 
     # --- ReplicaSets -----------------------------------------------------------------
 
@@ -110,13 +116,17 @@ class Controllers:
                 changed = True
             if len(pods) > desired:
                 pods.sort(key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
-                for pod in pods[:len(pods) - desired]:
+                for pod in pods[: len(pods) - desired]:
                     self._delete("pods", pod)
                 changed = True
             ready = sum(1 for p in pods if is_ready(p))
-            status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
-                      "readyReplicas": ready, "availableReplicas": ready,
-                      "observedGeneration": rs["metadata"].get("generation", 1)}
+            status = {
+                "replicas": len(pods),
+                "fullyLabeledReplicas": len(pods),
+                "readyReplicas": ready,
+                "availableReplicas": ready,
+                "observedGeneration": rs["metadata"].get("generation", 1),
+            }
             changed |= self._save_status(REPLICASETS, rs, status)
         return changed
 
@@ -135,14 +145,14 @@ class Controllers:
             if not dep["spec"].get("paused"):
                 changed |= self._roll(dep, new, olds)
             changed |= self._prune_history(dep, olds)
-            changed |= self._save_status(DEPLOYMENTS, dep, self._deployment_status(dep, new,
-                                                                                 sets))
+            changed |= self._save_status(DEPLOYMENTS, dep, self._deployment_status(dep, new, sets))
         return changed
 
     def _new_replicaset(self, dep: Obj, sets: list[Obj]) -> tuple[Obj, bool]:
         template = dep["spec"]["template"]
-        revisions = [int((rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, 0))
-                     for rs in sets]
+        revisions = [
+            int((rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, 0)) for rs in sets
+        ]
         top = max(revisions, default=0)
         for rs, revision in zip(sets, revisions, strict=True):
             if _without_hash(rs["spec"]["template"]) == template:
@@ -158,13 +168,20 @@ class Controllers:
         rs_template = _copy(template)
         rs_template.setdefault("metadata", {})["labels"] = labels
         replicas = int(dep["spec"].get("replicas", 1))
-        rs = {"metadata": {
-            "name": f"{dep['metadata']['name']}-{hashed}", "namespace": dep["metadata"]["namespace"],
-            "labels": labels, "ownerReferences": [owner_ref(dep)],
-            "annotations": {REVISION_ANNOTATION: str(top + 1),
-                            "deployment.kubernetes.io/desired-replicas": str(replicas),
-                            "deployment.kubernetes.io/max-replicas": str(replicas + 1)}},
-            "spec": {"replicas": 0, "selector": selector, "template": rs_template}}
+        rs = {
+            "metadata": {
+                "name": f"{dep['metadata']['name']}-{hashed}",
+                "namespace": dep["metadata"]["namespace"],
+                "labels": labels,
+                "ownerReferences": [owner_ref(dep)],
+                "annotations": {
+                    REVISION_ANNOTATION: str(top + 1),
+                    "deployment.kubernetes.io/desired-replicas": str(replicas),
+                    "deployment.kubernetes.io/max-replicas": str(replicas + 1),
+                },
+            },
+            "spec": {"replicas": 0, "selector": selector, "template": rs_template},
+        }
         return self.api.insert("replicasets", rs, "apps"), True
 
     def _scale(self, rs: Obj, replicas: int) -> bool:
@@ -201,46 +218,69 @@ class Controllers:
 
     def _prune_history(self, dep: Obj, olds: list[Obj]) -> bool:
         limit = int(dep["spec"].get("revisionHistoryLimit", 10))
-        idle = [rs for rs in olds if int(rs["spec"].get("replicas", 0)) == 0
-                and int((rs.get("status") or {}).get("replicas", 0)) == 0]
+        idle = [
+            rs
+            for rs in olds
+            if int(rs["spec"].get("replicas", 0)) == 0
+            and int((rs.get("status") or {}).get("replicas", 0)) == 0
+        ]
         idle.sort(key=lambda rs: int(rs["metadata"]["annotations"].get(REVISION_ANNOTATION, 0)))
-        for rs in idle[:max(0, len(idle) - limit)]:
+        for rs in idle[: max(0, len(idle) - limit)]:
             self._delete("replicasets", rs, "apps")
         return len(idle) > limit
 
     def _deployment_status(self, dep: Obj, new: Obj, sets: list[Obj]) -> Obj:
         desired = int(dep["spec"].get("replicas", 1))
-        counts = {key: sum(int((rs.get("status") or {}).get(key, 0)) for rs in sets)
-                  for key in ("replicas", "readyReplicas", "availableReplicas")}
+        counts = {
+            key: sum(int((rs.get("status") or {}).get(key, 0)) for rs in sets)
+            for key in ("replicas", "readyReplicas", "availableReplicas")
+        }
         updated = int((new.get("status") or {}).get("replicas", 0))
         _, unavailable = rollout_bounds(dep["spec"], desired)
-        complete = (updated == desired == counts["replicas"] == counts["availableReplicas"]
-                    and _ready_count(new) >= desired)
+        complete = (
+            updated == desired == counts["replicas"] == counts["availableReplicas"]
+            and _ready_count(new) >= desired
+        )
         rs_name = new["metadata"]["name"]
         progressing = self._progressing(dep, complete, (updated, counts["availableReplicas"]))
         old = dep.get("status") or {}
-        conditions = merge_conditions(old.get("conditions"), [
-            condition("Available", counts["availableReplicas"] >= desired - unavailable,
-                      "MinimumReplicasAvailable" if counts["availableReplicas"] >= desired
-                      - unavailable else "MinimumReplicasUnavailable",
-                      "Deployment has minimum availability." if counts["availableReplicas"]
-                      >= desired - unavailable else
-                      "Deployment does not have minimum availability."),
-            progressing | {"message": progressing["message"].format(rs=rs_name)},
-        ], update_time=True)
-        status: Obj = {"observedGeneration": dep["metadata"].get("generation", 1),
-                       "replicas": counts["replicas"], "updatedReplicas": updated,
-                       "readyReplicas": counts["readyReplicas"],
-                       "availableReplicas": counts["availableReplicas"],
-                       "conditions": conditions}
+        conditions = merge_conditions(
+            old.get("conditions"),
+            [
+                condition(
+                    "Available",
+                    counts["availableReplicas"] >= desired - unavailable,
+                    "MinimumReplicasAvailable"
+                    if counts["availableReplicas"] >= desired - unavailable
+                    else "MinimumReplicasUnavailable",
+                    "Deployment has minimum availability."
+                    if counts["availableReplicas"] >= desired - unavailable
+                    else "Deployment does not have minimum availability.",
+                ),
+                progressing | {"message": progressing["message"].format(rs=rs_name)},
+            ],
+            update_time=True,
+        )
+        status: Obj = {
+            "observedGeneration": dep["metadata"].get("generation", 1),
+            "replicas": counts["replicas"],
+            "updatedReplicas": updated,
+            "readyReplicas": counts["readyReplicas"],
+            "availableReplicas": counts["availableReplicas"],
+            "conditions": conditions,
+        }
         if desired - counts["availableReplicas"] > 0:
             status["unavailableReplicas"] = desired - counts["availableReplicas"]
         return status
 
     def _progressing(self, dep: Obj, complete: bool, marker: Any) -> Obj:
         if complete:
-            return condition("Progressing", True, "NewReplicaSetAvailable",
-                             'ReplicaSet "{rs}" has successfully progressed.')
+            return condition(
+                "Progressing",
+                True,
+                "NewReplicaSetAvailable",
+                'ReplicaSet "{rs}" has successfully progressed.',
+            )
         uid = dep["metadata"]["uid"]
         marker = (dep["metadata"].get("generation"), marker)
         since, seen = self._progress.get(uid, (time.monotonic(), None))
@@ -248,10 +288,13 @@ class Controllers:
             since = time.monotonic()
             self._progress[uid] = (since, marker)
         if time.monotonic() - since > int(dep["spec"].get("progressDeadlineSeconds", 600)):
-            return condition("Progressing", False, "ProgressDeadlineExceeded",
-                             'ReplicaSet "{rs}" has timed out progressing.')
-        return condition("Progressing", True, "ReplicaSetUpdated",
-                         'ReplicaSet "{rs}" is progressing.')
+            return condition(
+                "Progressing",
+                False,
+                "ProgressDeadlineExceeded",
+                'ReplicaSet "{rs}" has timed out progressing.',
+            )
+        return condition("Progressing", True, "ReplicaSetUpdated", 'ReplicaSet "{rs}" is progressing.')
 
     # --- StatefulSets -----------------------------------------------------------------
 
@@ -281,10 +324,14 @@ class Controllers:
             return True
         if len(pods) < replicas or not all(is_ready(p) for p in pods.values()):
             return any(o not in pods for o in range(replicas))
-        partition = int(((sts["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {})
-                        .get("partition", 0))
-        stale = [o for o, p in pods.items() if o >= partition
-                 and p["metadata"]["labels"].get(REVISION_LABEL) != revision]
+        partition = int(
+            ((sts["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition", 0)
+        )
+        stale = [
+            o
+            for o, p in pods.items()
+            if o >= partition and p["metadata"]["labels"].get(REVISION_LABEL) != revision
+        ]
         if stale and (sts["spec"].get("updateStrategy") or {}).get("type") != "OnDelete":
             self._delete("pods", pods.pop(max(stale)))
             return True
@@ -292,8 +339,11 @@ class Controllers:
 
     def _create_sts_pod(self, sts: Obj, ordinal: int, revision: str) -> None:
         name = f"{sts['metadata']['name']}-{ordinal}"
-        labels = {REVISION_LABEL: revision, "statefulset.kubernetes.io/pod-name": name,
-                  "apps.kubernetes.io/pod-index": str(ordinal)}
+        labels = {
+            REVISION_LABEL: revision,
+            "statefulset.kubernetes.io/pod-name": name,
+            "apps.kubernetes.io/pod-index": str(ordinal),
+        }
         pod = pod_from_template(sts, sts["spec"]["template"], name, labels)
         pod["spec"]["hostname"] = name
         if sts["spec"].get("serviceName"):
@@ -301,15 +351,19 @@ class Controllers:
         volumes = pod["spec"].setdefault("volumes", [])
         for claim in sts["spec"].get("volumeClaimTemplates") or []:
             claim_name = f"{claim['metadata']['name']}-{name}"
-            volumes.append({"name": claim["metadata"]["name"],
-                            "persistentVolumeClaim": {"claimName": claim_name}})
+            volumes.append(
+                {"name": claim["metadata"]["name"], "persistentVolumeClaim": {"claimName": claim_name}}
+            )
             namespace = sts["metadata"]["namespace"]
             if self.api.store.get("/persistentvolumeclaims", namespace, claim_name) is None:
                 labels_sel = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
-                self.api.insert("persistentvolumeclaims", {
-                    "metadata": {"name": claim_name, "namespace": namespace,
-                                 "labels": dict(labels_sel)},
-                    "spec": {**_copy(claim.get("spec") or {}), "storageClassName": "standard"}})
+                self.api.insert(
+                    "persistentvolumeclaims",
+                    {
+                        "metadata": {"name": claim_name, "namespace": namespace, "labels": dict(labels_sel)},
+                        "spec": {**_copy(claim.get("spec") or {}), "storageClassName": "standard"},
+                    },
+                )
         self.api.insert("pods", pod)
 
     # --- DaemonSets -------------------------------------------------------------------
@@ -324,10 +378,13 @@ class Controllers:
             placed = {p["spec"].get("nodeName") for p in pods}
             for node in nodes:
                 if node not in placed:
-                    labels = {REVISION_LABEL: revision, "pod-template-generation":
-                              str(ds["metadata"].get("generation", 1))}
-                    pod = pod_from_template(ds, ds["spec"]["template"],
-                                            f"{ds['metadata']['name']}-{suffix()}", labels)
+                    labels = {
+                        REVISION_LABEL: revision,
+                        "pod-template-generation": str(ds["metadata"].get("generation", 1)),
+                    }
+                    pod = pod_from_template(
+                        ds, ds["spec"]["template"], f"{ds['metadata']['name']}-{suffix()}", labels
+                    )
                     pod["spec"]["nodeName"] = node
                     self.api.insert("pods", pod)
                     changed = True
@@ -335,8 +392,7 @@ class Controllers:
             if stale and all(is_ready(p) for p in pods):
                 self._delete("pods", stale[0])
                 changed = True
-            changed |= self._save_status(DAEMONSETS, ds, _ds_status(ds, pods, revision,
-                                                                    len(nodes)))
+            changed |= self._save_status(DAEMONSETS, ds, _ds_status(ds, pods, revision, len(nodes)))
         return changed
 
     # --- Jobs ------------------------------------------------------------------------
@@ -346,8 +402,10 @@ class Controllers:
         changed = False
         for job in self.api.store.items(JOBS):
             status = dict(job.get("status") or {})
-            if any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
-                   for c in status.get("conditions") or []) or job["spec"].get("suspend"):
+            if any(
+                c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+                for c in status.get("conditions") or []
+            ) or job["spec"].get("suspend"):
                 continue
             pods = pods_by_owner.get(job["metadata"]["uid"], [])
             succeeded = sum(1 for p in pods if phase(p) == "Succeeded")
@@ -355,20 +413,43 @@ class Controllers:
             completions = int(job["spec"].get("completions", 1))
             wanted = min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
             for _ in range(max(0, wanted - len(active))):
-                self._create_pod(job, job["spec"]["template"],
-                                 f"{job['metadata']['name']}-{suffix()}", {})
+                self._create_pod(job, job["spec"]["template"], f"{job['metadata']['name']}-{suffix()}", {})
                 changed = True
             status.setdefault("startTime", now_iso())
-            status.update({"active": len(active), "succeeded": succeeded, "terminating": 0,
-                           "ready": sum(1 for p in active if is_ready(p)),
-                           "uncountedTerminatedPods": {}})
+            status.update(
+                {
+                    "active": len(active),
+                    "succeeded": succeeded,
+                    "terminating": 0,
+                    "ready": sum(1 for p in active if is_ready(p)),
+                    "uncountedTerminatedPods": {},
+                }
+            )
             if succeeded >= completions:
-                status.update({"active": 0, "ready": 0, "completionTime": now_iso(),
-                               "conditions": merge_conditions(None, [
-                                   condition("SuccessCriteriaMet", True, "CompletionsReached",
-                                             "Reached expected number of succeeded pods"),
-                                   condition("Complete", True, "CompletionsReached",
-                                             "Reached expected number of succeeded pods")])})
+                status.update(
+                    {
+                        "active": 0,
+                        "ready": 0,
+                        "completionTime": now_iso(),
+                        "conditions": merge_conditions(
+                            None,
+                            [
+                                condition(
+                                    "SuccessCriteriaMet",
+                                    True,
+                                    "CompletionsReached",
+                                    "Reached expected number of succeeded pods",
+                                ),
+                                condition(
+                                    "Complete",
+                                    True,
+                                    "CompletionsReached",
+                                    "Reached expected number of succeeded pods",
+                                ),
+                            ],
+                        ),
+                    }
+                )
             changed |= self._save_status(JOBS, job, status)
         return changed
 
@@ -414,28 +495,39 @@ def _ordinal(pod: Obj) -> int:
 
 def _sts_status(sts: Obj, pods: dict[int, Obj], revision: str) -> Obj:
     old = sts.get("status") or {}
-    updated = sum(1 for p in pods.values()
-                  if p["metadata"]["labels"].get(REVISION_LABEL) == revision)
+    updated = sum(1 for p in pods.values() if p["metadata"]["labels"].get(REVISION_LABEL) == revision)
     replicas = int(sts["spec"].get("replicas", 1))
     current_revision = old.get("currentRevision") or revision
     if updated == len(pods) == replicas:
         current_revision = revision
-    current = sum(1 for p in pods.values()
-                  if p["metadata"]["labels"].get(REVISION_LABEL) == current_revision)
+    current = sum(1 for p in pods.values() if p["metadata"]["labels"].get(REVISION_LABEL) == current_revision)
     ready = sum(1 for p in pods.values() if is_ready(p))
-    return {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(pods),
-            "readyReplicas": ready, "currentReplicas": current, "updatedReplicas": updated,
-            "availableReplicas": ready, "currentRevision": current_revision,
-            "updateRevision": revision, "collisionCount": 0}
+    return {
+        "observedGeneration": sts["metadata"].get("generation", 1),
+        "replicas": len(pods),
+        "readyReplicas": ready,
+        "currentReplicas": current,
+        "updatedReplicas": updated,
+        "availableReplicas": ready,
+        "currentRevision": current_revision,
+        "updateRevision": revision,
+        "collisionCount": 0,
+    }
 
 
 def _ds_status(ds: Obj, pods: list[Obj], revision: str, nodes: int) -> Obj:
     ready = sum(1 for p in pods if is_ready(p))
-    status = {"observedGeneration": ds["metadata"].get("generation", 1),
-              "desiredNumberScheduled": nodes, "currentNumberScheduled": len(pods),
-              "numberMisscheduled": 0, "numberReady": ready, "numberAvailable": ready,
-              "updatedNumberScheduled": sum(
-                  1 for p in pods if p["metadata"]["labels"].get(REVISION_LABEL) == revision)}
+    status = {
+        "observedGeneration": ds["metadata"].get("generation", 1),
+        "desiredNumberScheduled": nodes,
+        "currentNumberScheduled": len(pods),
+        "numberMisscheduled": 0,
+        "numberReady": ready,
+        "numberAvailable": ready,
+        "updatedNumberScheduled": sum(
+            1 for p in pods if p["metadata"]["labels"].get(REVISION_LABEL) == revision
+        ),
+    }
     if nodes - ready > 0:
         status["numberUnavailable"] = nodes - ready
     return status

@@ -35,9 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     kubeconfig.write(args.kubeconfig, sandbox.ports)
-    state = {"pid": os.getpid(), "token": args.token, "admin_port": sandbox.admin_port,
-             "clusters": sandbox.ports, "kubeconfig": str(args.kubeconfig),
-             "ready_delay": args.ready_delay}
+    state = {
+        "pid": os.getpid(),
+        "token": args.token,
+        "admin_port": sandbox.admin_port,
+        "clusters": sandbox.ports,
+        "kubeconfig": str(args.kubeconfig),
+        "ready_delay": args.ready_delay,
+    }
     tmp = args.state.with_name(f".{args.state.name}.tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(args.state)

@@ -16,25 +16,38 @@ Obj = dict[str, Any]
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_IMMUTABLE = {"Deployment": "spec.selector", "StatefulSet": "spec.selector",
-              "DaemonSet": "spec.selector", "ReplicaSet": "spec.selector",
-              "Job": "spec.template"}
+_IMMUTABLE = {
+    "Deployment": "spec.selector",
+    "StatefulSet": "spec.selector",
+    "DaemonSet": "spec.selector",
+    "ReplicaSet": "spec.selector",
+    "Job": "spec.template",
+}
 
 
 def validate_name(rtype: ResourceType, name: str) -> None:
     """422 when the name is not a valid object name for the kind."""
     if rtype.kind in ("Namespace", "Service"):
-        pattern, limit, rule = ((_LABEL, 63, "RFC 1123 label") if rtype.kind == "Namespace"
-                                else (_LABEL_1035, 63, "RFC 1035 label"))
+        pattern, limit, rule = (
+            (_LABEL, 63, "RFC 1123 label")
+            if rtype.kind == "Namespace"
+            else (_LABEL_1035, 63, "RFC 1035 label")
+        )
     else:
         pattern, limit, rule = _SUBDOMAIN, 253, "RFC 1123 subdomain"
     if not name:
-        raise invalid(rtype.kind, rtype.group, name, "metadata.name",
-                      "Required value: name or generateName is required")
+        raise invalid(
+            rtype.kind, rtype.group, name, "metadata.name", "Required value: name or generateName is required"
+        )
     if len(name) > limit or not pattern.match(name):
-        raise invalid(rtype.kind, rtype.group, name, "metadata.name",
-                      f'Invalid value: "{name}": a lowercase {rule} must consist of lower case '
-                      "alphanumeric characters or '-'")
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            name,
+            "metadata.name",
+            f'Invalid value: "{name}": a lowercase {rule} must consist of lower case '
+            "alphanumeric characters or '-'",
+        )
 
 
 def _get(obj: Obj, path: str) -> Any:
@@ -48,8 +61,9 @@ def check_update(rtype: ResourceType, old: Obj, new: Obj) -> None:
     """422 when an update changes an immutable field."""
     path = _IMMUTABLE.get(rtype.kind) if rtype.builtin else None
     if path and _get(old, path) != _get(new, path):
-        raise invalid(rtype.kind, rtype.group, new["metadata"]["name"], path,
-                      "Invalid value: field is immutable")
+        raise invalid(
+            rtype.kind, rtype.group, new["metadata"]["name"], path, "Invalid value: field is immutable"
+        )
 
 
 def _check_selector(rtype: ResourceType, obj: Obj) -> None:
@@ -60,8 +74,13 @@ def _check_selector(rtype: ResourceType, obj: Obj) -> None:
         raise invalid(rtype.kind, rtype.group, name, "spec.selector", "Required value")
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selectors.matches_labels(selectors.from_label_selector(selector), labels):
-        raise invalid(rtype.kind, rtype.group, name, "spec.template.metadata.labels",
-                      "Invalid value: `selector` does not match template `labels`")
+        raise invalid(
+            rtype.kind,
+            rtype.group,
+            name,
+            "spec.template.metadata.labels",
+            "Invalid value: `selector` does not match template `labels`",
+        )
 
 
 def _pod_spec(spec: Obj) -> None:
@@ -129,14 +148,18 @@ def _replicaset(obj: Obj) -> None:
 
 def _job(obj: Obj) -> None:
     spec = obj.setdefault("spec", {})
-    for key, value in (("completions", 1), ("parallelism", 1), ("backoffLimit", 6),
-                       ("completionMode", "NonIndexed"), ("suspend", False)):
+    for key, value in (
+        ("completions", 1),
+        ("parallelism", 1),
+        ("backoffLimit", 6),
+        ("completionMode", "NonIndexed"),
+        ("suspend", False),
+    ):
         spec.setdefault(key, value)
     uid = obj["metadata"]["uid"]
     if not spec.get("manualSelector"):
         spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
-        labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault(
-            "labels", {})
+        labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
         for key in ("controller-uid", "batch.kubernetes.io/controller-uid"):
             labels[key] = uid
         for key in ("job-name", "batch.kubernetes.io/job-name"):
@@ -178,8 +201,7 @@ def _secret(obj: Obj) -> None:
 def _namespace(obj: Obj) -> None:
     obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     obj["status"] = {"phase": "Active"}
-    obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = (
-        obj["metadata"]["name"])
+    obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
 
 
 def admit(rtype: ResourceType, obj: Obj, old: Obj | None, next_ip: Callable[[], str]) -> None:
@@ -188,8 +210,13 @@ def admit(rtype: ResourceType, obj: Obj, old: Obj | None, next_ip: Callable[[], 
         return
     kind = rtype.kind
     simple: dict[str, Callable[[Obj], None]] = {
-        "Deployment": _deployment, "StatefulSet": _statefulset, "DaemonSet": _daemonset,
-        "ReplicaSet": _replicaset, "Secret": _secret, "Namespace": _namespace, "Pod": _pod,
+        "Deployment": _deployment,
+        "StatefulSet": _statefulset,
+        "DaemonSet": _daemonset,
+        "ReplicaSet": _replicaset,
+        "Secret": _secret,
+        "Namespace": _namespace,
+        "Pod": _pod,
     }
     if kind == "Job":
         _job(obj)
@@ -216,4 +243,3 @@ def phase_for_new(rtype: ResourceType) -> Obj | None:
         "Pod": {"phase": "Pending", "qosClass": "BestEffort"},
     }
     return initial.get(rtype.kind) if rtype.builtin else None
-

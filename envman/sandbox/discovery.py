@@ -11,16 +11,25 @@ from envman.sandbox.resources import VERBS, Registry, ResourceType
 Doc = dict[str, Any]
 
 SERVER_VERSION: Doc = {
-    "major": "1", "minor": "34", "gitVersion": "v1.34.1", "gitCommit": "sandbox",
-    "gitTreeState": "clean", "buildDate": "2025-09-09T00:00:00Z", "goVersion": "go1.24.6",
-    "compiler": "gc", "platform": "linux/amd64",
+    "major": "1",
+    "minor": "34",
+    "gitVersion": "v1.34.1",
+    "gitCommit": "sandbox",
+    "gitTreeState": "clean",
+    "buildDate": "2025-09-09T00:00:00Z",
+    "goVersion": "go1.24.6",
+    "compiler": "gc",
+    "platform": "linux/amd64",
 }
 
 
 def api_versions(address: str) -> Doc:
     """The core group's version list (/api)."""
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": address}],
+    }
 
 
 def _group_doc(name: str, versions: list[str]) -> Doc:
@@ -44,8 +53,11 @@ def api_group(registry: Registry, name: str) -> Doc | None:
 
 def _resource_entries(rtype: ResourceType) -> list[Doc]:
     main: Doc = {
-        "name": rtype.plural, "singularName": rtype.singular, "namespaced": rtype.namespaced,
-        "kind": rtype.kind, "verbs": list(VERBS),
+        "name": rtype.plural,
+        "singularName": rtype.singular,
+        "namespaced": rtype.namespaced,
+        "kind": rtype.kind,
+        "verbs": list(VERBS),
     }
     if rtype.short_names:
         main["shortNames"] = list(rtype.short_names)
@@ -55,8 +67,15 @@ def _resource_entries(rtype: ResourceType) -> list[Doc]:
     for sub in rtype.subresources:
         kind = "Scale" if sub == "scale" else rtype.kind
         verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
-        entries.append({"name": f"{rtype.plural}/{sub}", "singularName": "",
-                        "namespaced": rtype.namespaced, "kind": kind, "verbs": verbs})
+        entries.append(
+            {
+                "name": f"{rtype.plural}/{sub}",
+                "singularName": "",
+                "namespaced": rtype.namespaced,
+                "kind": kind,
+                "verbs": verbs,
+            }
+        )
     return entries
 
 
@@ -67,8 +86,12 @@ def resource_list(registry: Registry, group: str, version: str) -> Doc | None:
         return None
     group_version = f"{group}/{version}" if group else version
     resources = [e for t in types for e in _resource_entries(t)]
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
-            "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": group_version,
+        "resources": resources,
+    }
 
 
 def _gv_paths(registry: Registry) -> dict[str, tuple[str, str]]:
@@ -96,11 +119,17 @@ def openapi_for_path(registry: Registry, path: str) -> Doc | None:
 
 def _patch_operation(rtype: ResourceType, version: str) -> Doc:
     gvk = {"group": rtype.group, "version": version, "kind": rtype.kind}
-    params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
-              for n in ("dryRun", "fieldManager", "fieldValidation", "force")]
-    return {"operationId": f"patch{rtype.kind}", "parameters": params,
-            "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk,
-            "responses": {"200": {"description": "OK"}}}
+    params = [
+        {"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+        for n in ("dryRun", "fieldManager", "fieldValidation", "force")
+    ]
+    return {
+        "operationId": f"patch{rtype.kind}",
+        "parameters": params,
+        "x-kubernetes-action": "patch",
+        "x-kubernetes-group-version-kind": gvk,
+        "responses": {"200": {"description": "OK"}},
+    }
 
 
 def openapi_group(registry: Registry, group: str, version: str) -> Doc:
@@ -115,5 +144,9 @@ def openapi_group(registry: Registry, group: str, version: str) -> Doc:
         scope = "/namespaces/{namespace}" if rtype.namespaced else ""
         path = f"{prefix}{scope}/{rtype.plural}/{{name}}"
         paths[path] = {"patch": _patch_operation(rtype, version)}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.34.1"},
-            "paths": paths, "components": {"schemas": {}}}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.34.1"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }

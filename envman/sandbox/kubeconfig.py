@@ -14,13 +14,16 @@ def render(ports: Mapping[str, int]) -> str:
     """kubeconfig YAML with a cluster, a context and a user for every cluster name."""
     lines = ["apiVersion: v1", "kind: Config", "preferences: {}", "clusters:"]
     for name, port in ports.items():
-        lines += [f"- name: {json.dumps(name)}", "  cluster:",
-                  f"    server: http://{HOST}:{port}"]
+        lines += [f"- name: {json.dumps(name)}", "  cluster:", f"    server: http://{HOST}:{port}"]
     lines.append("contexts:")
     for name in ports:
-        lines += [f"- name: {json.dumps(name)}", "  context:",
-                  f"    cluster: {json.dumps(name)}", "    user: sandbox",
-                  "    namespace: default"]
+        lines += [
+            f"- name: {json.dumps(name)}",
+            "  context:",
+            f"    cluster: {json.dumps(name)}",
+            "    user: sandbox",
+            "    namespace: default",
+        ]
     lines += ["users:", "- name: sandbox", "  user:", "    token: sandbox"]
     first = next(iter(ports), "")
     lines.append(f"current-context: {json.dumps(first)}")

@@ -98,11 +98,11 @@ def _is_ours(pid: int) -> bool:
     return b"envman.sandbox.daemon" in cmdline
 
 
-def _http(port: int, path: str, body: dict[str, Any] | None = None,
-          timeout: float = 2.0) -> Any:
+def _http(port: int, path: str, body: dict[str, Any] | None = None, timeout: float = 2.0) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"http://{HOST}:{port}{path}", data=data,
-                                     method="GET" if body is None else "POST")
+    request = urllib.request.Request(
+        f"http://{HOST}:{port}{path}", data=data, method="GET" if body is None else "POST"
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read() or b"null")
 
@@ -130,8 +130,13 @@ def _live(root: Path) -> dict[str, Any] | None:
 
 
 def _info(state: dict[str, Any], reused: bool) -> SandboxInfo:
-    return SandboxInfo(Path(state["kubeconfig"]), int(state["pid"]), int(state["admin_port"]),
-                       {k: int(v) for k, v in state["clusters"].items()}, reused)
+    return SandboxInfo(
+        Path(state["kubeconfig"]),
+        int(state["pid"]),
+        int(state["admin_port"]),
+        {k: int(v) for k, v in state["clusters"].items()},
+        reused,
+    )
 
 
 def _check_names(clusters: Sequence[str]) -> list[str]:
@@ -144,8 +149,7 @@ def _check_names(clusters: Sequence[str]) -> list[str]:
     return names
 
 
-def up(root: Path, clusters: Sequence[str], *,
-       ready_delay: float = DEFAULT_READY_DELAY) -> SandboxInfo:
+def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READY_DELAY) -> SandboxInfo:
     """Serve `clusters` from one background process; reuse a live one serving the same set."""
     names = _check_names(clusters)
     live = _live(root)
@@ -156,31 +160,41 @@ def up(root: Path, clusters: Sequence[str], *,
     directory.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
     state_file, log_file = directory / "state.json", directory / "sandbox.log"
-    command = [sys.executable, "-m", "envman.sandbox.daemon", str(state_file),
-               str(directory / "kubeconfig"), *names, "--ready-delay", str(ready_delay),
-               "--token", token]
+    command = [
+        sys.executable,
+        "-m",
+        "envman.sandbox.daemon",
+        str(state_file),
+        str(directory / "kubeconfig"),
+        *names,
+        "--ready-delay",
+        str(ready_delay),
+        "--token",
+        token,
+    ]
     with log_file.open("ab") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                   start_new_session=True, close_fds=True)
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True, close_fds=True
+        )
     state = _wait_started(root, process, token, log_file)
     return _info(state, reused=False)
 
 
-def _wait_started(root: Path, process: subprocess.Popen[bytes], token: str,
-                  log_file: Path) -> dict[str, Any]:
+def _wait_started(root: Path, process: subprocess.Popen[bytes], token: str, log_file: Path) -> dict[str, Any]:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             tail = log_file.read_text(errors="replace").strip().splitlines()[-1:]
-            raise SandboxError(f"the sandbox process exited with code {process.returncode}"
-                               + (f": {tail[0]}" if tail else ""))
+            raise SandboxError(
+                f"the sandbox process exited with code {process.returncode}"
+                + (f": {tail[0]}" if tail else "")
+            )
         state = _state(root)
         if state is not None and state.get("token") == token and _answers(state):
             return state
         time.sleep(0.05)
     _terminate(process.pid)
-    raise SandboxError(f"the sandbox did not start within {START_TIMEOUT:.0f}s "
-                       f"(see {log_file})")
+    raise SandboxError(f"the sandbox did not start within {START_TIMEOUT:.0f}s (see {log_file})")
 
 
 def _answers(state: dict[str, Any]) -> bool:
@@ -230,9 +244,15 @@ def status(root: Path) -> SandboxStatus:
     report = _admin(live, "/status")
     counts = _admin(live, "/counters")
     clusters = tuple(
-        ClusterStatus(name, int(info["port"]), _answers({"clusters": {name: info["port"]}}),
-                      tuple(info["failing"]), int(counts.get(name, {}).get("total", 0)))
-        for name, info in report["clusters"].items())
+        ClusterStatus(
+            name,
+            int(info["port"]),
+            _answers({"clusters": {name: info["port"]}}),
+            tuple(info["failing"]),
+            int(counts.get(name, {}).get("total", 0)),
+        )
+        for name, info in report["clusters"].items()
+    )
     return SandboxStatus(True, int(live["pid"]), kubeconfig, clusters)
 
 

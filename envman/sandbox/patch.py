@@ -15,11 +15,20 @@ from typing import Any
 Obj = dict[str, Any]
 
 MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
-    "env": "name", "volumes": "name", "volumeMounts": "mountPath",
-    "volumeDevices": "devicePath", "imagePullSecrets": "name", "hostAliases": "ip",
-    "conditions": "type", "ownerReferences": "uid", "resourceClaims": "name",
-    "schedulingGates": "name", "topologySpreadConstraints": "topologyKey",
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "conditions": "type",
+    "ownerReferences": "uid",
+    "resourceClaims": "name",
+    "schedulingGates": "name",
+    "topologySpreadConstraints": "topologyKey",
 }
 PRIMITIVE_MERGE = frozenset({"finalizers"})
 _CONTAINER_FIELDS = frozenset({"containers", "initContainers", "ephemeralContainers"})
@@ -40,6 +49,7 @@ def merge_key(parent: str, field: str) -> str | None:
 
 # --- RFC 7386 merge patch -------------------------------------------------------------
 
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """Apply a JSON merge patch (lists replace, null deletes)."""
     if not isinstance(patch, dict):
@@ -54,6 +64,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 # --- RFC 6902 JSON patch --------------------------------------------------------------
+
 
 def _pointer(path: str) -> list[str]:
     if path == "":
@@ -138,6 +149,7 @@ def json_patch(target: Any, ops: Any) -> Any:
 
 # --- strategic merge patch -------------------------------------------------------------
 
+
 def strategic_merge(target: Obj | None, patch: Obj, parent: str = "") -> Obj | None:
     """Apply a strategic merge patch to a map; None means the map is deleted."""
     patch = dict(patch)
@@ -148,10 +160,10 @@ def strategic_merge(target: Obj | None, patch: Obj, parent: str = "") -> Obj | N
         replaced: Obj = _strip(patch)
         return replaced
     retain = patch.pop("$retainKeys", None)
-    orders = {k[len(_ORDER):]: patch.pop(k) for k in list(patch) if k.startswith(_ORDER)}
+    orders = {k[len(_ORDER) :]: patch.pop(k) for k in list(patch) if k.startswith(_ORDER)}
     result = dict(target or {})
     for key in [k for k in patch if k.startswith(_DELETE_PRIMITIVE)]:
-        field, drop = key[len(_DELETE_PRIMITIVE):], patch.pop(key)
+        field, drop = key[len(_DELETE_PRIMITIVE) :], patch.pop(key)
         result[field] = [v for v in result.get(field) or [] if v not in drop]
     for key, value in patch.items():
         _merge_field(result, key, value, parent)
@@ -200,8 +212,9 @@ def _merge_list(current: Any, patch: list[Any], parent: str, field: str) -> list
     for item in patch:
         if not isinstance(item, dict):
             continue
-        pos = next((i for i, e in enumerate(existing)
-                    if isinstance(e, dict) and e.get(key) == item.get(key)), None)
+        pos = next(
+            (i for i, e in enumerate(existing) if isinstance(e, dict) and e.get(key) == item.get(key)), None
+        )
         merged = strategic_merge(existing[pos] if pos is not None else None, item, field)
         if pos is None and merged is not None:
             existing.append(merged)
@@ -217,10 +230,12 @@ def _reorder(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
         ident = item.get(key) if key and isinstance(item, dict) else item
         ident = ident if not isinstance(ident, dict) else None
         return order.index(ident) if ident in order else len(order)
+
     return sorted(items, key=rank)
 
 
 # --- server-side apply ------------------------------------------------------------------
+
 
 def drop_unapplied(live: Obj, before: Obj, now: Obj, parent: str = "") -> Obj:
     """Remove from `live` what a manager applied `before` but no longer applies `now`."""
@@ -237,8 +252,7 @@ def drop_unapplied(live: Obj, before: Obj, now: Obj, parent: str = "") -> Obj:
     return result
 
 
-def _drop_items(live: list[Any], before: list[Any], now: list[Any], key: str | None,
-                field: str) -> list[Any]:
+def _drop_items(live: list[Any], before: list[Any], now: list[Any], key: str | None, field: str) -> list[Any]:
     if key is None:
         return live
     old_items = {i.get(key): i for i in before if isinstance(i, dict)}

@@ -51,16 +51,20 @@ class PodLifecycle:
 
     def _releases(self, obj: Obj, depth: int) -> set[str]:
         meta = obj["metadata"]
-        names = {str(v) for v in ((meta.get("labels") or {}).get(RELEASE_LABEL),
-                                  (meta.get("annotations") or {}).get(RELEASE_ANNOTATION))
-                 if v}
+        names = {
+            str(v)
+            for v in (
+                (meta.get("labels") or {}).get(RELEASE_LABEL),
+                (meta.get("annotations") or {}).get(RELEASE_ANNOTATION),
+            )
+            if v
+        }
         if depth > 3:
             return names
         for ref in meta.get("ownerReferences") or []:
             group = str(ref.get("apiVersion", "")).rpartition("/")[0]
             rtype = self.api.registry.by_kind(group, str(ref.get("kind")))
-            owner = rtype and self.api.store.get(rtype.key, meta.get("namespace", ""),
-                                                 str(ref.get("name")))
+            owner = rtype and self.api.store.get(rtype.key, meta.get("namespace", ""), str(ref.get("name")))
             if owner:
                 names |= self._releases(owner, depth + 1)
         return names
@@ -118,21 +122,34 @@ class PodLifecycle:
         status["phase"] = "Running" if runs else "Succeeded"
         status["conditions"] = [
             {**condition("PodReadyToStartContainers", runs), "lastTransitionTime": stamp},
-            {**condition("Initialized", True, "" if runs else "PodCompleted"),
-             "lastTransitionTime": stamp},
+            {**condition("Initialized", True, "" if runs else "PodCompleted"), "lastTransitionTime": stamp},
             {**ready, "lastTransitionTime": stamp},
-            {**condition("ContainersReady", runs, "" if runs else "PodCompleted"),
-             "lastTransitionTime": stamp},
+            {
+                **condition("ContainersReady", runs, "" if runs else "PodCompleted"),
+                "lastTransitionTime": stamp,
+            },
             {**condition("PodScheduled", True), "lastTransitionTime": stamp},
         ]
-        state = ({"running": {"startedAt": stamp}} if runs else
-                 {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp,
-                                 "finishedAt": stamp}})
+        state = (
+            {"running": {"startedAt": stamp}}
+            if runs
+            else {
+                "terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp}
+            }
+        )
         status["containerStatuses"] = [
-            {"name": c.get("name"), "image": c.get("image"), "imageID": "",
-             "containerID": f"containerd://{secrets.token_hex(16)}", "ready": runs,
-             "started": runs, "restartCount": 0, "state": state}
-            for c in pod["spec"].get("containers") or []]
+            {
+                "name": c.get("name"),
+                "image": c.get("image"),
+                "imageID": "",
+                "containerID": f"containerd://{secrets.token_hex(16)}",
+                "ready": runs,
+                "started": runs,
+                "restartCount": 0,
+                "state": state,
+            }
+            for c in pod["spec"].get("containers") or []
+        ]
         return status
 
     def _stuck_status(self, pod: Obj) -> Obj:
@@ -140,14 +157,27 @@ class PodLifecycle:
         stamp = now_iso()
         status["phase"] = "Pending"
         status["conditions"] = [
-            {**condition("Ready", False, "ContainersNotReady",
-                         "containers with unready status"), "lastTransitionTime": stamp},
+            {
+                **condition("Ready", False, "ContainersNotReady", "containers with unready status"),
+                "lastTransitionTime": stamp,
+            },
             {**condition("PodScheduled", True), "lastTransitionTime": stamp},
         ]
         status["containerStatuses"] = [
-            {"name": c.get("name"), "image": c.get("image"), "imageID": "", "ready": False,
-             "started": False, "restartCount": 0,
-             "state": {"waiting": {"reason": "ImagePullBackOff",
-                                   "message": f'Back-off pulling image "{c.get("image")}"'}}}
-            for c in pod["spec"].get("containers") or []]
+            {
+                "name": c.get("name"),
+                "image": c.get("image"),
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 0,
+                "state": {
+                    "waiting": {
+                        "reason": "ImagePullBackOff",
+                        "message": f'Back-off pulling image "{c.get("image")}"',
+                    }
+                },
+            }
+            for c in pod["spec"].get("containers") or []
+        ]
         return status

@@ -25,25 +25,38 @@ class ProtobufError(ValueError):
 TIME: Schema = {1: ("seconds", "int", None), 2: ("nanos", "int", None)}
 TYPE_META: Schema = {1: ("apiVersion", "str", None), 2: ("kind", "str", None)}
 OWNER_REF: Schema = {
-    1: ("kind", "str", None), 3: ("name", "str", None), 4: ("uid", "str", None),
-    5: ("apiVersion", "str", None), 6: ("controller", "bool", None),
+    1: ("kind", "str", None),
+    3: ("name", "str", None),
+    4: ("uid", "str", None),
+    5: ("apiVersion", "str", None),
+    6: ("controller", "bool", None),
     7: ("blockOwnerDeletion", "bool", None),
 }
 OBJECT_META: Schema = {
-    1: ("name", "str", None), 2: ("generateName", "str", None), 3: ("namespace", "str", None),
-    5: ("uid", "str", None), 6: ("resourceVersion", "str", None),
-    7: ("generation", "int", None), 8: ("creationTimestamp", "time", TIME),
-    11: ("labels", "map_str", None), 12: ("annotations", "map_str", None),
-    13: ("ownerReferences", "rep_msg", OWNER_REF), 14: ("finalizers", "rep_str", None),
+    1: ("name", "str", None),
+    2: ("generateName", "str", None),
+    3: ("namespace", "str", None),
+    5: ("uid", "str", None),
+    6: ("resourceVersion", "str", None),
+    7: ("generation", "int", None),
+    8: ("creationTimestamp", "time", TIME),
+    11: ("labels", "map_str", None),
+    12: ("annotations", "map_str", None),
+    13: ("ownerReferences", "rep_msg", OWNER_REF),
+    14: ("finalizers", "rep_str", None),
 }
 SECRET: Schema = {
-    1: ("metadata", "msg", OBJECT_META), 2: ("data", "map_bytes", None),
-    3: ("type", "str", None), 4: ("stringData", "map_str", None),
+    1: ("metadata", "msg", OBJECT_META),
+    2: ("data", "map_bytes", None),
+    3: ("type", "str", None),
+    4: ("stringData", "map_str", None),
     5: ("immutable", "bool", None),
 }
 CONFIG_MAP: Schema = {
-    1: ("metadata", "msg", OBJECT_META), 2: ("data", "map_str", None),
-    3: ("binaryData", "map_bytes", None), 4: ("immutable", "bool", None),
+    1: ("metadata", "msg", OBJECT_META),
+    2: ("data", "map_str", None),
+    3: ("binaryData", "map_bytes", None),
+    4: ("immutable", "bool", None),
 }
 NAMESPACE: Schema = {
     1: ("metadata", "msg", OBJECT_META),
@@ -53,16 +66,21 @@ NAMESPACE: Schema = {
 DELETE_OPTIONS: Schema = {
     1: ("gracePeriodSeconds", "int", None),
     2: ("preconditions", "msg", {1: ("uid", "str", None), 2: ("resourceVersion", "str", None)}),
-    3: ("orphanDependents", "bool", None), 4: ("propagationPolicy", "str", None),
+    3: ("orphanDependents", "bool", None),
+    4: ("propagationPolicy", "str", None),
     5: ("dryRun", "rep_str", None),
 }
 SCHEMAS: dict[str, Schema] = {
-    "Secret": SECRET, "ConfigMap": CONFIG_MAP, "Namespace": NAMESPACE,
+    "Secret": SECRET,
+    "ConfigMap": CONFIG_MAP,
+    "Namespace": NAMESPACE,
     "DeleteOptions": DELETE_OPTIONS,
 }
 UNKNOWN: Schema = {
-    1: ("typeMeta", "msg", TYPE_META), 2: ("raw", "bytes", None),
-    3: ("contentEncoding", "str", None), 4: ("contentType", "str", None),
+    1: ("typeMeta", "msg", TYPE_META),
+    2: ("raw", "bytes", None),
+    3: ("contentEncoding", "str", None),
+    4: ("contentType", "str", None),
 }
 
 
@@ -91,7 +109,7 @@ def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
             out.append((number, value))
         elif wire == 2:
             size, pos = _varint(data, pos)
-            out.append((number, data[pos:pos + size]))
+            out.append((number, data[pos : pos + size]))
             pos += size
         elif wire in (1, 5):
             pos += 8 if wire == 1 else 4
@@ -166,7 +184,7 @@ def decode(body: bytes) -> dict[str, Any]:
     """The JSON form of a protobuf-encoded Kubernetes object (envelope included)."""
     if not body.startswith(MAGIC):
         raise ProtobufError("missing the k8s protobuf magic prefix")
-    unknown = decode_message(body[len(MAGIC):], UNKNOWN)
+    unknown = decode_message(body[len(MAGIC) :], UNKNOWN)
     type_meta = unknown.get("typeMeta", {})
     kind = str(type_meta.get("kind", ""))
     schema = SCHEMAS.get(kind)

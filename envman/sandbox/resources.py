@@ -41,17 +41,37 @@ class ResourceType:
         return "status" in self.subresources
 
 
-_ALL = frozenset({"pods", "services", "deployments", "replicasets", "statefulsets",
-                  "daemonsets", "jobs", "cronjobs", "horizontalpodautoscalers"})
+_ALL = frozenset(
+    {
+        "pods",
+        "services",
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+        "horizontalpodautoscalers",
+    }
+)
 
 
-def _core(kind: str, plural: str, *, ns: bool = True, short: tuple[str, ...] = (),
-          sub: tuple[str, ...] = ()) -> ResourceType:
+def _core(
+    kind: str, plural: str, *, ns: bool = True, short: tuple[str, ...] = (), sub: tuple[str, ...] = ()
+) -> ResourceType:
     return _grp("", ("v1",), kind, plural, ns=ns, short=short, sub=sub)
 
 
-def _grp(group: str, versions: tuple[str, ...], kind: str, plural: str, *, ns: bool = True,
-         short: tuple[str, ...] = (), sub: tuple[str, ...] = ()) -> ResourceType:
+def _grp(
+    group: str,
+    versions: tuple[str, ...],
+    kind: str,
+    plural: str,
+    *,
+    ns: bool = True,
+    short: tuple[str, ...] = (),
+    sub: tuple[str, ...] = (),
+) -> ResourceType:
     categories = ("all",) if plural in _ALL else ()
     return ResourceType(group, versions, kind, plural, ns, short, sub, categories=categories)
 
@@ -81,10 +101,15 @@ BUILTINS: tuple[ResourceType, ...] = (
     _grp("apps", ("v1",), "ControllerRevision", "controllerrevisions"),
     _grp("batch", ("v1",), "Job", "jobs", sub=_STATUS),
     _grp("batch", ("v1",), "CronJob", "cronjobs", short=("cj",), sub=_STATUS),
-    _grp("autoscaling", ("v2", "v1"), "HorizontalPodAutoscaler", "horizontalpodautoscalers",
-         short=("hpa",), sub=_STATUS),
-    _grp("policy", ("v1",), "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",),
-         sub=_STATUS),
+    _grp(
+        "autoscaling",
+        ("v2", "v1"),
+        "HorizontalPodAutoscaler",
+        "horizontalpodautoscalers",
+        short=("hpa",),
+        sub=_STATUS,
+    ),
+    _grp("policy", ("v1",), "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",), sub=_STATUS),
     _grp("networking.k8s.io", ("v1",), "Ingress", "ingresses", short=("ing",), sub=_STATUS),
     _grp("networking.k8s.io", ("v1",), "IngressClass", "ingressclasses", ns=False),
     _grp("networking.k8s.io", ("v1",), "NetworkPolicy", "networkpolicies", short=("netpol",)),
@@ -92,18 +117,33 @@ BUILTINS: tuple[ResourceType, ...] = (
     _grp("rbac.authorization.k8s.io", ("v1",), "Role", "roles"),
     _grp("rbac.authorization.k8s.io", ("v1",), "RoleBinding", "rolebindings"),
     _grp("rbac.authorization.k8s.io", ("v1",), "ClusterRole", "clusterroles", ns=False),
-    _grp("rbac.authorization.k8s.io", ("v1",), "ClusterRoleBinding", "clusterrolebindings",
-         ns=False),
+    _grp("rbac.authorization.k8s.io", ("v1",), "ClusterRoleBinding", "clusterrolebindings", ns=False),
     _grp("storage.k8s.io", ("v1",), "StorageClass", "storageclasses", ns=False, short=("sc",)),
-    _grp("scheduling.k8s.io", ("v1",), "PriorityClass", "priorityclasses", ns=False,
-         short=("pc",)),
+    _grp("scheduling.k8s.io", ("v1",), "PriorityClass", "priorityclasses", ns=False, short=("pc",)),
     _grp("coordination.k8s.io", ("v1",), "Lease", "leases"),
-    _grp("admissionregistration.k8s.io", ("v1",), "ValidatingWebhookConfiguration",
-         "validatingwebhookconfigurations", ns=False),
-    _grp("admissionregistration.k8s.io", ("v1",), "MutatingWebhookConfiguration",
-         "mutatingwebhookconfigurations", ns=False),
-    _grp(_CRD_GROUP, ("v1",), "CustomResourceDefinition", "customresourcedefinitions",
-         ns=False, short=("crd", "crds"), sub=_STATUS),
+    _grp(
+        "admissionregistration.k8s.io",
+        ("v1",),
+        "ValidatingWebhookConfiguration",
+        "validatingwebhookconfigurations",
+        ns=False,
+    ),
+    _grp(
+        "admissionregistration.k8s.io",
+        ("v1",),
+        "MutatingWebhookConfiguration",
+        "mutatingwebhookconfigurations",
+        ns=False,
+    ),
+    _grp(
+        _CRD_GROUP,
+        ("v1",),
+        "CustomResourceDefinition",
+        "customresourcedefinitions",
+        ns=False,
+        short=("crd", "crds"),
+        sub=_STATUS,
+    ),
 )
 
 

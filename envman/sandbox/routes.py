@@ -96,8 +96,7 @@ def _target(api: Api, group: str, version: str, parts: list[str]) -> Target:
     return Target(rtype, version, namespace, name, sub)
 
 
-def _resource(api: Api, request: Request, group: str, version: str,
-              parts: list[str]) -> Result:
+def _resource(api: Api, request: Request, group: str, version: str, parts: list[str]) -> Result:
     target = _target(api, group, version, parts)
     if target.name is None:
         return _collection(api, request, target)
@@ -121,8 +120,7 @@ def _item(api: Api, request: Request, target: Target) -> Result:
         return Reply(code, obj)
     if method == "DELETE":
         options = decode_body(request.body, request.content_type) if request.body else {}
-        return Reply(200, api.delete(target, options if isinstance(options, dict) else {},
-                                     query))
+        return Reply(200, api.delete(target, options if isinstance(options, dict) else {}, query))
     raise _not_allowed(method)
 
 
@@ -134,8 +132,7 @@ def _collection(api: Api, request: Request, target: Target) -> Result:
         return Reply(200, api.list(target, query))
     if method == "POST" and target.namespace is None and target.rtype.namespaced:
         body = decode_body(request.body, request.content_type)
-        namespace = (body.get("metadata") or {}).get("namespace") if isinstance(
-            body, dict) else None
+        namespace = (body.get("metadata") or {}).get("namespace") if isinstance(body, dict) else None
         if not namespace:
             raise ApiError(400, "a namespace is required")
         target = Target(target.rtype, target.version, namespace)
@@ -156,23 +153,35 @@ def _scale(api: Api, request: Request, target: Target) -> Reply:
         if not isinstance(replicas, int):
             raise ApiError(422, "spec.replicas: Required value")
         obj["spec"]["replicas"] = replicas
-        obj = api.update(Target(target.rtype, target.version, target.namespace, target.name),
-                         obj, request.query)
+        obj = api.update(
+            Target(target.rtype, target.version, target.namespace, target.name), obj, request.query
+        )
     elif request.method != "GET":
         raise _not_allowed(request.method)
-    meta = {k: obj["metadata"][k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                            "creationTimestamp") if k in obj["metadata"]}
+    meta = {
+        k: obj["metadata"][k]
+        for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+        if k in obj["metadata"]
+    }
     status = obj.get("status") or {}
     labels = (obj["spec"].get("selector") or {}).get("matchLabels") or {}
-    return Reply(200, {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": meta,
-                       "spec": {"replicas": obj["spec"].get("replicas", 0)},
-                       "status": {"replicas": status.get("replicas", 0),
-                                  "selector": ",".join(f"{k}={v}" for k, v in labels.items())}})
+    return Reply(
+        200,
+        {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": meta,
+            "spec": {"replicas": obj["spec"].get("replicas", 0)},
+            "status": {
+                "replicas": status.get("replicas", 0),
+                "selector": ",".join(f"{k}={v}" for k, v in labels.items()),
+            },
+        },
+    )
 
 
 def _not_allowed(method: str) -> ApiError:
-    return ApiError(405, f"the server does not allow this method on the requested resource "
-                    f"({method})")
+    return ApiError(405, f"the server does not allow this method on the requested resource ({method})")
 
 
 def encode(doc: Obj) -> bytes:

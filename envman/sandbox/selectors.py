@@ -85,8 +85,7 @@ def field_value(obj: Mapping[str, Any], path: str) -> str:
     return str(node)
 
 
-def matcher(label_selector: str | None, field_selector: str | None
-            ) -> Callable[[Mapping[str, Any]], bool]:
+def matcher(label_selector: str | None, field_selector: str | None) -> Callable[[Mapping[str, Any]], bool]:
     """A predicate over objects for a label selector and a field selector."""
     labels = parse(label_selector)
     fields = parse(field_selector)
@@ -105,11 +104,11 @@ def from_label_selector(selector: Mapping[str, Any] | None) -> list[Requirement]
     """The requirements of a structured LabelSelector (matchLabels + matchExpressions)."""
     if not selector:
         return []
-    reqs = [Requirement(k, "=", frozenset([str(v)]))
-            for k, v in (selector.get("matchLabels") or {}).items()]
+    reqs = [Requirement(k, "=", frozenset([str(v)])) for k, v in (selector.get("matchLabels") or {}).items()]
     ops = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!exists"}
     for expr in selector.get("matchExpressions") or []:
         op = ops.get(str(expr.get("operator")), "exists")
-        reqs.append(Requirement(str(expr.get("key")), op,
-                                frozenset(str(v) for v in expr.get("values") or [])))
+        reqs.append(
+            Requirement(str(expr.get("key")), op, frozenset(str(v) for v in expr.get("values") or []))
+        )
     return reqs

@@ -116,8 +116,13 @@ class ClusterHandler(_Handler):
 
     def _serve(self, method: str) -> None:
         parts = urlsplit(self.path)
-        request = Request(method, parts.path, dict(parse_qsl(parts.query)),
-                          self.headers.get("Content-Type") or JSON, self._body())
+        request = Request(
+            method,
+            parts.path,
+            dict(parse_qsl(parts.query)),
+            self.headers.get("Content-Type") or JSON,
+            self._body(),
+        )
         cluster = self.server.cluster
         cluster.count(_verb(method, request.query))
         address = f"{HOST}:{self.server.port}"
@@ -250,8 +255,7 @@ class Sandbox:
             cluster.controllers.start()
         servers: list[_Server] = [*self.servers.values(), self.admin]
         for server in servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True,
-                                      kwargs={"poll_interval": 0.2})
+            thread = threading.Thread(target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.2})
             thread.start()
             self._threads.append(thread)
 
@@ -288,7 +292,10 @@ class Sandbox:
             cluster.reset_counters()
 
     def status(self) -> Obj:
-        return {"clusters": {name: {"port": self.servers[name].port,
-                                    "failing": sorted(c.controllers.pods.failing)}
-                             for name, c in self.clusters.items()},
-                "admin_port": self.admin_port}
+        return {
+            "clusters": {
+                name: {"port": self.servers[name].port, "failing": sorted(c.controllers.pods.failing)}
+                for name, c in self.clusters.items()
+            },
+            "admin_port": self.admin_port,
+        }

@@ -7,16 +7,23 @@ from typing import Any
 Obj = dict[str, Any]
 
 REASONS = {
-    400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-    410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 500: "InternalError",
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    500: "InternalError",
 }
 
 
 class ApiError(Exception):
     """A request failure, rendered as a `Status` object with the matching HTTP code."""
 
-    def __init__(self, code: int, message: str, *, reason: str | None = None,
-                 details: Obj | None = None) -> None:
+    def __init__(
+        self, code: int, message: str, *, reason: str | None = None, details: Obj | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -24,8 +31,15 @@ class ApiError(Exception):
         self.details = details
 
     def status(self) -> Obj:
-        body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                     "message": self.message, "reason": self.reason, "code": self.code}
+        body: Obj = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
         if self.details is not None:
             body["details"] = self.details
         return body
@@ -41,30 +55,42 @@ def resource_name(plural: str, group: str) -> str:
 
 
 def not_found(plural: str, group: str, name: str) -> ApiError:
-    return ApiError(404, f'{resource_name(plural, group)} "{name}" not found',
-                    details={"name": name, "group": group, "kind": plural})
+    return ApiError(
+        404,
+        f'{resource_name(plural, group)} "{name}" not found',
+        details={"name": name, "group": group, "kind": plural},
+    )
 
 
 def already_exists(plural: str, group: str, name: str) -> ApiError:
-    return ApiError(409, f'{resource_name(plural, group)} "{name}" already exists',
-                    reason="AlreadyExists",
-                    details={"name": name, "group": group, "kind": plural})
+    return ApiError(
+        409,
+        f'{resource_name(plural, group)} "{name}" already exists',
+        reason="AlreadyExists",
+        details={"name": name, "group": group, "kind": plural},
+    )
 
 
 def conflict(plural: str, group: str, name: str) -> ApiError:
-    message = (f'Operation cannot be fulfilled on {resource_name(plural, group)} "{name}": '
-               "the object has been modified; please apply your changes to the latest "
-               "version and try again")
+    message = (
+        f'Operation cannot be fulfilled on {resource_name(plural, group)} "{name}": '
+        "the object has been modified; please apply your changes to the latest "
+        "version and try again"
+    )
     return ApiError(409, message, details={"name": name, "group": group, "kind": plural})
 
 
 def invalid(kind: str, group: str, name: str, field: str, detail: str) -> ApiError:
     message = f'{qualified(kind, group)} "{name}" is invalid: {field}: {detail}'
     cause = {"reason": "FieldValueInvalid", "message": detail, "field": field}
-    return ApiError(422, message, details={"name": name, "group": group, "kind": kind,
-                                           "causes": [cause]})
+    return ApiError(422, message, details={"name": name, "group": group, "kind": kind, "causes": [cause]})
 
 
 def success(plural: str, group: str, name: str, uid: str) -> Obj:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": name, "group": group, "kind": plural, "uid": uid}}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": name, "group": group, "kind": plural, "uid": uid},
+    }

@@ -87,8 +87,9 @@ class Store:
     def items(self, key: str, namespace: str | None = None) -> list[Obj]:
         """Copies of the objects of one resource, in one namespace or all, sorted by name."""
         with self.lock:
-            found = [o for (ns, _), o in self._objects.get(key, {}).items()
-                     if namespace is None or ns == namespace]
+            found = [
+                o for (ns, _), o in self._objects.get(key, {}).items() if namespace is None or ns == namespace
+            ]
             found.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return copy.deepcopy(found)
 
@@ -128,8 +129,7 @@ class Store:
         for listener in self.listeners:
             listener(event)
 
-    def watch(self, key: str, namespace: str | None, accept: Accept,
-              since: int | None) -> Watcher:
+    def watch(self, key: str, namespace: str | None, accept: Accept, since: int | None) -> Watcher:
         """Subscribe; with `since`, first replay the logged events newer than it."""
         watcher = Watcher(key, namespace, accept)
         with self.lock:

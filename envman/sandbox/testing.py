@@ -47,8 +47,9 @@ class RunningSandbox:
 
 
 @contextmanager
-def running_sandbox(clusters: Sequence[str], *, ready_delay: float = TEST_READY_DELAY,
-                    directory: Path | None = None) -> Iterator[RunningSandbox]:
+def running_sandbox(
+    clusters: Sequence[str], *, ready_delay: float = TEST_READY_DELAY, directory: Path | None = None
+) -> Iterator[RunningSandbox]:
     """Serve `clusters` from this process; yield their kubeconfig; stop them on exit."""
     with tempfile.TemporaryDirectory(prefix="envman-sandbox-") as tmp:
         sandbox = Sandbox(clusters, ready_delay)

@@ -28,9 +28,14 @@ def suffix() -> str:
 
 
 def owner_ref(owner: Obj) -> Obj:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"],
-            "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
-            "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controller_uid(obj: Obj) -> str | None:
@@ -53,7 +58,8 @@ def pod_from_template(owner: Obj, template: Obj, name: str, labels: Obj) -> Obj:
     meta = template.get("metadata") or {}
     pod: Obj = {
         "metadata": {
-            "name": name, "namespace": owner["metadata"]["namespace"],
+            "name": name,
+            "namespace": owner["metadata"]["namespace"],
             "labels": {**(meta.get("labels") or {}), **labels},
             "ownerReferences": [owner_ref(owner)],
         },
@@ -82,22 +88,22 @@ def condition(ctype: str, status: bool, reason: str = "", message: str = "") -> 
     return cond
 
 
-def merge_conditions(old: list[Obj] | None, new: list[Obj], *, update_time: bool = False
-                     ) -> list[Obj]:
+def merge_conditions(old: list[Obj] | None, new: list[Obj], *, update_time: bool = False) -> list[Obj]:
     """New conditions keeping the timestamps of those whose status and reason are unchanged."""
     previous = {c.get("type"): c for c in old or []}
     stamp = now_iso()
     out = []
     for cond in new:
         before = previous.get(cond["type"])
-        same = before is not None and all(before.get(k) == cond.get(k)
-                                          for k in ("status", "reason", "message"))
+        same = before is not None and all(
+            before.get(k) == cond.get(k) for k in ("status", "reason", "message")
+        )
         stamped = dict(cond)
-        stamped["lastTransitionTime"] = before.get("lastTransitionTime", stamp) if (
-            before and same) else stamp
+        stamped["lastTransitionTime"] = (
+            before.get("lastTransitionTime", stamp) if (before and same) else stamp
+        )
         if update_time:
-            stamped["lastUpdateTime"] = before.get("lastUpdateTime", stamp) if (
-                before and same) else stamp
+            stamped["lastUpdateTime"] = before.get("lastUpdateTime", stamp) if (before and same) else stamp
         out.append(stamped)
     return out
 

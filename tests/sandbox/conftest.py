@@ -38,8 +38,9 @@ class Helm:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.binary), "--kube-context", self.context, *args]
-        result = subprocess.run(command, env=self.env, capture_output=True, text=True,
-                                timeout=120, check=False)
+        result = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, timeout=120, check=False
+        )
         if check and result.returncode != 0:
             pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
         return result
@@ -51,10 +52,13 @@ def helm(request: pytest.FixtureRequest, sandbox: RunningSandbox, tmp_path: Path
     binary = HELMS[str(request.param)]
     if not binary.exists():
         pytest.skip(f"{binary} is not installed")
-    env = {**os.environ, "KUBECONFIG": str(sandbox.kubeconfig),
-           "HELM_CACHE_HOME": str(tmp_path / "cache"),
-           "HELM_CONFIG_HOME": str(tmp_path / "config"),
-           "HELM_DATA_HOME": str(tmp_path / "data")}
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(sandbox.kubeconfig),
+        "HELM_CACHE_HOME": str(tmp_path / "cache"),
+        "HELM_CONFIG_HOME": str(tmp_path / "config"),
+        "HELM_DATA_HOME": str(tmp_path / "data"),
+    }
     return Helm(binary, env)
 
 

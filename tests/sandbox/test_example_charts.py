@@ -9,8 +9,13 @@ import pytest
 from tests.sandbox.conftest import Helm
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "example" / "charts"
-RELEASES = (("platform-crds", "platform"), ("postgres", "data"), ("api", "api"),
-            ("worker", "api"), ("web", "web"))
+RELEASES = (
+    ("platform-crds", "platform"),
+    ("postgres", "data"),
+    ("api", "api"),
+    ("worker", "api"),
+    ("web", "web"),
+)
 
 
 def test_example_charts_deploy_and_upgrade(helm: Helm) -> None:
@@ -18,8 +23,19 @@ def test_example_charts_deploy_and_upgrade(helm: Helm) -> None:
         pytest.skip("the example charts are not all present")
     for tag in ("v1", "v2"):
         for name, namespace in RELEASES:
-            helm.run("upgrade", "--install", name, str(EXAMPLE / name), "-n", namespace,
-                     "--create-namespace", "--wait", "--timeout", "40s",
-                     "--set", f"image.tag={tag}")
+            helm.run(
+                "upgrade",
+                "--install",
+                name,
+                str(EXAMPLE / name),
+                "-n",
+                namespace,
+                "--create-namespace",
+                "--wait",
+                "--timeout",
+                "40s",
+                "--set",
+                f"image.tag={tag}",
+            )
     listed = helm.run("list", "-A", "-q").stdout.split()
     assert sorted(listed) == sorted(name for name, _ in RELEASES)

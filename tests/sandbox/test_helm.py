@@ -13,10 +13,21 @@ def _history(helm: Helm, release: str, namespace: str) -> list[dict[str, object]
     return list(json.loads(out))
 
 
-def _deploy(helm: Helm, release: str, path: str, *args: str, check: bool = True,
-            timeout: str = "30s") -> int:
-    result = helm.run("upgrade", "--install", release, path, "-n", "apps",
-                      "--create-namespace", "--wait", "--timeout", timeout, *args, check=check)
+def _deploy(helm: Helm, release: str, path: str, *args: str, check: bool = True, timeout: str = "30s") -> int:
+    result = helm.run(
+        "upgrade",
+        "--install",
+        release,
+        path,
+        "-n",
+        "apps",
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        timeout,
+        *args,
+        check=check,
+    )
     return result.returncode
 
 
@@ -26,15 +37,13 @@ def test_install_upgrade_rollback_uninstall(helm: Helm, chart: ChartPath) -> Non
     helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
     history = _history(helm, "web", "apps")
     assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]
-    values = json.loads(helm.run("get", "values", "web", "-n", "apps", "-a", "-o",
-                                 "json").stdout)
+    values = json.loads(helm.run("get", "values", "web", "-n", "apps", "-a", "-o", "json").stdout)
     assert values["image"]["tag"] == "1.27"
     helm.run("uninstall", "web", "-n", "apps")
     assert helm.run("status", "web", "-n", "apps", check=False).returncode != 0
 
 
-def test_rollback_reuses_replicaset(helm: Helm, chart: ChartPath,
-                                    sandbox: RunningSandbox) -> None:
+def test_rollback_reuses_replicaset(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     _deploy(helm, "web", chart("webapp"))
     _deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28")
     helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
@@ -55,8 +64,7 @@ def test_hook_and_helm_test(helm: Helm, chart: ChartPath, sandbox: RunningSandbo
     assert "Succeeded" in result.stdout
 
 
-def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath,
-                                   sandbox: RunningSandbox) -> None:
+def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     _deploy(helm, "db", chart("stateful"))
     _deploy(helm, "db", chart("stateful"), "--set", "tag=17")
     api = sandbox.sandbox.clusters["alpha"].api
@@ -68,8 +76,7 @@ def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath,
     assert claims == ["data-db-db-0", "data-db-db-1"]
 
 
-def test_crd_and_custom_resource(helm: Helm, chart: ChartPath,
-                                 sandbox: RunningSandbox) -> None:
+def test_crd_and_custom_resource(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     _deploy(helm, "widgets", chart("crds"))
     _deploy(helm, "widgets", chart("crds"), "--set", "size=3")
     api = sandbox.sandbox.clusters["alpha"].api
@@ -80,13 +87,20 @@ def test_crd_and_custom_resource(helm: Helm, chart: ChartPath,
     assert api.store.get("example.com/widgets", "apps", "widgets") is None
 
 
-def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath,
-                                   sandbox: RunningSandbox) -> None:
+def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false")
     sandbox.fail("alpha", "web")
     flag = "--atomic" if helm.major == 3 else "--rollback-on-failure"
-    code = _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,image.tag=bad",
-                   flag, check=False, timeout="3s")
+    code = _deploy(
+        helm,
+        "web",
+        chart("webapp"),
+        "--set",
+        "hook.enabled=false,image.tag=bad",
+        flag,
+        check=False,
+        timeout="3s",
+    )
     assert code != 0
     history = _history(helm, "web", "apps")
     assert [h["status"] for h in history] == ["superseded", "failed", "deployed"]
@@ -95,15 +109,15 @@ def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath,
 
 def test_fail_then_heal(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     sandbox.fail("alpha")
-    assert _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false",
-                   check=False, timeout="2s") != 0
+    assert (
+        _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false", check=False, timeout="2s") != 0
+    )
     sandbox.heal("alpha")
     _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,message=again")
     assert _history(helm, "web", "apps")[-1]["status"] == "deployed"
 
 
-def test_fail_other_app_is_unaffected(helm: Helm, chart: ChartPath,
-                                      sandbox: RunningSandbox) -> None:
+def test_fail_other_app_is_unaffected(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     sandbox.fail("alpha", "other")
     _deploy(helm, "web", chart("webapp"))
 
@@ -115,8 +129,7 @@ def test_clusters_are_isolated(helm: Helm, chart: ChartPath) -> None:
     assert helm.run("list", "-A", "-q").stdout.strip() == ""
 
 
-def test_server_dry_run_changes_nothing(helm: Helm, chart: ChartPath,
-                                        sandbox: RunningSandbox) -> None:
+def test_server_dry_run_changes_nothing(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     helm.run("install", "web", chart("webapp"), "-n", "default", "--dry-run=server")
     api = sandbox.sandbox.clusters["alpha"].api
     assert api.store.items("apps/deployments") == []

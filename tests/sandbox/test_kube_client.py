@@ -19,16 +19,19 @@ from tests.sandbox.conftest import ChartPath, Helm
 @pytest.fixture
 def kube(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
     api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
-        str(sandbox.kubeconfig), context="alpha")
+        str(sandbox.kubeconfig), context="alpha"
+    )
     yield api_client
     api_client.close()
 
 
-def _raw(sandbox: RunningSandbox, method: str, path: str, body: Any = None,
-         content_type: str = "application/json") -> tuple[int, dict[str, Any]]:
+def _raw(
+    sandbox: RunningSandbox, method: str, path: str, body: Any = None, content_type: str = "application/json"
+) -> tuple[int, dict[str, Any]]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(sandbox.server("alpha") + path, data=data, method=method,
-                                     headers={"Content-Type": content_type})
+    request = urllib.request.Request(
+        sandbox.server("alpha") + path, data=data, method=method, headers={"Content-Type": content_type}
+    )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
@@ -36,10 +39,19 @@ def _raw(sandbox: RunningSandbox, method: str, path: str, body: Any = None,
         return exc.code, json.loads(exc.read())
 
 
-def test_deployment_status_and_label_selector(kube: client.ApiClient, helm: Helm,
-                                              chart: ChartPath) -> None:
-    helm.run("upgrade", "--install", "web", chart("webapp"), "-n", "apps",
-             "--create-namespace", "--wait", "--timeout", "30s")
+def test_deployment_status_and_label_selector(kube: client.ApiClient, helm: Helm, chart: ChartPath) -> None:
+    helm.run(
+        "upgrade",
+        "--install",
+        "web",
+        chart("webapp"),
+        "-n",
+        "apps",
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        "30s",
+    )
     apps = client.AppsV1Api(kube)
     deployment = apps.read_namespaced_deployment("web", "apps")
     assert deployment.status is not None
@@ -47,7 +59,8 @@ def test_deployment_status_and_label_selector(kube: client.ApiClient, helm: Helm
     assert deployment.status.ready_replicas == 2
     assert deployment.status.observed_generation == deployment.metadata.generation
     pods = client.CoreV1Api(kube).list_namespaced_pod(
-        "apps", label_selector="app.kubernetes.io/instance=web,app.kubernetes.io/name in (webapp)")
+        "apps", label_selector="app.kubernetes.io/instance=web,app.kubernetes.io/name in (webapp)"
+    )
     assert len([p for p in pods.items if p.status and p.status.phase == "Running"]) == 2
     assert client.VersionApi(kube).get_code().git_version.startswith("v1.")
 
@@ -73,11 +86,18 @@ def test_status_error_bodies(sandbox: RunningSandbox) -> None:
 
 def _deployment(env: list[dict[str, str]]) -> dict[str, Any]:
     labels = {"app": "x"}
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "x", "namespace": "default"},
-            "spec": {"selector": {"matchLabels": labels}, "template": {
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
                 "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": "c", "image": "nginx", "env": env}]}}}}
+                "spec": {"containers": [{"name": "c", "image": "nginx", "env": env}]},
+            },
+        },
+    }
 
 
 def test_apply_keeps_fields_other_managers_own(sandbox: RunningSandbox) -> None:
@@ -85,12 +105,20 @@ def test_apply_keeps_fields_other_managers_own(sandbox: RunningSandbox) -> None:
     applied = _deployment([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])
     code, _ = _raw(sandbox, "PATCH", path, applied, "application/apply-patch+yaml")
     assert code == 201
-    other = {"metadata": {"labels": {"team": "ops"}}, "spec": {"template": {"spec": {
-        "containers": [{"name": "c", "env": [{"name": "C", "value": "3"}]}]}}}}
-    _raw(sandbox, "PATCH", "/apis/apps/v1/namespaces/default/deployments/x?fieldManager=ops",
-         other, "application/strategic-merge-patch+json")
-    code, obj = _raw(sandbox, "PATCH", path, _deployment([{"name": "A", "value": "9"}]),
-                     "application/apply-patch+yaml")
+    other = {
+        "metadata": {"labels": {"team": "ops"}},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "env": [{"name": "C", "value": "3"}]}]}}},
+    }
+    _raw(
+        sandbox,
+        "PATCH",
+        "/apis/apps/v1/namespaces/default/deployments/x?fieldManager=ops",
+        other,
+        "application/strategic-merge-patch+json",
+    )
+    code, obj = _raw(
+        sandbox, "PATCH", path, _deployment([{"name": "A", "value": "9"}]), "application/apply-patch+yaml"
+    )
     assert code == 200
     env = obj["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env == [{"name": "A", "value": "9"}, {"name": "C", "value": "3"}]
@@ -100,22 +128,30 @@ def test_apply_keeps_fields_other_managers_own(sandbox: RunningSandbox) -> None:
 
 def test_strategic_merge_directives(sandbox: RunningSandbox) -> None:
     base = "/apis/apps/v1/namespaces/default/deployments"
-    _raw(sandbox, "POST", base, _deployment([{"name": "A", "value": "1"},
-                                              {"name": "B", "value": "2"}]))
-    patch = {"spec": {"template": {"spec": {
-        "$setElementOrder/containers": [{"name": "c"}],
-        "containers": [{"name": "c", "env": [{"$patch": "delete", "name": "A"}],
-                        "image": "nginx:2"}]}}}}
-    code, obj = _raw(sandbox, "PATCH", f"{base}/x", patch,
-                     "application/strategic-merge-patch+json")
+    _raw(sandbox, "POST", base, _deployment([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]))
+    patch = {
+        "spec": {
+            "template": {
+                "spec": {
+                    "$setElementOrder/containers": [{"name": "c"}],
+                    "containers": [
+                        {"name": "c", "env": [{"$patch": "delete", "name": "A"}], "image": "nginx:2"}
+                    ],
+                }
+            }
+        }
+    }
+    code, obj = _raw(sandbox, "PATCH", f"{base}/x", patch, "application/strategic-merge-patch+json")
     assert code == 200
     container = obj["spec"]["template"]["spec"]["containers"][0]
     assert (container["image"], container["env"]) == ("nginx:2", [{"name": "B", "value": "2"}])
 
 
 def test_watch_sends_initial_events_and_bookmark(sandbox: RunningSandbox) -> None:
-    url = (sandbox.server("alpha") + "/api/v1/namespaces?watch=1&sendInitialEvents=true"
-           "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1")
+    url = (
+        sandbox.server("alpha") + "/api/v1/namespaces?watch=1&sendInitialEvents=true"
+        "&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1"
+    )
     started = time.monotonic()
     with urllib.request.urlopen(url, timeout=5) as response:
         events = [json.loads(line) for line in response.read().splitlines() if line]

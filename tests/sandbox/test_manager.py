@@ -17,13 +17,15 @@ def test_lifecycle(tmp_path: Path) -> None:
     info = manager.up(tmp_path, ["one", "two"], ready_delay=0.05)
     try:
         assert info.kubeconfig == tmp_path / ".envman/sandbox/kubeconfig"
-        assert "name: \"two\"" in info.kubeconfig.read_text()
+        assert 'name: "two"' in info.kubeconfig.read_text()
         assert manager.up(tmp_path, ["two", "one"]).reused
         manager.fail(tmp_path, "one", "web")
         report = manager.status(tmp_path)
         assert report.running
         assert [(c.name, c.alive, c.failing) for c in report.clusters] == [
-            ("one", True, ("web",)), ("two", True, ())]
+            ("one", True, ("web",)),
+            ("two", True, ()),
+        ]
         manager.heal(tmp_path, "one")
         with pytest.raises(SandboxError, match="no cluster 'three'"):
             manager.fail(tmp_path, "three")
