@@ -37,17 +37,25 @@ def chart_version(env: Environment, app: str, cluster: str) -> str | None:
     return version if version is not None else env.chart_versions.get(spec.chart)
 
 
-def app_values(env: Environment, app: str, cluster: str) -> dict[str, Any]:
-    """The user-supplied values of `app` on `cluster`, secrets not included.
-
-    Layers, later wins: each file of the extends chain (its valuesFiles, then its values),
-    then the region override, then the cluster override. Chart defaults stay with helm.
-    """
+def app_level_values(env: Environment, app: str) -> dict[str, Any]:
+    """An app's values before any region or cluster override: each file of the extends
+    chain, its valuesFiles then its inline values."""
     merged: dict[str, Any] = {}
     for layer in env.value_layers.get(app, ()):
         for file in layer.values_files:
             merged = deep_merge(merged, env.values_files.get(file) or {})
         merged = deep_merge(merged, layer.values)
+    return merged
+
+
+def app_values(env: Environment, app: str, cluster: str) -> dict[str, Any]:
+    """The user-supplied values of `app` on `cluster`, secrets not included.
+
+    Layers, later wins: the app-level values (each file of the extends chain: its
+    valuesFiles, then its values), then the region override, then the cluster override.
+    Chart defaults stay with helm.
+    """
+    merged = app_level_values(env, app)
     for override in _overrides(env, app, cluster):
         merged = deep_merge(merged, override.values)
     return merged

@@ -1,0 +1,108 @@
+"""git through subprocess with argument lists (never a shell): the checks before a
+promotion, its branch and its commit. The repository root may be a subdirectory of the
+work tree; every command runs there and names paths relative to it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from envman.promote.errors import DirtyTree, GitError, NotAGitRepository
+
+
+class Git:
+    """The git work tree holding an envman repository root."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        try:
+            self.toplevel = Path(self.run("rev-parse", "--show-toplevel"))
+        except GitError as exc:
+            raise NotAGitRepository(
+                f"{root} is not in a git work tree; --no-commit edits the file without git"
+            ) from exc
+
+    def run(self, *args: str, stdin: str | None = None, raw: bool = False) -> str:
+        """The output of `git ARGS` run in the repository root (stripped unless `raw`); a
+        failure raises `GitError`."""
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=self.root, input=stdin, capture_output=True, text=True, check=False
+            )
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}") from exc
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise GitError(f"git {args[0]} failed: {reason}")
+        return done.stdout if raw else done.stdout.strip()
+
+    def require_clean(self) -> None:
+        """Refuse when files under the root differ from HEAD (tracked or untracked)."""
+        status = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", raw=True)
+        dirty = sorted({entry[3:] for entry in status.split("\0") if len(entry) > 3})
+        if dirty:
+            raise DirtyTree(
+                f"uncommitted changes in {', '.join(dirty)}; commit or stash them first (or use --no-commit)"
+            )
+
+    def short_head(self) -> str:
+        try:
+            return self.run("rev-parse", "--short", "HEAD")
+        except GitError as exc:
+            raise GitError("the git repository has no commit yet") from exc
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, None on a detached HEAD."""
+        try:
+            return self.run("symbolic-ref", "--quiet", "--short", "HEAD")
+        except GitError:
+            return None
+
+    def create_branch(self, name: str) -> None:
+        if self.run("branch", "--list", name):
+            raise GitError(f"branch {name} already exists; delete it or promote from a new commit")
+        self.run("checkout", "-b", name)
+
+    def commit(self, path: str, message: str) -> str:
+        """Commit `path` (relative to the root) alone; return the new commit's hash."""
+        self.run("add", "--", path)
+        self.run("commit", "--file=-", "--", path, stdin=message)
+        return self.run("rev-parse", "HEAD")
+
+    def undo_branch(self, name: str, back_to: str) -> None:
+        """Return to `back_to` and delete the promotion branch `name` (after a failure)."""
+        self.run("checkout", "--force", back_to)
+        self.run("branch", "-D", name)
+
+    def push(self, branch: str) -> None:
+        self.run("push", "--set-upstream", "origin", branch)
+
+
+def open_pull_request(git: Git, branch: str, base: str | None, title: str, body: str) -> str:
+    """Push `branch` and open a pull request with `gh`; what happened, for the user."""
+    gh = shutil.which("gh")
+    if gh is None:
+        return (
+            f"gh is not on PATH: push with `git push --set-upstream origin {branch}` and open a "
+            "pull request from it with the body above"
+        )
+    git.push(branch)
+    with tempfile.TemporaryDirectory(prefix="envman-pr-") as tmp:
+        body_file = Path(tmp) / "body.md"
+        body_file.write_text(body, encoding="utf-8")
+        args = [gh, "pr", "create", "--title", title, "--body-file", str(body_file), "--head", branch]
+        output = _run_gh([*args, "--base", base] if base else args, git.root).strip()
+    return f"opened pull request {output.splitlines()[-1]}" if output else "opened a pull request"
+
+
+def _run_gh(args: list[str], cwd: Path) -> str:
+    try:
+        done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise GitError(f"cannot run gh: {exc}") from exc
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        raise GitError(f"gh pr create failed (the branch is pushed): {reason}")
+    return done.stdout
