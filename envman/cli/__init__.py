@@ -1,12 +1,31 @@
-"""The envman command line: a thin click layer over the core and the drivers."""
+"""The envman command line: a thin click layer over the core and the drivers.
+
+Each command module registers its commands on the `cli` group when imported.
+"""
 
 from __future__ import annotations
 
-from envman.cli import diff_status, plan_commands, render, sandbox_commands, spec_commands
-from envman.cli import promote as promote_cli  # noqa: F401  (registers `envman promote`)
+from envman.cli import (
+    diff_status,
+    plan_commands,
+    promote,
+    render,
+    sandbox_commands,
+    spec_commands,
+    sync_commands,
+)
 from envman.cli.root import cli
 
-__all__ = ["cli", "diff_status", "main", "plan_commands", "render", "sandbox_commands", "spec_commands"]
+COMMAND_MODULES = (
+    diff_status,
+    plan_commands,
+    promote,
+    render,
+    sandbox_commands,
+    spec_commands,
+    sync_commands,
+)
+__all__ = ["COMMAND_MODULES", "cli", "main"]
 
 
 def main() -> None:

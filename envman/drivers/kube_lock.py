@@ -22,6 +22,7 @@ from kubernetes.client.exceptions import ApiException
 
 from envman.drivers.kube_client import ClusterTarget, KubeClients, call
 from envman.errors import KubeError, LockHeld
+from envman.rollout.ports import LockHolder as HolderPort
 
 LOCK_NAMESPACE = "default"
 LEASE_SECONDS = 300
@@ -70,10 +71,10 @@ class LeaseLock:
         self._clients = clients
         self._clusters = sorted(clusters, key=lambda c: c.name)
         self._name = lease_name(environment)
-        self._holder: LockHolder | None = None
+        self._holder: HolderPort | None = None
         self._taken: list[ClusterTarget] = []
 
-    def acquire(self, holder: LockHolder) -> None:
+    def acquire(self, holder: HolderPort) -> None:
         self._holder = holder
         try:
             for cluster in self._clusters:
@@ -134,7 +135,7 @@ class LeaseLock:
                 return None
             raise KubeError(f"{cluster.describe()}: read the lock: {exc.status} {exc.reason}") from exc
 
-    def _take(self, cluster: ClusterTarget, holder: LockHolder) -> None:
+    def _take(self, cluster: ClusterTarget, holder: HolderPort) -> None:
         api = self._api(cluster)
         body = client.V1Lease(
             metadata=client.V1ObjectMeta(name=self._name, namespace=LOCK_NAMESPACE),
