@@ -19,7 +19,13 @@ class RecordingHelm:
         self.peak = 0
 
     async def template(
-        self, release: str, namespace: str, chart: ChartSource, values: Mapping[str, Any], *, hooks: bool = False
+        self,
+        release: str,
+        namespace: str,
+        chart: ChartSource,
+        values: Mapping[str, Any],
+        *,
+        hooks: bool = False,
     ) -> str:
         self.calls.append((release, dict(values)))
         self.running += 1
@@ -35,7 +41,10 @@ def release(cluster: str, app: str, tag: str) -> DesiredRelease:
 
 async def test_identical_inputs_render_once() -> None:
     helm = RecordingHelm()
-    releases = [release(c, "api", "1") for c in ("a", "b", "c")] + [release("d", "api", "2"), release("a", "web", "1")]
+    releases = [release(c, "api", "1") for c in ("a", "b", "c")] + [
+        release("d", "api", "2"),
+        release("a", "web", "1"),
+    ]
     manifests = await render_releases(releases, helm)
     assert manifests == ["api 1", "api 1", "api 1", "api 2", "web 1"]
     assert sorted(c[0] + c[1]["tag"] for c in helm.calls) == ["api1", "api2", "web1"]

@@ -65,7 +65,10 @@ def _cached_major(helm: str, mtime_ns: int) -> int:
     try:
         done = subprocess.run(
             [helm, "version", "--short"],
-            capture_output=True, text=True, check=True, timeout=_VERSION_TIMEOUT_SECONDS,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=_VERSION_TIMEOUT_SECONDS,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise HelmError(f"{helm} version --short failed: {exc}") from exc

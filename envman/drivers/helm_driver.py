@@ -78,8 +78,15 @@ class HelmDriver:
     ) -> ReleaseRevision:
         await self.recover_pending(release, namespace, timeout=timeout)
         args = upgrade_args(
-            self._flags, release, namespace, chart, timeout=timeout, labels=labels, wait=wait,
-            create_namespace=create_namespace, force=force,
+            self._flags,
+            release,
+            namespace,
+            chart,
+            timeout=timeout,
+            labels=labels,
+            wait=wait,
+            create_namespace=create_namespace,
+            force=force,
         )
         await self._run("upgrade", release, args, values=values)
         return await self._current("upgrade", release, namespace)
@@ -92,7 +99,11 @@ class HelmDriver:
             return current
         _log.warning(
             "release %s/%s on %s is stuck in %s (revision %d): recovering",
-            namespace, release, self.target, current.status, current.revision,
+            namespace,
+            release,
+            self.target,
+            current.status,
+            current.revision,
         )
         if current.status in _UNINSTALL_TO_RECOVER:
             await self.uninstall(release, namespace, timeout=timeout)
@@ -100,14 +111,17 @@ class HelmDriver:
         return await self._rollback(release, namespace, None, timeout, True, cleanup_on_fail=True)
 
     async def rollback(
-        self, release: str, namespace: str, revision: int | None = None, *, timeout: float,
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None = None,
+        *,
+        timeout: float,
         wait: bool = True,
     ) -> ReleaseRevision:
         return await self._rollback(release, namespace, revision, timeout, wait)
 
-    async def uninstall(
-        self, release: str, namespace: str, *, timeout: float, wait: bool = True
-    ) -> None:
+    async def uninstall(self, release: str, namespace: str, *, timeout: float, wait: bool = True) -> None:
         call = self._command.uninstall(
             release, namespace=namespace, timeout=helm_duration(timeout), wait=wait
         )
@@ -131,9 +145,7 @@ class HelmDriver:
             return []
         return [from_history_item(item, release, namespace) for item in items]
 
-    async def get_values(
-        self, release: str, namespace: str, revision: int | None = None
-    ) -> dict[str, Any]:
+    async def get_values(self, release: str, namespace: str, revision: int | None = None) -> dict[str, Any]:
         call = self._command.get_values(release, namespace=namespace, revision=revision)
         values: dict[str, Any] = dict(await self._guard("get values", release, call))
         self._redactor.add(secret_strings(values))
@@ -159,11 +171,21 @@ class HelmDriver:
         return [from_list_item(item, selector or {}) for item in json.loads(out) or []]
 
     async def _rollback(
-        self, release: str, namespace: str, revision: int | None, timeout: float, wait: bool,
-        *, cleanup_on_fail: bool = False,
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None,
+        timeout: float,
+        wait: bool,
+        *,
+        cleanup_on_fail: bool = False,
     ) -> ReleaseRevision:
         call = self._command.rollback(
-            release, revision, namespace=namespace, timeout=helm_duration(timeout), wait=wait,
+            release,
+            revision,
+            namespace=namespace,
+            timeout=helm_duration(timeout),
+            wait=wait,
             cleanup_on_fail=cleanup_on_fail,
         )
         await self._guard("rollback", release, call)
@@ -176,8 +198,13 @@ class HelmDriver:
         return current
 
     async def _run(
-        self, verb: str, release: str, args: list[str], *,
-        values: Mapping[str, Any] | None = None, cluster: bool = True,
+        self,
+        verb: str,
+        release: str,
+        args: list[str],
+        *,
+        values: Mapping[str, Any] | None = None,
+        cluster: bool = True,
     ) -> bytes:
         stdin = None
         if values is not None:
@@ -186,9 +213,7 @@ class HelmDriver:
         call = self._command.exec(args, stdin, cluster=cluster)
         return await self._guard(verb, release, call, cluster=cluster)
 
-    async def _guard(
-        self, verb: str, release: str, call: Awaitable[_T], *, cluster: bool = True
-    ) -> _T:
+    async def _guard(self, verb: str, release: str, call: Awaitable[_T], *, cluster: bool = True) -> _T:
         try:
             return await call
         except _HELM_FAILURES as exc:

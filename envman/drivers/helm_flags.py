@@ -84,9 +84,18 @@ def upgrade_args(
 ) -> list[str]:
     """`helm upgrade --install` to exactly the values given on stdin."""
     args = [
-        "upgrade", release, *chart_args(chart), "--install", "--namespace", namespace,
-        "--history-max", str(HISTORY_MAX), "--timeout", helm_duration(timeout),
-        "--reset-values", *VALUES_FROM_STDIN,
+        "upgrade",
+        release,
+        *chart_args(chart),
+        "--install",
+        "--namespace",
+        namespace,
+        "--history-max",
+        str(HISTORY_MAX),
+        "--timeout",
+        helm_duration(timeout),
+        "--reset-values",
+        *VALUES_FROM_STDIN,
     ]
     if labels:
         args += ["--labels", label_arg(labels)]

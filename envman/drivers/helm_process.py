@@ -102,7 +102,7 @@ def last_error_line(stderr: bytes) -> str:
     lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
     lines = [line for line in lines if line]
     starts = [i for i, line in enumerate(lines) if line.startswith("Error:")]
-    tail = lines[starts[-1]:] if starts else lines[-1:]
+    tail = lines[starts[-1] :] if starts else lines[-1:]
     return " ".join(tail).removeprefix("Error:").strip() or "(no error output)"
 
 
@@ -119,4 +119,3 @@ def secret_strings(values: Mapping[str, Any]) -> set[str]:
         elif isinstance(node, str) and len(node) >= MIN_REDACTED_LENGTH:
             found.add(node)
     return found
-

@@ -87,7 +87,13 @@ class FakeHelm:
 def metadata(status: str = "deployed", revision: int = 1, **labels: str) -> dict[str, Any]:
     """A `helm get metadata --output json` document of release `api` in namespace `api`."""
     return {
-        "name": "api", "chart": "demo", "version": "0.1.0", "appVersion": "1.0.0",
-        "labels": labels, "namespace": "api", "revision": revision, "status": status,
+        "name": "api",
+        "chart": "demo",
+        "version": "0.1.0",
+        "appVersion": "1.0.0",
+        "labels": labels,
+        "namespace": "api",
+        "revision": revision,
+        "status": status,
         "deployedAt": "2025-03-04T05:06:07.123456789Z",
     }

@@ -26,10 +26,24 @@ SECRET = "s3cr3t-hunter2"
 VALUES = {"replicaCount": 3, "db": {"password": SECRET}}
 GET_METADATA = ["get", "metadata", "api", "--namespace", "api", "--output", "json", *KUBE]
 UPGRADE = [
-    "upgrade", "api", "charts/api", "--install", "--namespace", "api", "--history-max", "10",
-    "--timeout", "300s", "--reset-values", "--values", "-",
-    "--labels", "envman.io/app=api,envman.io/environment=prod,managed-by=envman",
-    "--create-namespace", "--wait", "--wait-for-jobs",
+    "upgrade",
+    "api",
+    "charts/api",
+    "--install",
+    "--namespace",
+    "api",
+    "--history-max",
+    "10",
+    "--timeout",
+    "300s",
+    "--reset-values",
+    "--values",
+    "-",
+    "--labels",
+    "envman.io/app=api,envman.io/environment=prod,managed-by=envman",
+    "--create-namespace",
+    "--wait",
+    "--wait-for-jobs",
 ]
 FORCE = {3: ["--force"], 4: ["--force-replace", "--server-side=false"]}
 NOT_FOUND = "Error: release: not found\n"
@@ -51,7 +65,14 @@ async def test_template_is_cluster_free_and_takes_values_on_stdin(fake: FakeHelm
     assert manifest == "kind: ConfigMap\n"
     [call] = fake.calls()
     assert call["argv"][1:] == [
-        "template", "api", "charts/api", "--namespace", "api", "--no-hooks", "--values", "-",
+        "template",
+        "api",
+        "charts/api",
+        "--namespace",
+        "api",
+        "--no-hooks",
+        "--values",
+        "-",
     ]
     assert json.loads(call["stdin"]) == VALUES
 
@@ -65,10 +86,22 @@ async def test_template_with_hooks_keeps_them(fake: FakeHelm) -> None:
 async def test_template_of_a_repository_chart(fake: FakeHelm) -> None:
     chart = ChartSource("stable/api", "1.4.2", "https://charts.example.com/stable")
     await fake.driver(TARGET).template("api", "api", chart, {})
-    assert fake.argvs() == [[
-        "template", "api", "api", "--version", "1.4.2", "--repo",
-        "https://charts.example.com/stable", "--namespace", "api", "--no-hooks", "--values", "-",
-    ]]
+    assert fake.argvs() == [
+        [
+            "template",
+            "api",
+            "api",
+            "--version",
+            "1.4.2",
+            "--repo",
+            "https://charts.example.com/stable",
+            "--namespace",
+            "api",
+            "--no-hooks",
+            "--values",
+            "-",
+        ]
+    ]
 
 
 async def test_arguments_never_go_through_a_shell(fake: FakeHelm) -> None:
@@ -87,8 +120,15 @@ async def test_upgrade_install(fake: FakeHelm) -> None:
     assert fake.argvs() == [GET_METADATA, [*UPGRADE, *KUBE], GET_METADATA]
     assert json.loads(fake.calls()[1]["stdin"]) == VALUES
     assert revision == ReleaseRevision(
-        "api", "api", 1, "deployed", "demo", "0.1.0", "1.0.0",
-        datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC), LABELS,
+        "api",
+        "api",
+        1,
+        "deployed",
+        "demo",
+        "0.1.0",
+        "1.0.0",
+        datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC),
+        LABELS,
     )
 
 
@@ -98,16 +138,26 @@ async def test_upgrade_install_without_wait_or_namespace_creation(fake: FakeHelm
         "api", "api", CHART, {}, timeout=1.5, labels={}, wait=False, create_namespace=False
     )
     assert fake.argvs()[1] == [
-        "upgrade", "api", "charts/api", "--install", "--namespace", "api", "--history-max",
-        "10", "--timeout", "1500ms", "--reset-values", "--values", "-", *KUBE,
+        "upgrade",
+        "api",
+        "charts/api",
+        "--install",
+        "--namespace",
+        "api",
+        "--history-max",
+        "10",
+        "--timeout",
+        "1500ms",
+        "--reset-values",
+        "--values",
+        "-",
+        *KUBE,
     ]
 
 
 async def test_force_per_helm_version(fake: FakeHelm) -> None:
     fake.respond_json("get", "metadata", doc=metadata())
-    await fake.driver(TARGET).upgrade_install(
-        "api", "api", CHART, {}, timeout=300, labels=LABELS, force=True
-    )
+    await fake.driver(TARGET).upgrade_install("api", "api", CHART, {}, timeout=300, labels=LABELS, force=True)
     assert fake.argvs()[1] == [*UPGRADE, *FORCE[fake.major], *KUBE]
 
 
@@ -124,9 +174,7 @@ async def test_pending_install_is_uninstalled_before_the_upgrade(fake: FakeHelm)
 
 
 @pytest.mark.parametrize("status", ["pending-upgrade", "pending-rollback"])
-async def test_pending_upgrade_is_rolled_back_before_the_upgrade(
-    fake: FakeHelm, status: str
-) -> None:
+async def test_pending_upgrade_is_rolled_back_before_the_upgrade(fake: FakeHelm, status: str) -> None:
     fake.respond_json("get", "metadata", doc=metadata(status, revision=4), once=True)
     fake.respond_json("get", "metadata", doc=metadata(revision=5))
     recovered = await fake.driver(TARGET).recover_pending("api", "api", timeout=60)
@@ -134,8 +182,20 @@ async def test_pending_upgrade_is_rolled_back_before_the_upgrade(
     assert recovered.revision == 5
     assert fake.argvs() == [
         GET_METADATA,
-        ["rollback", "api", "--history-max", "10", "--timeout", "60s", "--cleanup-on-fail",
-         "--namespace", "api", "--wait", "--wait-for-jobs", *KUBE],
+        [
+            "rollback",
+            "api",
+            "--history-max",
+            "10",
+            "--timeout",
+            "60s",
+            "--cleanup-on-fail",
+            "--namespace",
+            "api",
+            "--wait",
+            "--wait-for-jobs",
+            *KUBE,
+        ],
         GET_METADATA,
     ]
 
@@ -153,8 +213,20 @@ async def test_rollback(fake: FakeHelm) -> None:
     revision = await fake.driver(TARGET).rollback("api", "api", 2, timeout=120)
     assert revision.revision == 4
     assert fake.argvs() == [
-        ["rollback", "api", "2", "--history-max", "10", "--timeout", "120s",
-         "--namespace", "api", "--wait", "--wait-for-jobs", *KUBE],
+        [
+            "rollback",
+            "api",
+            "2",
+            "--history-max",
+            "10",
+            "--timeout",
+            "120s",
+            "--namespace",
+            "api",
+            "--wait",
+            "--wait-for-jobs",
+            *KUBE,
+        ],
         GET_METADATA,
     ]
 
@@ -163,7 +235,14 @@ async def test_rollback_to_the_previous_revision_without_wait(fake: FakeHelm) ->
     fake.respond_json("get", "metadata", doc=metadata(revision=4))
     await fake.driver(TARGET).rollback("api", "api", timeout=120, wait=False)
     assert fake.argvs()[0] == [
-        "rollback", "api", "--history-max", "10", "--timeout", "120s", "--namespace", "api",
+        "rollback",
+        "api",
+        "--history-max",
+        "10",
+        "--timeout",
+        "120s",
+        "--namespace",
+        "api",
         *KUBE,
     ]
 
@@ -181,7 +260,10 @@ async def test_status(fake: FakeHelm) -> None:
     status = await fake.driver(TARGET).status("api", "api")
     assert status is not None
     assert (status.revision, status.status, status.pending, status.labels) == (
-        7, "pending-upgrade", True, {"team": "a"},
+        7,
+        "pending-upgrade",
+        True,
+        {"team": "a"},
     )
     assert fake.argvs() == [GET_METADATA]
 
@@ -192,18 +274,34 @@ async def test_status_of_an_absent_release_is_none(fake: FakeHelm) -> None:
 
 
 async def test_history(fake: FakeHelm) -> None:
-    fake.respond_json("history", doc=[
-        {"revision": 1, "updated": "2025-03-04T05:06:07.5Z", "status": "superseded",
-         "chart": "my-app-2-1.4.2-rc.1", "app_version": "2.7.0", "description": "Install"},
-        {"revision": 2, "updated": "2025-03-05T05:06:07Z", "status": "deployed",
-         "chart": "my-app-2-1.4.3", "app_version": "2.7.1", "description": "Upgrade"},
-    ])
+    fake.respond_json(
+        "history",
+        doc=[
+            {
+                "revision": 1,
+                "updated": "2025-03-04T05:06:07.5Z",
+                "status": "superseded",
+                "chart": "my-app-2-1.4.2-rc.1",
+                "app_version": "2.7.0",
+                "description": "Install",
+            },
+            {
+                "revision": 2,
+                "updated": "2025-03-05T05:06:07Z",
+                "status": "deployed",
+                "chart": "my-app-2-1.4.3",
+                "app_version": "2.7.1",
+                "description": "Upgrade",
+            },
+        ],
+    )
     history = await fake.driver(TARGET).history("api", "api")
     assert fake.argvs() == [
         ["history", "api", "--output", "json", "--max", "256", "--namespace", "api", *KUBE],
     ]
     assert [(r.revision, r.status, r.chart, r.chart_version) for r in history] == [
-        (1, "superseded", "my-app-2", "1.4.2-rc.1"), (2, "deployed", "my-app-2", "1.4.3"),
+        (1, "superseded", "my-app-2", "1.4.2-rc.1"),
+        (2, "deployed", "my-app-2", "1.4.3"),
     ]
 
 
@@ -216,8 +314,7 @@ async def test_get_values(fake: FakeHelm) -> None:
     fake.respond("get", "values", stdout="null\n")
     assert await fake.driver(TARGET).get_values("api", "api", 2) == {}
     assert fake.argvs() == [
-        ["get", "values", "api", "--output", "json", "--revision", "2", "--namespace", "api",
-         *KUBE],
+        ["get", "values", "api", "--output", "json", "--revision", "2", "--namespace", "api", *KUBE],
     ]
 
 
@@ -246,42 +343,87 @@ async def test_helm_test_of_an_absent_release_is_an_error(fake: FakeHelm) -> Non
 
 
 async def test_list_releases(fake: FakeHelm) -> None:
-    fake.respond_json("list", doc=[
-        {"name": "api", "namespace": "api", "revision": "3", "updated": "2025-03-04T05:06:07Z",
-         "status": "pending-upgrade", "chart": "demo-0.1.0", "app_version": "1.0.0"},
-    ])
+    fake.respond_json(
+        "list",
+        doc=[
+            {
+                "name": "api",
+                "namespace": "api",
+                "revision": "3",
+                "updated": "2025-03-04T05:06:07Z",
+                "status": "pending-upgrade",
+                "chart": "demo-0.1.0",
+                "app_version": "1.0.0",
+            },
+        ],
+    )
     releases = await fake.driver(TARGET).list_releases(selector={"managed-by": "envman"})
-    assert fake.argvs() == [[
-        "list", "--output", "json", "--max", "0", "--time-format", "2006-01-02T15:04:05Z07:00",
-        "--deployed", "--failed", "--pending", "--uninstalling", "--uninstalled",
-        "--all-namespaces", "--selector", "managed-by=envman", *KUBE,
-    ]]
-    assert releases == [ReleaseRevision(
-        "api", "api", 3, "pending-upgrade", "demo", "0.1.0", "1.0.0",
-        datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC), {"managed-by": "envman"},
-    )]
+    assert fake.argvs() == [
+        [
+            "list",
+            "--output",
+            "json",
+            "--max",
+            "0",
+            "--time-format",
+            "2006-01-02T15:04:05Z07:00",
+            "--deployed",
+            "--failed",
+            "--pending",
+            "--uninstalling",
+            "--uninstalled",
+            "--all-namespaces",
+            "--selector",
+            "managed-by=envman",
+            *KUBE,
+        ]
+    ]
+    assert releases == [
+        ReleaseRevision(
+            "api",
+            "api",
+            3,
+            "pending-upgrade",
+            "demo",
+            "0.1.0",
+            "1.0.0",
+            datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC),
+            {"managed-by": "envman"},
+        )
+    ]
 
 
 async def test_list_releases_of_the_default_namespace_without_selector(fake: FakeHelm) -> None:
     fake.respond("list", stdout="[]\n")
     driver = fake.driver(KubeTarget())
     assert await driver.list_releases(all_namespaces=False) == []
-    assert fake.argvs() == [[
-        "list", "--output", "json", "--max", "0", "--time-format", "2006-01-02T15:04:05Z07:00",
-        "--deployed", "--failed", "--pending", "--uninstalling", "--uninstalled",
-    ]]
+    assert fake.argvs() == [
+        [
+            "list",
+            "--output",
+            "json",
+            "--max",
+            "0",
+            "--time-format",
+            "2006-01-02T15:04:05Z07:00",
+            "--deployed",
+            "--failed",
+            "--pending",
+            "--uninstalling",
+            "--uninstalled",
+        ]
+    ]
 
 
 async def test_errors_are_one_line_and_never_show_values(fake: FakeHelm) -> None:
     fake.respond("get", "metadata", stderr=NOT_FOUND, rc=1)
     fake.respond(
-        "upgrade", rc=1,
+        "upgrade",
+        rc=1,
         stderr=f"coalesce.go:286: warning\nError: UPGRADE FAILED: bad password {SECRET}\n",
     )
     with pytest.raises(HelmError) as caught:
-        await fake.driver(TARGET).upgrade_install(
-            "api", "api", CHART, VALUES, timeout=300, labels=LABELS
-        )
+        await fake.driver(TARGET).upgrade_install("api", "api", CHART, VALUES, timeout=300, labels=LABELS)
     assert str(caught.value) == (
         "helm upgrade api failed on context prod-use1: UPGRADE FAILED: bad password <redacted>"
     )

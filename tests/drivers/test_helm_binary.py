@@ -60,8 +60,7 @@ def test_major_version_is_detected_once_per_binary(tmp_path: Path, major: int) -
 def test_unsupported_version_is_an_error(tmp_path: Path) -> None:
     fake = FakeHelm(tmp_path, 3)
     fake.path.with_name("responses.json").write_text(
-        '[{"prefix": ["version"], "stdout": "v2.17.0+ga690bad\\n", "stderr": "", "rc": 0,'
-        ' "once": false}]'
+        '[{"prefix": ["version"], "stdout": "v2.17.0+ga690bad\\n", "stderr": "", "rc": 0, "once": false}]'
     )
     with pytest.raises(HelmError, match=r"unsupported helm version 'v2\.17\.0\+ga690bad'"):
         helm_major(fake.path)

@@ -25,9 +25,7 @@ def test_split_chart(text: str, expected: tuple[str, str]) -> None:
 
 
 def test_parse_time() -> None:
-    assert parse_time("2025-03-04T05:06:07.123456789Z") == datetime(
-        2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC
-    )
+    assert parse_time("2025-03-04T05:06:07.123456789Z") == datetime(2025, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
     assert parse_time("2025-03-04T07:06:07+02:00") == datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
     assert parse_time("-") == EPOCH
     with pytest.raises(HelmError, match="unexpected time from helm"):

@@ -57,9 +57,7 @@ async def test_template_merges_values_like_helm(driver: HelmDriver) -> None:
     assert docs["Deployment/api"]["metadata"]["namespace"] == "prod"
 
 
-async def test_a_missing_chart_is_a_helm_error_without_values(
-    driver: HelmDriver, tmp_path: Path
-) -> None:
+async def test_a_missing_chart_is_a_helm_error_without_values(driver: HelmDriver, tmp_path: Path) -> None:
     missing = ChartSource(str(tmp_path / "no-such-chart"))
     with pytest.raises(HelmError) as caught:
         await driver.template("api", "prod", missing, {"db": {"password": SECRET}})
@@ -70,9 +68,7 @@ async def test_a_missing_chart_is_a_helm_error_without_values(
     assert SECRET not in message
 
 
-async def test_a_failing_template_redacts_the_value_it_quotes(
-    driver: HelmDriver, tmp_path: Path
-) -> None:
+async def test_a_failing_template_redacts_the_value_it_quotes(driver: HelmDriver, tmp_path: Path) -> None:
     chart = tmp_path / "bad"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: bad\nversion: 0.1.0\n")

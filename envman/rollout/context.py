@@ -1,0 +1,146 @@
+"""What one sync run shares across its steps: the ports, the options, the stop signal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from envman.redact import Redactor
+from envman.rollout.events import Event, Phase, Scope
+from envman.rollout.ports import (
+    Clock,
+    CommandRunner,
+    Health,
+    HelmFor,
+    HttpProbe,
+    Lock,
+    LockHolder,
+    Progress,
+    PrometheusQuery,
+    Prompt,
+)
+from envman.spec.models import OnFailure
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class RolloutPorts:
+    """The drivers a sync runs through."""
+
+    helm_for: HelmFor
+    health: Health
+    http: HttpProbe
+    prometheus: PrometheusQuery
+    commands: CommandRunner
+    clock: Clock
+    prompt: Prompt
+    lock: Lock
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class RolloutOptions:
+    """How a sync runs.
+
+    `approve`: waves approved up front (`--approve WAVE`). `root`: the repository root, the
+    working directory of command gates. `resume_command`: the command that re-runs this
+    sync (default `envman sync ENV`), shown with `--approve WAVE` when approval is needed.
+    `poll_seconds`: interval of health and HTTP polling; `bake_check_seconds`: interval of
+    the bake's health checks; `uninstall_timeout`: helm timeout of an uninstall (it has no app).
+    `lock_renew_seconds`: interval of lock renewals. `redactor`: every secret value.
+    """
+
+    holder: LockHolder
+    on_failure: OnFailure = "rollback-wave"
+    concurrency: int = 4
+    approve: frozenset[str] = frozenset()
+    root: Path = field(default_factory=Path)
+    resume_command: str | None = None
+    poll_seconds: float = 5.0
+    bake_check_seconds: float = 30.0
+    lock_renew_seconds: float = 15.0
+    uninstall_timeout: float = 300.0
+    redactor: Redactor = field(default_factory=Redactor)
+
+
+@dataclass
+class WaveState:
+    """A running wave: the first failure stops new work in it."""
+
+    failure: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    def fail(self, why: str) -> None:
+        if self.failure is None:
+            self.failure = why
+
+
+@dataclass
+class Run:
+    """One sync: ports, options, the environment's name and the stop signal."""
+
+    ports: RolloutPorts
+    options: RolloutOptions
+    environment: str
+    stop: asyncio.Event
+    stop_reason: str = "interrupted: stopped by a signal; in-flight helm calls finished, nothing rolled back"
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop.is_set()
+
+    @property
+    def clock(self) -> Clock:
+        return self.ports.clock
+
+    def halt(self, reason: str) -> None:
+        """Stop starting new work for `reason` (a lost lock)."""
+        self.stop_reason = reason
+        self.stop.set()
+
+    def redact(self, text: str) -> str:
+        return self.options.redactor.text(text)
+
+    def emit(
+        self,
+        scope: Scope,
+        phase: Phase,
+        *,
+        wave: str | None = None,
+        cluster: str | None = None,
+        name: str | None = None,
+        result: str | None = None,
+        detail: str = "",
+        seconds: float | None = None,
+    ) -> None:
+        """Tell the progress sink about a step, its detail redacted."""
+        event = Event(scope, phase, wave, cluster, name, result, self.redact(detail), seconds)
+        self.ports.progress.event(event)
+
+    async def pause(self, seconds: float) -> bool:
+        """Sleep `seconds` on the clock; False, as soon as it happens, when the run is stopped."""
+        await self.unless_stopped(self.clock.sleep(max(seconds, 0.0)))
+        return not self.stopped
+
+    async def unless_stopped(self, work: Awaitable[_T]) -> _T | None:
+        """The result of `work`, or None (and `work` cancelled) when the run stops first."""
+        task = asyncio.ensure_future(work)
+        if self.stopped:
+            task.cancel()
+            return None
+        waiter = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        for pending in (task, waiter):
+            if not pending.done():
+                pending.cancel()
+        await asyncio.gather(task, waiter, return_exceptions=True)
+        if task.cancelled():
+            return None
+        return task.result()

@@ -1,0 +1,125 @@
+"""The rollout engine: `sync(plan, ports, options)` runs a plan's waves and returns the report.
+
+Per DESIGN.md section 5: take the environment lock; for each wave in order: skip it when it
+changes nothing (no gates either), check approval, sync its clusters (`releases`), run its
+gates and bake (`gating`). The first failure ends the run: the rollback policy `onFailure`
+is applied (`undo`) and later waves stay `not-started` (exit 3). Setting `stop` (SIGINT,
+SIGTERM) starts no new work: in-flight helm calls finish, nothing is rolled back, the run is
+`interrupted` (exit 1). `LockHeld` from the lock propagates before anything is touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from envman.plan.model import Plan
+from envman.rollout.approval import approved, continue_command, continue_hint
+from envman.rollout.context import RolloutOptions, RolloutPorts, Run, WaveState
+from envman.rollout.events import Phase, Scope
+from envman.rollout.gating import run_gates
+from envman.rollout.lock import LockKeeper
+from envman.rollout.releases import sync_clusters
+from envman.rollout.report import Report, WaveRecord
+from envman.rollout.results import RunResult, WaveResult
+from envman.rollout.undo import undo_wave
+
+
+async def sync(
+    plan: Plan, ports: RolloutPorts, options: RolloutOptions, *, stop: asyncio.Event | None = None
+) -> Report:
+    """Roll `plan` out; the report says what happened (`Report.exit_code` for the CLI)."""
+    run = Run(ports, options, plan.environment, stop or asyncio.Event())
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    report = Report.of(plan, on_failure=options.on_failure, redactor=options.redactor, started=started)
+    begin = run.clock.now()
+    keeper = LockKeeper(
+        ports.lock, options.holder, run.clock, options.lock_renew_seconds, ports.progress, run.halt
+    )
+    run.emit(Scope.RUN, Phase.START, detail=f"sync {plan.environment}: {_count(len(plan.waves), 'wave')}")
+    async with keeper:
+        await _run_waves(run, report)
+    report.seconds = run.clock.now() - begin
+    report.error = run.redact(report.error) if report.error else None
+    run.emit(
+        Scope.RUN, Phase.FINISH, result=report.result.value, detail=report.error or "", seconds=report.seconds
+    )
+    return report
+
+
+async def _run_waves(run: Run, report: Report) -> None:
+    for index, wave in enumerate(report.waves):
+        if run.stopped:
+            _interrupted(run, report)
+            return
+        if not wave.run.changed:
+            run.emit(Scope.WAVE, Phase.INFO, wave=wave.name, result=WaveResult.UNCHANGED.value)
+            continue
+        go = await approved(run, wave)
+        if go is None:
+            _interrupted(run, report)
+            return
+        if not go:
+            report.result = RunResult.AWAITING_APPROVAL
+            report.error = continue_hint(run, wave)
+            report.next = continue_command(run, wave)
+            return
+        state = await _run_wave(run, wave)
+        if run.stopped and wave.result is not WaveResult.SUCCEEDED:
+            _interrupted(
+                run, report, f"; wave {wave.name} had failed: {state.failure}" if state.failed else ""
+            )
+            return
+        if state.failed:
+            await _fail(run, report, index, state.failure or "")
+            return
+
+
+async def _run_wave(run: Run, wave: WaveRecord) -> WaveState:
+    start = run.clock.now()
+    state = WaveState()
+    run.emit(Scope.WAVE, Phase.START, wave=wave.name)
+    await sync_clusters(run, wave, state)
+    finished = not (state.failed or run.stopped) and await run_gates(run, wave, state)
+    wave.result = _wave_result(state, finished=finished)
+    wave.seconds = run.clock.now() - start
+    run.emit(
+        Scope.WAVE,
+        Phase.FINISH,
+        wave=wave.name,
+        result=wave.result.value,
+        detail=state.failure or "",
+        seconds=wave.seconds,
+    )
+    return state
+
+
+async def _fail(run: Run, report: Report, index: int, failure: str) -> None:
+    failing = report.waves[index]
+    report.result = RunResult.FAILED
+    report.error = f"wave {failing.name}: {failure}"
+    policy = run.options.on_failure
+    if policy == "halt":
+        return
+    undone = [failing]
+    if policy == "rollback-all":
+        undone += [w for w in reversed(report.waves[:index]) if w.result is WaveResult.SUCCEEDED]
+    for wave in undone:
+        await undo_wave(run, wave)
+    if any(w.result is WaveResult.ROLLBACK_FAILED for w in undone):
+        report.error += "; a rollback failed too: see the rollback of each release"
+
+
+def _wave_result(state: WaveState, *, finished: bool) -> WaveResult:
+    if state.failed:
+        return WaveResult.FAILED
+    return WaveResult.SUCCEEDED if finished else WaveResult.INTERRUPTED
+
+
+def _interrupted(run: Run, report: Report, note: str = "") -> None:
+    report.result = RunResult.INTERRUPTED
+    report.error = run.stop_reason + note
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -1,0 +1,59 @@
+"""Progress events: what the engine tells a `Progress` sink as the rollout runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    RUN = "run"
+    LOCK = "lock"
+    APPROVAL = "approval"
+    WAVE = "wave"
+    CLUSTER = "cluster"
+    RELEASE = "release"
+    GATE = "gate"
+    ROLLBACK = "rollback"
+
+
+class Phase(StrEnum):
+    START = "start"
+    FINISH = "finish"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step starting or finishing. `name` is the app (release, rollback) or the gate;
+    `seconds` is the elapsed time of a finished step; `detail` is already redacted."""
+
+    scope: Scope
+    phase: Phase
+    wave: str | None = None
+    cluster: str | None = None
+    name: str | None = None
+    result: str | None = None
+    detail: str = ""
+    seconds: float | None = None
+
+    @property
+    def subject(self) -> str:
+        """`wave canary`, `release prod-use1/api`, `gate http prod-use1`... for log lines."""
+        if self.scope in (Scope.RUN, Scope.LOCK):
+            return self.scope.value
+        if self.scope in (Scope.WAVE, Scope.APPROVAL):
+            return f"{self.scope.value} {self.wave}"
+        if self.scope is Scope.CLUSTER:
+            return f"cluster {self.cluster}"
+        if self.scope is Scope.GATE:
+            where = f" {self.cluster}" if self.cluster else ""
+            return f"gate {self.name}{where} (wave {self.wave})"
+        return f"{self.scope.value} {self.cluster}/{self.name}"
+
+
+class NullProgress:
+    """Shows nothing."""
+
+    def event(self, event: Event) -> None:
+        """Ignore `event`."""

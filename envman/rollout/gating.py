@@ -1,0 +1,129 @@
+"""The gates after a wave that changed something, in the order the spec lists them, then the bake.
+
+Every run of one gate (per cluster, region or wave, see `placeholders`) goes concurrently;
+the first gate that fails ends the wave's gating (later gates do not run) and fails the wave.
+`health` and `helmTest` look at the releases the wave deployed (installs and upgrades) on a
+cluster, and skip a cluster where it deployed none. The bake re-checks the health of those
+releases every `bake_check_seconds` for the wave's `bake`; the first unhealthy answer ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from envman.plan.model import Action, ClusterPlan, ReleasePlan
+from envman.rollout.checks import check_site, poll_health
+from envman.rollout.context import Run, WaveState
+from envman.rollout.events import Phase, Scope
+from envman.rollout.placeholders import GateSite, sites
+from envman.rollout.report import GateRecord, WaveRecord
+from envman.rollout.results import GateResult, ReleaseResult
+from envman.rollout.timefmt import elapsed
+from envman.spec.models import Gate
+
+BAKE = "bake"
+
+
+async def run_gates(run: Run, wave: WaveRecord, state: WaveState) -> bool:
+    """Every gate of `wave`, then its bake; the first failure is recorded in `state`.
+    True when all of them passed, False when one failed or the run was stopped meanwhile."""
+    for gate in wave.run.wave.gates:
+        if run.stopped:
+            return False
+        records = await _run_gate(run, wave, gate)
+        wave.gates.extend(records)
+        for record in records:
+            if record.result is GateResult.FAILED:
+                state.fail(f"gate {record.gate} failed{_where(record)}: {record.detail}")
+        if state.failed or any(r.result is GateResult.INTERRUPTED for r in records):
+            return False
+    if wave.run.wave.bake_seconds:
+        if run.stopped:
+            return False
+        record = await _bake(run, wave, wave.run.wave.bake_seconds)
+        wave.gates.append(record)
+        if record.result is GateResult.FAILED:
+            state.fail(f"bake failed: {record.detail}")
+        return record.result is GateResult.PASSED
+    return True
+
+
+def deployed(wave: WaveRecord, cluster: ClusterPlan) -> list[ReleasePlan]:
+    """The releases `wave` installed or upgraded on `cluster`."""
+    return [
+        r
+        for r in cluster.releases
+        if r.action is not Action.UNINSTALL and wave.record(r).result is ReleaseResult.SUCCEEDED
+    ]
+
+
+async def _run_gate(run: Run, wave: WaveRecord, gate: Gate) -> list[GateRecord]:
+    per_cluster = gate.kind in ("health", "helmTest")
+    chosen = [
+        site for site in sites(gate, wave.run, run.environment) if not per_cluster or _deployed_at(wave, site)
+    ]
+    return list(await asyncio.gather(*(_run_site(run, wave, gate, site) for site in chosen)))
+
+
+def _deployed_at(wave: WaveRecord, site: GateSite) -> list[ReleasePlan]:
+    return [r for cluster in site.clusters for r in deployed(wave, cluster)]
+
+
+async def _run_site(run: Run, wave: WaveRecord, gate: Gate, site: GateSite) -> GateRecord:
+    start = run.clock.now()
+    run.emit(Scope.GATE, Phase.START, wave=wave.name, cluster=site.cluster or site.region, name=gate.kind)
+    result, detail = await check_site(run, gate, site, _deployed_at(wave, site))
+    record = GateRecord(
+        gate.kind,
+        site.cluster,
+        site.region if site.cluster is None else None,
+        result,
+        run.redact(detail),
+        run.clock.now() - start,
+    )
+    _emit_finish(run, wave, record)
+    return record
+
+
+async def _bake(run: Run, wave: WaveRecord, seconds: float) -> GateRecord:
+    start = run.clock.now()
+    run.emit(Scope.GATE, Phase.START, wave=wave.name, name=BAKE, detail=f"for {elapsed(seconds)}")
+    result, detail = await _watch(run, wave, seconds)
+    record = GateRecord(BAKE, None, None, result, run.redact(detail), run.clock.now() - start)
+    _emit_finish(run, wave, record)
+    return record
+
+
+async def _watch(run: Run, wave: WaveRecord, seconds: float) -> tuple[GateResult, str]:
+    watched = [(c.name, deployed(wave, c)) for c in wave.run.clusters]
+    watched = [(name, releases) for name, releases in watched if releases]
+    start = run.clock.now()
+    checks = 0
+    while (left := start + seconds - run.clock.now()) > 0 and watched:
+        if not await run.pause(min(run.options.bake_check_seconds, left)):
+            return GateResult.INTERRUPTED, f"interrupted after {elapsed(run.clock.now() - start)}"
+        answers = await asyncio.gather(*(poll_health(run, name, releases) for name, releases in watched))
+        checks += 1
+        for (name, _), answer in zip(watched, answers, strict=True):
+            if not answer.ok:
+                after = elapsed(run.clock.now() - start)
+                return GateResult.FAILED, f"{name}: {answer.detail} (after {after} of {elapsed(seconds)})"
+    return GateResult.PASSED, f"healthy through {elapsed(seconds)} ({checks} checks)"
+
+
+def _emit_finish(run: Run, wave: WaveRecord, record: GateRecord) -> None:
+    run.emit(
+        Scope.GATE,
+        Phase.FINISH,
+        wave=wave.name,
+        cluster=record.cluster or record.region,
+        name=record.gate,
+        result=record.result.value,
+        detail=record.detail,
+        seconds=record.seconds,
+    )
+
+
+def _where(record: GateRecord) -> str:
+    where = record.cluster or record.region
+    return f" on {where}" if where else ""

@@ -1,0 +1,106 @@
+"""Syncing a wave's clusters: at most `maxParallel` clusters at once; in a cluster, the
+dependency layers in order and the changed releases of a layer at most `concurrency` at once.
+
+The first failure stops new work in the wave: releases and clusters not started yet stay
+`not-started`, helm calls in flight finish. A stopped run starts nothing new either.
+"""
+
+from __future__ import annotations
+
+from envman.drivers.helm import ReleaseRevision
+from envman.errors import EnvmanError
+from envman.plan.live import managed_labels
+from envman.plan.model import Action, ClusterPlan, ReleasePlan
+from envman.rollout.context import Run, WaveState
+from envman.rollout.events import Phase, Scope
+from envman.rollout.limits import each_limited
+from envman.rollout.report import ReleaseRecord, WaveRecord
+from envman.rollout.results import ReleaseResult
+
+
+async def sync_clusters(run: Run, wave: WaveRecord, state: WaveState) -> None:
+    """Sync every changed cluster of `wave`; a failure is recorded in `state`."""
+    changed = [c for c in wave.run.clusters if c.changed]
+    await each_limited(changed, wave.run.wave.max_parallel, lambda c: _sync_cluster(run, wave, c, state))
+
+
+async def _sync_cluster(run: Run, wave: WaveRecord, cluster: ClusterPlan, state: WaveState) -> None:
+    if state.failed or run.stopped:
+        return
+    start = run.clock.now()
+    run.emit(Scope.CLUSTER, Phase.START, wave=wave.name, cluster=cluster.name)
+    for layer in cluster.layers:
+        if state.failed or run.stopped:
+            break
+        changed = [wave.record(r) for r in layer if r.changed]
+        await each_limited(changed, run.options.concurrency, lambda r: _sync_release(run, wave, r, state))
+    result = _cluster_result([wave.record(r) for r in cluster.releases if r.changed])
+    seconds = run.clock.now() - start
+    run.emit(
+        Scope.CLUSTER, Phase.FINISH, wave=wave.name, cluster=cluster.name, result=result, seconds=seconds
+    )
+
+
+async def _sync_release(run: Run, wave: WaveRecord, record: ReleaseRecord, state: WaveState) -> None:
+    if state.failed or run.stopped:
+        return
+    plan = record.plan
+    record.attempted = True
+    start = run.clock.now()
+    run.emit(
+        Scope.RELEASE,
+        Phase.START,
+        wave=wave.name,
+        cluster=plan.cluster,
+        name=plan.app,
+        detail=plan.action.value,
+    )
+    try:
+        revision = await _apply(run, plan)
+    except EnvmanError as exc:
+        record.result = ReleaseResult.FAILED
+        record.error = run.redact(str(exc))
+        state.fail(f"{plan.action.value} of {plan.app} on {plan.cluster} failed: {record.error}")
+    else:
+        record.result = ReleaseResult.SUCCEEDED
+        record.revision = revision.revision if revision else None
+    record.seconds = run.clock.now() - start
+    run.emit(
+        Scope.RELEASE,
+        Phase.FINISH,
+        wave=wave.name,
+        cluster=plan.cluster,
+        name=plan.app,
+        result=record.result.value,
+        detail=record.error or _revision_text(record),
+        seconds=record.seconds,
+    )
+
+
+async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
+    helm = run.ports.helm_for(plan.cluster)
+    if plan.action is Action.UNINSTALL:
+        await helm.uninstall(plan.release, plan.namespace, timeout=run.options.uninstall_timeout, wait=True)
+        return None
+    desired = plan.desired
+    assert desired is not None, "an install or upgrade has a desired release"
+    return await helm.upgrade_install(
+        plan.release,
+        plan.namespace,
+        desired.chart,
+        desired.values,
+        timeout=desired.timeout_seconds,
+        wait=True,
+        labels=managed_labels(run.environment, plan.app),
+    )
+
+
+def _cluster_result(records: list[ReleaseRecord]) -> str:
+    results = {r.result for r in records}
+    if ReleaseResult.FAILED in results:
+        return "failed"
+    return "stopped" if ReleaseResult.NOT_STARTED in results else "succeeded"
+
+
+def _revision_text(record: ReleaseRecord) -> str:
+    return f"revision {record.revision}" if record.revision is not None else ""

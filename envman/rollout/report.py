@@ -1,0 +1,199 @@
+"""The sync report: records the engine fills in as it runs, in DESIGN.md's JSON shape.
+
+`Report.to_dict()` gives exactly the keys of DESIGN.md section 5, plus these extras:
+top level `started` (ISO 8601 UTC), `seconds`, `on_failure`, `error` (why the run did not
+succeed, or null) and `next` (the command that continues after `awaiting-approval`, or
+null); per wave `seconds`; per cluster `region`; per release `release`, `namespace`,
+`error` and `rollback` ({action: rollback|uninstall|none, result: succeeded|failed|skipped,
+to_revision, revision, detail, seconds} or null); per gate `region` and `seconds`. `cluster`
+of a gate is null when it ran once per wave or per region. Result values: see `results`.
+Every string goes through the `Redactor` on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from envman.plan.model import Plan, ReleasePlan, WaveRun
+from envman.redact import Redactor
+from envman.rollout.results import GateResult, ReleaseResult, RollbackResult, RunResult, WaveResult
+
+
+@dataclass
+class RollbackRecord:
+    """How one release was put back: `rollback` to `to_revision`, `uninstall`, or `none`."""
+
+    action: str
+    result: RollbackResult
+    to_revision: int | None = None
+    revision: int | None = None
+    detail: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "result": self.result.value,
+            "to_revision": self.to_revision,
+            "revision": self.revision,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+@dataclass
+class ReleaseRecord:
+    plan: ReleasePlan
+    result: ReleaseResult
+    revision: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    rollback: RollbackRecord | None = None
+    attempted: bool = False
+    """True once this run called helm for it: it may have changed the cluster."""
+
+    @classmethod
+    def of(cls, plan: ReleasePlan) -> ReleaseRecord:
+        if plan.changed:
+            return cls(plan, ReleaseResult.NOT_STARTED)
+        return cls(plan, ReleaseResult.UNCHANGED, plan.live.revision if plan.live else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "app": self.plan.app,
+            "release": self.plan.release,
+            "namespace": self.plan.namespace,
+            "action": self.plan.action.value,
+            "result": self.result.value,
+            "revision": self.revision,
+            "seconds": None if self.seconds is None else round(self.seconds, 1),
+            "error": self.error,
+            "rollback": self.rollback.to_dict() if self.rollback else None,
+        }
+
+
+@dataclass
+class ClusterRecord:
+    name: str
+    region: str
+    releases: list[ReleaseRecord]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "region": self.region,
+            "releases": [r.to_dict() for r in self.releases],
+        }
+
+
+@dataclass
+class GateRecord:
+    gate: str
+    cluster: str | None
+    region: str | None
+    result: GateResult
+    detail: str
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gate": self.gate,
+            "cluster": self.cluster,
+            "region": self.region,
+            "result": self.result.value,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 1),
+        }
+
+
+@dataclass
+class WaveRecord:
+    run: WaveRun
+    result: WaveResult
+    clusters: list[ClusterRecord]
+    gates: list[GateRecord] = field(default_factory=list)
+    seconds: float | None = None
+
+    @classmethod
+    def of(cls, run: WaveRun) -> WaveRecord:
+        clusters = [
+            ClusterRecord(c.name, c.region, [ReleaseRecord.of(r) for r in c.releases]) for c in run.clusters
+        ]
+        return cls(run, WaveResult.NOT_STARTED if run.changed else WaveResult.UNCHANGED, clusters)
+
+    @property
+    def name(self) -> str:
+        return self.run.name
+
+    @property
+    def releases(self) -> list[ReleaseRecord]:
+        return [r for c in self.clusters for r in c.releases]
+
+    def record(self, plan: ReleasePlan) -> ReleaseRecord:
+        """The record of one release of this wave."""
+        return next(r for r in self.releases if r.plan is plan)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "result": self.result.value,
+            "seconds": None if self.seconds is None else round(self.seconds, 1),
+            "clusters": [c.to_dict() for c in self.clusters],
+            "gates": [g.to_dict() for g in self.gates],
+        }
+
+
+@dataclass
+class Report:
+    """Everything a sync did; `exit_code` is what the CLI exits with."""
+
+    environment: str
+    result: RunResult
+    waves: list[WaveRecord]
+    started: str = ""
+    seconds: float = 0.0
+    on_failure: str = "rollback-wave"
+    error: str | None = None
+    next: str | None = None
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
+
+    @classmethod
+    def of(cls, plan: Plan, *, on_failure: str, redactor: Redactor, started: str = "") -> Report:
+        """The report before anything ran: changed waves `not-started`, others `unchanged`."""
+        waves = [WaveRecord.of(run) for run in plan.waves]
+        return cls(
+            plan.environment, RunResult.SUCCEEDED, waves, started, on_failure=on_failure, redactor=redactor
+        )
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = {
+            "environment": self.environment,
+            "result": self.result.value,
+            "started": self.started,
+            "seconds": round(self.seconds, 1),
+            "on_failure": self.on_failure,
+            "error": self.error,
+            "next": self.next,
+            "waves": [w.to_dict() for w in self.waves],
+        }
+        redacted: dict[str, Any] = _redact(doc, self.redactor)
+        return redacted
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+
+def _redact(node: Any, redactor: Redactor) -> Any:
+    if isinstance(node, str):
+        return redactor.text(node)
+    if isinstance(node, dict):
+        return {key: _redact(value, redactor) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_redact(item, redactor) for item in node]
+    return node

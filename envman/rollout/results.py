@@ -1,0 +1,67 @@
+"""Result values of a run, its waves, releases, gates and rollbacks, as the report spells them.
+
+DESIGN.md section 5 lists the values a consumer must expect; envman adds a few where the
+rollout needs to say more, all documented here:
+- run `interrupted`: SIGINT/SIGTERM (or a lost lock) stopped it; nothing was rolled back; exit 1.
+- wave `rollback-failed`: it failed and at least one of its rollbacks failed too;
+  wave `interrupted`: it was running when the run was interrupted.
+- release `not-started`: its wave failed, was interrupted or never ran before it was reached;
+  release `rollback-failed`: it was changed and rolling it back failed.
+- gate `interrupted`: the run was interrupted while the gate was still polling.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from envman.errors import EXIT_AWAITING_APPROVAL, EXIT_ERROR, EXIT_OK, EXIT_ROLLOUT_FAILED
+
+
+class RunResult(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    AWAITING_APPROVAL = "awaiting-approval"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {
+    RunResult.SUCCEEDED: EXIT_OK,
+    RunResult.FAILED: EXIT_ROLLOUT_FAILED,
+    RunResult.AWAITING_APPROVAL: EXIT_AWAITING_APPROVAL,
+    RunResult.INTERRUPTED: EXIT_ERROR,
+}
+
+
+class WaveResult(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+    ROLLBACK_FAILED = "rollback-failed"
+    NOT_STARTED = "not-started"
+    UNCHANGED = "unchanged"
+    INTERRUPTED = "interrupted"
+
+
+class ReleaseResult(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled-back"
+    ROLLBACK_FAILED = "rollback-failed"
+    UNCHANGED = "unchanged"
+    NOT_STARTED = "not-started"
+
+
+class GateResult(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class RollbackResult(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
