@@ -1,0 +1,36 @@
+"""`envman sandbox up/status/fail/heal/down` drive a real background sandbox process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from envman.cli import cli
+from tests.conftest import EXAMPLE
+
+
+def run(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--no-color", "-C", str(root), "sandbox", *args], catch_exceptions=False)
+
+
+def test_sandbox_lifecycle(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".envman"))
+    try:
+        up = run(root, "up", "staging")
+        assert up.exit_code == 0, up.output
+        kubeconfig = root / ".envman" / "sandbox" / "kubeconfig"
+        assert up.stdout == f"export KUBECONFIG={kubeconfig}\n" and kubeconfig.is_file()
+        assert run(root, "up", "staging").stderr.startswith("sandbox reusing: 2 clusters")
+        assert run(root, "fail", "staging-euw1", "--app", "api").exit_code == 0
+        status = run(root, "status").stdout
+        assert "staging-euw1: 127.0.0.1:" in status and "failing: api" in status
+        assert run(root, "heal", "staging-euw1").exit_code == 0
+        assert "failing" not in run(root, "status").stdout
+        missing = run(root, "fail", "prod-use1")
+        assert missing.exit_code == 1 and "the sandbox has no cluster 'prod-use1'" in missing.stderr
+    finally:
+        assert run(root, "down").exit_code == 0
+    assert run(root, "status").stdout == "no sandbox is running\n"
