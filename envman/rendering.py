@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
 
-from envman.drivers.helm import ChartSource
+from envman.drivers.helm import Templater
 from envman.plan.desired import DesiredRelease
-
-
-class Templater(Protocol):
-    """The part of the `Helm` Protocol that rendering needs."""
-
-    async def template(
-        self,
-        release: str,
-        namespace: str,
-        chart: ChartSource,
-        values: Mapping[str, Any],
-        *,
-        hooks: bool = False,
-    ) -> str: ...
-
 
 RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
 

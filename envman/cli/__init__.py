@@ -5,7 +5,7 @@ Each command module registers its commands on the `cli` group when imported.
 
 from __future__ import annotations
 
-from envman.cli import (
+from envman.cli import (  # noqa: F401  (imported to register their commands)
     diff_status,
     plan_commands,
     promote,
@@ -16,16 +16,7 @@ from envman.cli import (
 )
 from envman.cli.root import cli
 
-COMMAND_MODULES = (
-    diff_status,
-    plan_commands,
-    promote,
-    render,
-    sandbox_commands,
-    spec_commands,
-    sync_commands,
-)
-__all__ = ["COMMAND_MODULES", "cli", "main"]
+__all__ = ["cli", "main"]
 
 
 def main() -> None:

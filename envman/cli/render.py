@@ -11,12 +11,11 @@ import click
 from envman.cli.root import State, cli, pass_state, selectors
 from envman.drivers.helm import KubeTarget
 from envman.drivers.helm_driver import HelmClients
+from envman.live_state import desired_state
 from envman.plan.desired import DesiredRelease
 from envman.plan.select import select
-from envman.plan.values import is_enabled
 from envman.redact import Redactor, redact_secret_data
 from envman.rendering import render_releases
-from envman.secret_sources import resolve_releases
 
 
 @cli.command()
@@ -41,15 +40,10 @@ def render(
     """helm template of every selected release with its layered values (secrets redacted)."""
     fleet = state.fleet(environment)
     chosen = select(fleet.env, clusters, regions, apps)
-    pairs = [
-        (cluster, app)
-        for cluster in chosen.clusters
-        for layer in fleet.layers[cluster]
-        for app in layer
-        if app in chosen.apps and is_enabled(fleet.env, app, cluster)
-    ]
     redactor = Redactor()
-    releases = resolve_releases(fleet.env, pairs, redactor)
+    releases = [
+        r for per_cluster in desired_state(fleet, chosen, redactor).values() for r in per_cluster.values()
+    ]
     manifests = asyncio.run(_render(releases))
     for release, manifest in zip(releases, manifests, strict=True):
         text = manifest if show_secrets else redactor.text(redact_secret_data(manifest))

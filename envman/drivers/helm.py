@@ -23,7 +23,15 @@ from typing import Any, Protocol
 from envman.errors import HelmError
 from envman.plan.desired import ChartSource
 
-__all__ = ["ChartSource", "Helm", "HelmReleaseNotFound", "KubeTarget", "ReleaseRevision", "TestResult"]
+__all__ = [
+    "ChartSource",
+    "Helm",
+    "HelmReleaseNotFound",
+    "KubeTarget",
+    "ReleaseRevision",
+    "Templater",
+    "TestResult",
+]
 
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 """helm release statuses left behind by an interrupted install, upgrade or rollback."""
@@ -82,8 +90,8 @@ class TestResult:
     output: str
 
 
-class Helm(Protocol):
-    """Everything envman needs from helm, for one cluster."""
+class Templater(Protocol):
+    """Rendering only: all that `envman render` and `diff` need from helm."""
 
     async def template(
         self,
@@ -102,6 +110,10 @@ class Helm(Protocol):
         `helm template` shows by default, hooks and tests included.
         """
         ...
+
+
+class Helm(Templater, Protocol):
+    """Everything envman needs from helm, for one cluster."""
 
     async def upgrade_install(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,11 @@ class Fleet:
     def envman(self, *args: str) -> Result:
         argv = ["--no-color", "-C", str(self.root), "--kubeconfig", str(self.sandbox.kubeconfig), *args]
         return CliRunner().invoke(cli, argv, catch_exceptions=False)
+
+    def run_helm(self, cluster: str, *args: str) -> None:
+        """Run the real helm against one sandbox cluster, as a person would by hand."""
+        kube = ["--kube-context", cluster, "--kubeconfig", str(self.sandbox.kubeconfig)]
+        subprocess.run([str(self.helm), *kube, *args], check=True, capture_output=True)
 
     def driver(self, cluster: str) -> HelmDriver:
         return HelmDriver(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -64,24 +63,16 @@ def test_planned_values_installed_are_unchanged_then_targeted_changes_show(prod:
 
 def test_hand_made_drift_shows_in_plan(prod: Fleet) -> None:
     prod.apply("prod-euw1")
-    subprocess.run(
-        [
-            str(prod.helm),
-            "--kube-context",
-            "prod-euw1",
-            "--kubeconfig",
-            str(prod.sandbox.kubeconfig),
-            "upgrade",
-            "web",
-            str(prod.root / "charts/web"),
-            "-n",
-            "web",
-            "--reuse-values",
-            "--set",
-            "replicaCount=7",
-        ],
-        check=True,
-        capture_output=True,
+    prod.run_helm(
+        "prod-euw1",
+        "upgrade",
+        "web",
+        str(prod.root / "charts/web"),
+        "-n",
+        "web",
+        "--reuse-values",
+        "--set",
+        "replicaCount=7",
     )
     plan = plan_json(prod, "--cluster", "prod-euw1")
     web = plan["waves"][0]["clusters"][0]["releases"][-1]
@@ -91,28 +82,18 @@ def test_hand_made_drift_shows_in_plan(prod: Fleet) -> None:
 
 def test_prune_lists_only_envman_orphans(prod: Fleet) -> None:
     prod.apply("prod-apse1")
-    kube = ["--kube-context", "prod-apse1", "--kubeconfig", str(prod.sandbox.kubeconfig)]
     web = str(prod.root / "charts/web")
-    subprocess.run(
-        [str(prod.helm), *kube, "install", "theirs", web, "-n", "other", "--create-namespace"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            str(prod.helm),
-            *kube,
-            "install",
-            "legacy",
-            web,
-            "-n",
-            "web",
-            "--create-namespace",
-            "--labels",
-            "managed-by=envman,envman.io/environment=prod,envman.io/app=legacy",
-        ],
-        check=True,
-        capture_output=True,
+    prod.run_helm("prod-apse1", "install", "theirs", web, "-n", "other", "--create-namespace")
+    prod.run_helm(
+        "prod-apse1",
+        "install",
+        "legacy",
+        web,
+        "-n",
+        "web",
+        "--create-namespace",
+        "--labels",
+        "managed-by=envman,envman.io/environment=prod,envman.io/app=legacy",
     )
     plain = actions(plan_json(prod, "--cluster", "prod-apse1"))
     assert plain == {"prod-apse1": dict.fromkeys(["platform-crds", "postgres", "api", "worker"], "unchanged")}
@@ -160,24 +141,16 @@ def test_unreachable_cluster_and_missing_context(prod: Fleet) -> None:
 def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     prod.apply("prod-use1")
     assert prod.envman("diff", "prod", "--cluster", "prod-use1").stdout == ""
-    subprocess.run(
-        [
-            str(prod.helm),
-            "--kube-context",
-            "prod-use1",
-            "--kubeconfig",
-            str(prod.sandbox.kubeconfig),
-            "upgrade",
-            "api",
-            str(prod.root / "charts/api"),
-            "-n",
-            "api",
-            "--reuse-values",
-            "--set",
-            "logLevel=debug",
-        ],
-        check=True,
-        capture_output=True,
+    prod.run_helm(
+        "prod-use1",
+        "upgrade",
+        "api",
+        str(prod.root / "charts/api"),
+        "-n",
+        "api",
+        "--reuse-values",
+        "--set",
+        "logLevel=debug",
     )
     diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
     assert diff.startswith("--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n")
@@ -194,24 +167,16 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
     prod.apply("prod-euw1-b")
     prod.sandbox.fail("prod-euw1-b", "web")
-    subprocess.run(
-        [
-            str(prod.helm),
-            "--kube-context",
-            "prod-euw1-b",
-            "--kubeconfig",
-            str(prod.sandbox.kubeconfig),
-            "upgrade",
-            "web",
-            str(prod.root / "charts/web"),
-            "-n",
-            "web",
-            "--reuse-values",
-            "--set",
-            "image.tag=bad",
-        ],
-        check=True,
-        capture_output=True,
+    prod.run_helm(
+        "prod-euw1-b",
+        "upgrade",
+        "web",
+        str(prod.root / "charts/web"),
+        "-n",
+        "web",
+        "--reuse-values",
+        "--set",
+        "image.tag=bad",
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
     web = text[text.index("prod-euw1-b          web") :]

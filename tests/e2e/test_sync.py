@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -17,12 +21,18 @@ pytestmark = pytest.mark.helm
 ENVMAN = Path(sys.executable).parent / "envman"
 
 
-def fast(prod: Fleet) -> None:
-    """Short helm timeouts and bake, so failures show in seconds, not minutes."""
+def fast(prod: Fleet, timeout: str = "60s") -> None:
+    """Shorter helm and gate timeouts and bake (`timeout` is ample on a loaded machine; a
+    test that waits for a failure shortens it after its first, healthy sync)."""
     for name in ("base.yaml", "prod.yaml"):
         path = prod.root / "environments" / name
-        text = re.sub(r"timeout: \d+m", "timeout: 20s", path.read_text())
+        text = re.sub(r"timeout: \d+[ms]", f"timeout: {timeout}", path.read_text())
         path.write_text(text.replace("bake: 30s", "bake: 2s"))
+
+
+def synced(prod: Fleet) -> None:
+    result = prod.envman("sync", "prod")
+    assert result.exit_code == 0, result.output
 
 
 def report(prod: Fleet, path: Path) -> dict:  # type: ignore[type-arg]
@@ -58,7 +68,8 @@ def test_full_sync_then_nothing_to_do(prod: Fleet, tmp_path: Path) -> None:
 
 def test_failed_wave_rolls_back_and_rerun_resumes(prod: Fleet, tmp_path: Path) -> None:
     fast(prod)
-    assert prod.envman("sync", "prod").exit_code == 0
+    synced(prod)
+    fast(prod, "15s")
     prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
     prod.sandbox.fail("prod-use1")
     failed = prod.envman("sync", "prod", "--report", str(tmp_path / "failed.json"))
@@ -104,3 +115,66 @@ def test_concurrent_sync_fails_fast_naming_the_holder(prod: Fleet) -> None:
         second.stderr
     )
     assert "Traceback" not in second.output
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    failing: ClassVar[set[str]] = set()
+
+    def do_GET(self) -> None:
+        cluster = self.path.rsplit("/", 1)[-1]
+        code = 503 if cluster in self.failing else 200
+        self.send_response(code)
+        self.end_headers()
+        self.wfile.write(b"ok" if code == 200 else b"down")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_http_gate_failure_rolls_the_wave_back(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/healthz/{{cluster}}"
+    gate = f'    - http: {{url: "{url}", expectStatus: 200, timeout: 3s}}\n'
+    prod.edit(
+        "environments/prod.yaml", "    - health: {timeout: 60s}\n", "    - health: {timeout: 60s}\n" + gate
+    )
+    try:
+        synced(prod)
+        prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
+        _Health.failing.add("prod-use1")
+        failed = prod.envman("sync", "prod", "--report", str(tmp_path / "r.json"))
+    finally:
+        server.shutdown()
+        _Health.failing.clear()
+    assert failed.exit_code == 3, failed.output
+    doc = report(prod, tmp_path / "r.json")
+    assert results(doc) == {"canary": "succeeded", "us": "rolled-back", "world": "not-started"}
+    http_gates = [g for g in doc["waves"][1]["gates"] if g["gate"] == "http"]
+    assert [(g["cluster"], g["result"]) for g in http_gates] == [("prod-use1", "failed")]
+    assert "status 503, expected 200" in http_gates[0]["detail"]
+
+
+def test_interrupt_stops_new_work_and_writes_the_report(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    prod.edit("environments/prod.yaml", "bake: 2s", "bake: 2m")
+    report_file = tmp_path / "interrupted.json"
+    argv = [str(ENVMAN), "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    run = subprocess.Popen(
+        [*argv, "sync", "prod", "--report", str(report_file)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ENVMAN_HELM": str(prod.helm)},
+    )
+    assert run.stderr is not None
+    for line in run.stderr:  # wait for the bake of the canary wave
+        if "bake" in line and "started" in line:
+            break
+    run.send_signal(signal.SIGINT)
+    _, rest = run.communicate(timeout=120)
+    assert run.returncode == 1, rest
+    doc = report(prod, report_file)
+    assert doc["result"] == "interrupted"
+    assert results(doc)["canary"] in ("interrupted", "succeeded") and results(doc)["world"] == "not-started"
+    assert "Traceback" not in rest
