@@ -93,10 +93,20 @@ async def _rollout(state: State, planned: Planned, approve: tuple[str, ...]) -> 
         redactor=planned.redactor,
     )
     try:
-        async with _stop_on_signals() as stop:
+        async with _stop_on_signals() as stop, _ticking(ports.progress):
             return await run_sync(planned.plan, ports, options, stop=stop)
     finally:
         kube.close()
+
+
+@contextlib.asynccontextmanager
+async def _ticking(progress: Progress) -> AsyncIterator[None]:
+    """On a terminal, keep elapsed times moving between events."""
+    if isinstance(progress, TtyProgress):
+        async with progress.ticking(1.0):
+            yield
+    else:
+        yield
 
 
 def _write_reports(report: Report, path: Path | None) -> None:
