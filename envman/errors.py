@@ -75,17 +75,5 @@ class KubeError(DriverError):
     """The Kubernetes API failed or could not be reached."""
 
 
-class RolloutError(EnvmanError):
-    """A rollout failed; the rollback policy has been applied."""
-
-    exit_code = EXIT_ROLLOUT_FAILED
-
-
-class AwaitingApproval(EnvmanError):
-    """The rollout stopped before a wave that needs approval."""
-
-    exit_code = EXIT_AWAITING_APPROVAL
-
-
 class LockHeld(EnvmanError):
     """Another run holds the environment lock."""

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import base64
-import copy
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
-
-from envman.spec.merge import get_path, set_path
+from collections.abc import Iterable
 
 REDACTED = "<redacted>"
 
@@ -33,16 +29,6 @@ class Redactor:
 
     def __bool__(self) -> bool:
         return bool(self._needles)
-
-
-def redact_paths(values: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
-    """A copy of `values` with the value at each dotted path replaced by `<redacted>`."""
-    out = copy.deepcopy(dict(values))
-    for path in paths:
-        found, _ = get_path(out, path)
-        if found:
-            set_path(out, path, REDACTED)
-    return out
 
 
 _DOC_SPLIT = re.compile(r"^---[ \t]*$", re.MULTILINE)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from kubernetes import client, config
@@ -103,7 +102,3 @@ def _reason(exc: BaseException) -> str:
         if marker in text:
             return marker.lower()
     return text.split(": ", 1)[-1][:200]
-
-
-def kube_target(kubeconfig: Path | None, context: str) -> KubeTarget:
-    return KubeTarget(kubeconfig.expanduser() if kubeconfig else None, context)

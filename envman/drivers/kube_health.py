@@ -16,7 +16,7 @@ from kubernetes import client
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from envman.drivers.kube_client import ClusterTarget, KubeClients, call
+from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
 from envman.drivers.kube_releases import decode_release
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
@@ -62,7 +62,9 @@ def release_workloads(
     listing = call(
         cluster,
         f"read release {namespace}/{release}",
-        lambda: core.list_namespaced_secret(namespace, label_selector=selector, _request_timeout=(5.0, 30.0)),
+        lambda: core.list_namespaced_secret(
+            namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
+        ),
     )
     found: list[Workload] = []
     for secret in listing.items:
@@ -90,21 +92,25 @@ def _check(api: client.ApiClient, cluster: ClusterTarget, workload: Workload) ->
 
 
 def _read_deployment(api: client.ApiClient, w: Workload) -> Any:
-    return client.AppsV1Api(api).read_namespaced_deployment(w.name, w.namespace, _request_timeout=(5.0, 30.0))
+    return client.AppsV1Api(api).read_namespaced_deployment(
+        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
+    )
 
 
 def _read_statefulset(api: client.ApiClient, w: Workload) -> Any:
     return client.AppsV1Api(api).read_namespaced_stateful_set(
-        w.name, w.namespace, _request_timeout=(5.0, 30.0)
+        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
     )
 
 
 def _read_daemonset(api: client.ApiClient, w: Workload) -> Any:
-    return client.AppsV1Api(api).read_namespaced_daemon_set(w.name, w.namespace, _request_timeout=(5.0, 30.0))
+    return client.AppsV1Api(api).read_namespaced_daemon_set(
+        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
+    )
 
 
 def _read_job(api: client.ApiClient, w: Workload) -> Any:
-    return client.BatchV1Api(api).read_namespaced_job(w.name, w.namespace, _request_timeout=(5.0, 30.0))
+    return client.BatchV1Api(api).read_namespaced_job(w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT)
 
 
 def _generation_problem(obj: Any) -> str | None:
@@ -178,7 +184,7 @@ def _crashlooping(api: client.ApiClient, cluster: ClusterTarget, workload: Workl
         cluster,
         f"list pods of {workload}",
         lambda: core.list_namespaced_pod(
-            workload.namespace, label_selector=selector, _request_timeout=(5.0, 30.0)
+            workload.namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
         ),
     )
     for pod in pods.items:

@@ -20,7 +20,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from envman.drivers.kube_client import ClusterTarget, KubeClients, call
+from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
 from envman.errors import KubeError, LockHeld
 from envman.rollout.ports import LockHolder as HolderPort
 
@@ -118,7 +118,7 @@ class LeaseLock:
     def _delete(self, cluster: ClusterTarget) -> None:
         api = self._api(cluster)
         try:
-            api.delete_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=(5.0, 30.0))
+            api.delete_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as exc:
             if exc.status != 404:
                 raise KubeError(f"{cluster.describe()}: delete the lock: {exc.status} {exc.reason}") from exc
@@ -129,7 +129,7 @@ class LeaseLock:
     def _read(self, cluster: ClusterTarget) -> Any:
         api = self._api(cluster)
         try:
-            return api.read_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=(5.0, 30.0))
+            return api.read_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
         except ApiException as exc:
             if exc.status == 404:
                 return None

@@ -17,9 +17,6 @@ class Selection:
     clusters: tuple[str, ...]
     apps: tuple[str, ...]
 
-    def has(self, cluster: str, app: str) -> bool:
-        return cluster in self.clusters and app in self.apps
-
 
 def select(
     env: Environment, clusters: Sequence[str] = (), regions: Sequence[str] = (), apps: Sequence[str] = ()

@@ -15,8 +15,6 @@ from enum import StrEnum
 from envman.plan.model import ClusterPlan, WaveRun
 from envman.spec.models import CommandGate, Gate, HttpGate, PrometheusGate
 
-NAMES = ("environment", "wave", "cluster", "region")
-
 
 class GateScope(StrEnum):
     WAVE = "wave"

@@ -140,10 +140,6 @@ class Store:
             self._watchers.append(watcher)
         return watcher
 
-    def oldest_logged(self) -> int:
-        with self.lock:
-            return self._log[0].rv - 1 if len(self._log) == LOG_SIZE else 0
-
     def unwatch(self, watcher: Watcher) -> None:
         with self.lock:
             if watcher in self._watchers:
