@@ -43,8 +43,10 @@ def results(doc: dict) -> dict[str, str]:  # type: ignore[type-arg]
     return {w["name"]: w["result"] for w in doc["waves"]}
 
 
-def test_full_sync_then_nothing_to_do(prod: Fleet, tmp_path: Path) -> None:
+def test_full_sync_then_nothing_to_do(prod: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast(prod)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     first = prod.envman("sync", "prod", "--report", str(tmp_path / "1.json"))
     assert first.exit_code == 0, first.output
     doc = report(prod, tmp_path / "1.json")
@@ -60,6 +62,8 @@ def test_full_sync_then_nothing_to_do(prod: Fleet, tmp_path: Path) -> None:
     assert ("command", "passed") in canary_gates
     text = (tmp_path / "1.json").read_text()
     assert not any(secret in text for secret in SECRETS.values())
+    assert summary.read_text().startswith("## ✅ envman sync prod: succeeded\n")
+    assert not any(secret in summary.read_text() for secret in SECRETS.values())
     second = prod.envman("sync", "prod", "--report", str(tmp_path / "2.json"))
     assert second.exit_code == 0
     assert results(report(prod, tmp_path / "2.json")) == dict.fromkeys(("canary", "us", "world"), "unchanged")
