@@ -5,14 +5,16 @@ The official client is synchronous: callers run `call()` off the event loop (`as
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 from urllib3.exceptions import HTTPError
 
 from envman.drivers.helm import KubeTarget
@@ -37,16 +39,18 @@ class ClusterTarget:
 
 
 class KubeClients:
-    """One `ApiClient` per target, created on first use (thread-safe)."""
+    """One `ApiClient` per target, created on first use (thread-safe); each kubeconfig file
+    is read once, however many of its contexts are used."""
 
     def __init__(self) -> None:
         self._clients: dict[KubeTarget, client.ApiClient] = {}
+        self._configs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def api(self, cluster: ClusterTarget) -> client.ApiClient:
         with self._lock:
             if cluster.target not in self._clients:
-                self._clients[cluster.target] = _new_client(cluster)
+                self._clients[cluster.target] = self._new_client(cluster)
             return self._clients[cluster.target]
 
     def close(self) -> None:
@@ -55,23 +59,29 @@ class KubeClients:
                 api.close()  # type: ignore[no-untyped-call]
             self._clients.clear()
 
+    def _kubeconfig(self, cluster: ClusterTarget) -> Any:
+        """The merged kubeconfig of the target's file, or of $KUBECONFIG / ~/.kube/config."""
+        path = cluster.target.kubeconfig
+        files = str(path) if path else os.environ.get("KUBECONFIG", "~/.kube/config")
+        if files not in self._configs:
+            self._configs[files] = KubeConfigMerger(files).config  # type: ignore[no-untyped-call]
+        if self._configs[files] is None:
+            raise KubeError(f"{cluster.describe()}: no kubeconfig found at {files}")
+        return self._configs[files]
 
-def _new_client(cluster: ClusterTarget) -> client.ApiClient:
-    configuration = client.Configuration()
-    configuration.retries = 0
-    kubeconfig = str(cluster.target.kubeconfig) if cluster.target.kubeconfig else None
-    try:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=kubeconfig,
-            context=cluster.target.context,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-    except ConfigException as exc:
-        raise KubeError(f"{cluster.describe()}: {_config_reason(exc, cluster)}") from exc
-    except OSError as exc:
-        raise KubeError(f"{cluster.describe()}: cannot read kubeconfig: {exc.strerror}") from exc
-    return client.ApiClient(configuration)
+    def _new_client(self, cluster: ClusterTarget) -> client.ApiClient:
+        configuration = client.Configuration()
+        configuration.retries = 0
+        try:
+            loader = KubeConfigLoader(  # type: ignore[no-untyped-call]
+                config_dict=self._kubeconfig(cluster), active_context=cluster.target.context
+            )
+            loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
+        except ConfigException as exc:
+            raise KubeError(f"{cluster.describe()}: {_config_reason(exc, cluster)}") from exc
+        except OSError as exc:
+            raise KubeError(f"{cluster.describe()}: cannot read kubeconfig: {exc.strerror}") from exc
+        return client.ApiClient(configuration)
 
 
 def _config_reason(exc: ConfigException, cluster: ClusterTarget) -> str:

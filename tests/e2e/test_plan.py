@@ -41,7 +41,8 @@ def test_empty_clusters_plan_installs_in_rollout_order(prod: Fleet) -> None:
 
 def test_planned_values_installed_are_unchanged_then_targeted_changes_show(prod: Fleet) -> None:
     prod.apply("prod-use1-canary", "prod-euw1")
-    assert prod.envman("plan", "prod", *TWO, "--detailed-exitcode").exit_code == 0
+    unchanged = prod.envman("plan", "prod", *TWO, "--detailed-exitcode")
+    assert unchanged.exit_code == 0, unchanged.output
     prod.edit(
         "environments/prod.yaml",
         "ingress: {host: api.eu.example.com}",
