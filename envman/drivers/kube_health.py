@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
-from envman.drivers.kube_releases import decode_release
+from envman.drivers.kube_releases import list_storage
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
@@ -57,19 +57,9 @@ def release_workloads(
     clients: KubeClients, cluster: ClusterTarget, release: str, namespace: str
 ) -> list[Workload]:
     """The workloads of the deployed revision of `release` (blocking: run it in a thread)."""
-    core = client.CoreV1Api(clients.api(cluster))
     selector = f"owner=helm,name={release},status=deployed"
-    listing = call(
-        cluster,
-        f"read release {namespace}/{release}",
-        lambda: core.list_namespaced_secret(
-            namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
-        ),
-    )
     found: list[Workload] = []
-    for secret in listing.items:
-        labels = (secret.metadata.labels if secret.metadata else None) or {}
-        live = decode_release(str((secret.data or {}).get("release", "")), labels, cluster)
+    for live in list_storage(clients, cluster, selector, namespace):
         found.extend(workloads_of(live.manifest, namespace))
     return found
 

@@ -2,7 +2,8 @@
 
 helm keeps each revision in a Secret `sh.helm.release.v1.<name>.v<revision>` labelled
 `owner=helm`, `name`, `status`, `version` (plus the release's own labels); its `release` key
-holds base64(gzip(JSON)). Only current revisions are listed (superseded ones are skipped by
+holds base64(gzip(JSON)) (with `HELM_DRIVER=configmap`, a ConfigMap of the same shape). Only
+current revisions are listed (superseded ones are skipped by
 the label selector), so one request returns every release with its values and chart version,
 where `helm list` + `helm get values` per release would start one helm process each.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,33 +24,64 @@ from envman.drivers.kube_client import ClusterTarget, KubeClients, call
 from envman.errors import KubeError
 from envman.plan.live import ClusterState, LiveRelease
 
+LIST_TIMEOUT = (5.0, 60.0)
 CURRENT = "owner=helm,status in (deployed,failed,pending-install,pending-upgrade,pending-rollback)"
 _STORAGE_LABELS = frozenset({"owner", "name", "status", "version", "modifiedAt", "createdAt"})
 
 
-def read_cluster_state(clients: KubeClients, cluster: ClusterTarget) -> ClusterState:
-    """Every current release of `cluster` (blocking: run it in a thread)."""
+def storage_kind(environ: Mapping[str, str]) -> str:
+    """helm's storage driver (`HELM_DRIVER`): `secret` (helm's default) or `configmap`."""
+    driver = environ.get("HELM_DRIVER", "secret").lower().rstrip("s") or "secret"
+    if driver not in ("secret", "configmap"):
+        raise KubeError(
+            f"HELM_DRIVER={environ['HELM_DRIVER']} is not supported: envman reads releases "
+            "stored in Secrets (helm's default) or ConfigMaps"
+        )
+    return driver
+
+
+def list_storage(
+    clients: KubeClients, cluster: ClusterTarget, selector: str, namespace: str | None = None
+) -> list[LiveRelease]:
+    """The helm storage objects matching `selector`, decoded (blocking: run it in a thread)."""
+    kind = storage_kind(os.environ)
     core = client.CoreV1Api(clients.api(cluster))
+    resource = "secret" if kind == "secret" else "config_map"
+    args: tuple[str, ...] = ()
+    if namespace is None:
+        method = getattr(core, f"list_{resource}_for_all_namespaces")
+    else:
+        method, args = getattr(core, f"list_namespaced_{resource}"), (namespace,)
     listing = call(
         cluster,
         "list helm releases",
-        lambda: core.list_secret_for_all_namespaces(label_selector=CURRENT, _request_timeout=(5.0, 60.0)),
+        lambda: method(*args, label_selector=selector, _request_timeout=LIST_TIMEOUT),
     )
+    found = []
+    for item in listing.items:
+        data = str((item.data or {}).get("release", ""))
+        labels = (item.metadata.labels if item.metadata else None) or {}
+        found.append(decode_release(data, labels, cluster, kubernetes_base64=kind == "secret"))
+    return found
+
+
+def read_cluster_state(clients: KubeClients, cluster: ClusterTarget) -> ClusterState:
+    """Every current release of `cluster` (blocking: run it in a thread)."""
     releases: dict[tuple[str, str], LiveRelease] = {}
-    for secret in listing.items:
-        data = str((secret.data or {}).get("release", ""))
-        labels = (secret.metadata.labels if secret.metadata else None) or {}
-        live = decode_release(data, labels, cluster)
+    for live in list_storage(clients, cluster, CURRENT):
         key = (live.namespace, live.name)
         if key not in releases or releases[key].revision < live.revision:
             releases[key] = live
     return ClusterState(cluster.name, releases)
 
 
-def decode_release(data: str, labels: dict[str, str], cluster: ClusterTarget) -> LiveRelease:
-    """A `LiveRelease` from the `release` key of a helm storage Secret (as the API returns it)."""
+def decode_release(
+    data: str, labels: dict[str, str], cluster: ClusterTarget, *, kubernetes_base64: bool = True
+) -> LiveRelease:
+    """A `LiveRelease` from the `release` key of a helm storage object, as the API returns it
+    (Secret data is base64-encoded once more by Kubernetes; ConfigMap data is not)."""
     try:
-        raw = base64.b64decode(base64.b64decode(data))
+        raw = base64.b64decode(base64.b64decode(data) if kubernetes_base64 else data)
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
         release: dict[str, Any] = json.loads(raw)
