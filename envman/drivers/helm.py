@@ -127,10 +127,14 @@ class Helm(Templater, Protocol):
         wait: bool = True,
         create_namespace: bool = True,
         force: bool = False,
+        recover: bool = True,
     ) -> ReleaseRevision:
         """Install or upgrade to exactly `values` (never reusing the previous release's
-        values), first recovering a release stuck in a pending state; returns the new
-        revision. `labels` are merged into the release's storage labels."""
+        values); returns the new revision (from helm's own output, no second call).
+        `labels` are merged into the release's storage labels. With `recover` (the
+        default), a release stuck in a pending state is first recovered; a caller that has
+        just read the release's status (the planner) passes `recover=False` unless it saw
+        it pending."""
         ...
 
     async def recover_pending(

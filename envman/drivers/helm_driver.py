@@ -29,7 +29,7 @@ from envman.drivers.helm_flags import (
     template_args,
     upgrade_args,
 )
-from envman.drivers.helm_parse import from_history_item, from_list_item, from_metadata
+from envman.drivers.helm_parse import from_history_item, from_list_item, from_metadata, from_release
 from envman.drivers.helm_process import HelmCommand, helm_error, secret_strings
 from envman.errors import HelmError
 from envman.redact import Redactor
@@ -75,8 +75,10 @@ class HelmDriver:
         wait: bool = True,
         create_namespace: bool = True,
         force: bool = False,
+        recover: bool = True,
     ) -> ReleaseRevision:
-        await self.recover_pending(release, namespace, timeout=timeout)
+        if recover:
+            await self.recover_pending(release, namespace, timeout=timeout)
         args = upgrade_args(
             self._flags,
             release,
@@ -88,8 +90,11 @@ class HelmDriver:
             create_namespace=create_namespace,
             force=force,
         )
-        await self._run("upgrade", release, args, values=values)
-        return await self._current("upgrade", release, namespace)
+        output = await self._run("upgrade", release, args, values=values)
+        try:
+            return from_release(json.loads(output), labels)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise HelmError(f"helm upgrade {release} on {self.target}: unreadable output") from exc
 
     async def recover_pending(
         self, release: str, namespace: str, *, timeout: float

@@ -95,6 +95,8 @@ def upgrade_args(
         "--timeout",
         helm_duration(timeout),
         "--reset-values",
+        "--output",
+        "json",
         *VALUES_FROM_STDIN,
     ]
     if labels:

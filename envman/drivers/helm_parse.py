@@ -64,6 +64,24 @@ def from_history_item(item: Mapping[str, Any], release: str, namespace: str) -> 
     )
 
 
+def from_release(doc: Mapping[str, Any], labels: Mapping[str, str]) -> ReleaseRevision:
+    """The release JSON `helm upgrade --output json` prints (it has no labels: the caller
+    passes the ones it set)."""
+    info = doc.get("info") or {}
+    metadata = (doc.get("chart") or {}).get("metadata") or {}
+    return ReleaseRevision(
+        name=str(doc["name"]),
+        namespace=str(doc["namespace"]),
+        revision=int(doc["version"]),
+        status=str(info.get("status", "")),
+        chart=str(metadata.get("name", "")),
+        chart_version=str(metadata.get("version", "")),
+        app_version=str(metadata.get("appVersion") or ""),
+        updated=parse_time(str(info.get("last_deployed") or "")),
+        labels=dict(labels),
+    )
+
+
 def from_metadata(doc: Mapping[str, Any]) -> ReleaseRevision:
     """`helm get metadata --output json` (helm >= 3.13 and 4): labels included."""
     return ReleaseRevision(

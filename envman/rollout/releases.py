@@ -7,7 +7,7 @@ The first failure stops new work in the wave: releases and clusters not started 
 
 from __future__ import annotations
 
-from envman.drivers.helm import ReleaseRevision
+from envman.drivers.helm import PENDING_STATUSES, ReleaseRevision
 from envman.errors import EnvmanError
 from envman.plan.live import managed_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
@@ -92,6 +92,7 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
         timeout=desired.timeout_seconds,
         wait=True,
         labels=managed_labels(run.environment, plan.app),
+        recover=plan.live is not None and plan.live.status in PENDING_STATUSES,
     )
 
 

@@ -84,6 +84,19 @@ class FakeHelm:
         (self.directory / "responses.json").write_text(json.dumps(rules))
 
 
+def release(revision: int = 1) -> dict[str, Any]:
+    """The release JSON `helm upgrade --output json` prints for release `api`."""
+    return {
+        "name": "api",
+        "namespace": "api",
+        "version": revision,
+        "info": {"status": "deployed", "last_deployed": "2025-03-04T05:06:07.123456789Z"},
+        "chart": {"metadata": {"name": "demo", "version": "0.1.0", "appVersion": "1.0.0"}},
+        "config": {"db": {"password": "from-values"}},
+        "manifest": "---\n",
+    }
+
+
 def metadata(status: str = "deployed", revision: int = 1, **labels: str) -> dict[str, Any]:
     """A `helm get metadata --output json` document of release `api` in namespace `api`."""
     return {

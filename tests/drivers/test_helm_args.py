@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helm_fake import FakeHelm, metadata
+from helm_fake import FakeHelm, metadata, release
 
 from envman.drivers.helm import (
     ChartSource,
@@ -37,6 +37,8 @@ UPGRADE = [
     "--timeout",
     "300s",
     "--reset-values",
+    "--output",
+    "json",
     "--values",
     "-",
     "--labels",
@@ -113,11 +115,11 @@ async def test_arguments_never_go_through_a_shell(fake: FakeHelm) -> None:
 
 async def test_upgrade_install(fake: FakeHelm) -> None:
     fake.respond("get", "metadata", stderr=NOT_FOUND, rc=1, once=True)
-    fake.respond_json("get", "metadata", doc=metadata(revision=1, **LABELS))
+    fake.respond_json("upgrade", doc=release(revision=1))
     revision = await fake.driver(TARGET).upgrade_install(
         "api", "api", CHART, VALUES, timeout=300, labels=LABELS
     )
-    assert fake.argvs() == [GET_METADATA, [*UPGRADE, *KUBE], GET_METADATA]
+    assert fake.argvs() == [GET_METADATA, [*UPGRADE, *KUBE]], "the new revision comes from helm's own output"
     assert json.loads(fake.calls()[1]["stdin"]) == VALUES
     assert revision == ReleaseRevision(
         "api",
@@ -132,8 +134,26 @@ async def test_upgrade_install(fake: FakeHelm) -> None:
     )
 
 
+async def test_upgrade_install_without_recovery_is_one_helm_call(fake: FakeHelm) -> None:
+    fake.respond_json("upgrade", doc=release(revision=3))
+    revision = await fake.driver(TARGET).upgrade_install(
+        "api", "api", CHART, {}, timeout=300, labels=LABELS, recover=False
+    )
+    assert fake.argvs() == [[*UPGRADE, *KUBE]]
+    assert (revision.revision, revision.status, revision.labels) == (3, "deployed", LABELS)
+
+
+async def test_unreadable_upgrade_output_is_a_helm_error(fake: FakeHelm) -> None:
+    fake.respond("upgrade", stdout="not json")
+    with pytest.raises(HelmError, match=r"^helm upgrade api on context prod-use1: unreadable output$"):
+        await fake.driver(TARGET).upgrade_install(
+            "api", "api", CHART, {}, timeout=300, labels={}, recover=False
+        )
+
+
 async def test_upgrade_install_without_wait_or_namespace_creation(fake: FakeHelm) -> None:
     fake.respond_json("get", "metadata", doc=metadata())
+    fake.respond_json("upgrade", doc=release())
     await fake.driver(TARGET).upgrade_install(
         "api", "api", CHART, {}, timeout=1.5, labels={}, wait=False, create_namespace=False
     )
@@ -149,6 +169,8 @@ async def test_upgrade_install_without_wait_or_namespace_creation(fake: FakeHelm
         "--timeout",
         "1500ms",
         "--reset-values",
+        "--output",
+        "json",
         "--values",
         "-",
         *KUBE,
@@ -157,19 +179,19 @@ async def test_upgrade_install_without_wait_or_namespace_creation(fake: FakeHelm
 
 async def test_force_per_helm_version(fake: FakeHelm) -> None:
     fake.respond_json("get", "metadata", doc=metadata())
+    fake.respond_json("upgrade", doc=release())
     await fake.driver(TARGET).upgrade_install("api", "api", CHART, {}, timeout=300, labels=LABELS, force=True)
     assert fake.argvs()[1] == [*UPGRADE, *FORCE[fake.major], *KUBE]
 
 
 async def test_pending_install_is_uninstalled_before_the_upgrade(fake: FakeHelm) -> None:
     fake.respond_json("get", "metadata", doc=metadata("pending-install"), once=True)
-    fake.respond_json("get", "metadata", doc=metadata())
+    fake.respond_json("upgrade", doc=release())
     await fake.driver(TARGET).upgrade_install("api", "api", CHART, {}, timeout=300, labels=LABELS)
     assert fake.argvs() == [
         GET_METADATA,
         ["uninstall", "api", "--timeout", "300s", "--namespace", "api", "--wait", *KUBE],
         [*UPGRADE, *KUBE],
-        GET_METADATA,
     ]
 
 
@@ -434,7 +456,7 @@ async def test_errors_are_one_line_and_never_show_values(fake: FakeHelm) -> None
 
 async def test_a_later_error_redacts_values_seen_earlier(fake: FakeHelm) -> None:
     fake.respond("get", "metadata", stderr=NOT_FOUND, rc=1, once=True)
-    fake.respond_json("get", "metadata", doc=metadata())
+    fake.respond_json("upgrade", doc=release())
     fake.respond("rollback", stderr=f"Error: cannot patch {SECRET}\n", rc=1)
     driver = fake.driver(TARGET)
     await driver.upgrade_install("api", "api", CHART, VALUES, timeout=300, labels=LABELS)

@@ -145,6 +145,7 @@ class FakeHelm:
         wait: bool = True,
         create_namespace: bool = True,
         force: bool = False,
+        recover: bool = True,
     ) -> ReleaseRevision:
         kwargs = {
             "chart": chart,
@@ -152,6 +153,7 @@ class FakeHelm:
             "timeout": timeout,
             "labels": dict(labels),
             "wait": wait,
+            "recover": recover,
         }
         number = await self.fleet.call(HelmCall("upgrade_install", self.cluster, release, kwargs))
         return _revision(release, namespace, number)

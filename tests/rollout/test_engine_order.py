@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from envman.drivers.helm import ChartSource
 from envman.plan.live import managed_labels
-from tests.rollout.fakes import SECRET, World, cluster, gate, plan, run_sync, unchanged, wave
+from envman.plan.model import ClusterPlan
+from tests.rollout.fakes import SECRET, World, cluster, gate, plan, release, run_sync, unchanged, wave
 
 
 async def test_waves_then_clusters_then_layers_in_order() -> None:
@@ -32,7 +35,18 @@ async def test_upgrade_install_gets_the_desired_release() -> None:
         "timeout": 120.0,
         "labels": managed_labels("prod", "api"),
         "wait": True,
+        "recover": False,
     }
+
+
+async def test_a_release_planned_pending_is_recovered_before_its_upgrade() -> None:
+    world = World()
+    stuck = release("c1", "api")
+    assert stuck.live is not None
+    stuck = replace(stuck, live=replace(stuck.live, status="pending-upgrade"))
+    await run_sync(world, plan(wave("canary", ClusterPlan("c1", "us-east-1", ((stuck,),)))))
+    (call,) = world.helm.calls
+    assert call.kwargs["recover"] is True
 
 
 async def test_a_layer_waits_for_the_previous_one() -> None:
