@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -92,7 +93,7 @@ class EnvmanGroup(click.Group):
     help="Repository root holding environments/ and charts/ (default: the current directory).",
 )
 @click.option("--no-color", is_flag=True, help="No colours in output (also: the NO_COLOR variable).")
-@click.option("-v", "--verbose", count=True, help="More detail; repeat for more.")
+@click.option("-v", "--verbose", count=True, help="Log each helm command (-v); debug detail (-vv).")
 @click.option(
     "--kubeconfig",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -108,10 +109,29 @@ def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig
     (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs approval.
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
+    _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
     ctx.obj = State(root=root.resolve(), color=color, verbose=verbose, kubeconfig=kubeconfig)
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a line is logged."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _log_to_stderr(level: int) -> None:
+    """envman's own log lines (`envman: ...`) on stderr, at `level`."""
+    log = logging.getLogger("envman")
+    log.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("envman: %(message)s"))
+        log.addHandler(handler)
 
 
 def selectors(func: Any) -> Any:

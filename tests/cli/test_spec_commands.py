@@ -126,3 +126,16 @@ def test_render_show_secrets(helm_binary: Path) -> None:
     shown = run(*args, "--show-secrets", env=SECRETS).stdout
     assert "<redacted>" in hidden and "<redacted>" not in shown
     assert "aHVudGVyMi1hcGktc2VjcmV0" in shown  # base64 of the api secret
+
+
+@pytest.mark.helm
+def test_verbose_logs_each_helm_command_without_values(helm_binary: Path) -> None:
+    args = ["-C", str(EXAMPLE), "render", "prod", "--cluster", "prod-use1", "--app", "api"]
+    quiet = run(*args, env=SECRETS)
+    loud = run("-v", *args, env=SECRETS)
+    assert "envman: running" not in quiet.stderr
+    (line,) = [x for x in loud.stderr.splitlines() if x.startswith("envman: running ")]
+    assert line.endswith(
+        "template api " + str(EXAMPLE / "charts" / "api") + " --version 1.4.2 --namespace api --values -"
+    )
+    assert not any(secret in loud.output for secret in SECRETS.values())
