@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from envman.cli.plan_commands import make_plan
-from envman.cli.root import State, cli, pass_state, selectors
+from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.helm import KubeTarget
 from envman.drivers.helm_driver import HelmClients
 from envman.drivers.kube_client import KubeClients
@@ -46,13 +46,11 @@ def _lines(manifest: str) -> list[str]:
 def diff(
     state: State,
     environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
+    choice: Choice,
     prune: bool,
 ) -> None:
     """Unified diff of rendered vs live manifests of every release that would change; secrets redacted."""
-    planned = make_plan(state, environment, clusters, regions, apps, prune)
+    planned = make_plan(state, environment, choice, prune)
     changed = [r for r in planned.plan.releases if r.changed]
     desired = [r.desired for r in changed if r.desired is not None]
     rendered = asyncio.run(_render(desired)) if desired else []
@@ -77,13 +75,11 @@ async def _render(releases: list[Any]) -> list[str]:
 def status(
     state: State,
     environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
+    choice: Choice,
     output: str,
 ) -> None:
     """Live chart version, revision, helm status and workload health of every release; drift flagged."""
-    planned = make_plan(state, environment, clusters, regions, apps, prune=False)
+    planned = make_plan(state, environment, choice, prune=False)
     targets = cluster_targets(planned.fleet.env, state.kubeconfig)
     releases = [r for r in planned.plan.releases if r.live is not None]
     kube = KubeClients()

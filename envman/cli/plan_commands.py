@@ -7,14 +7,14 @@ from dataclasses import dataclass
 
 import click
 
-from envman.cli.root import State, cli, pass_state, selectors
+from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.kube_client import KubeClients
 from envman.errors import EXIT_CHANGES
 from envman.live_state import desired_state, read_states
 from envman.plan.compare import build_plan
 from envman.plan.fleet import Fleet
 from envman.plan.model import Plan
-from envman.plan.select import Selection, select
+from envman.plan.select import Selection
 from envman.plan.views import json_view, markdown_view, text_view
 from envman.redact import Redactor
 from envman.targets import cluster_targets
@@ -28,17 +28,10 @@ class Planned:
     redactor: Redactor
 
 
-def make_plan(
-    state: State,
-    environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
-    prune: bool,
-) -> Planned:
+def make_plan(state: State, environment: str, choice: Choice, prune: bool) -> Planned:
     """Load, resolve, read every selected cluster, compare: the plan step of plan/diff/sync."""
     fleet = state.fleet(environment)
-    selection = select(fleet.env, clusters, regions, apps)
+    selection = choice.select(fleet.env)
     redactor = Redactor()
     desired = desired_state(fleet, selection, redactor)
     targets = cluster_targets(fleet.env, state.kubeconfig)
@@ -62,16 +55,14 @@ def make_plan(
 def plan(
     state: State,
     environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
+    choice: Choice,
     output: str,
     prune: bool,
     detailed_exitcode: bool,
 ) -> int:
     """Desired vs live: per wave, cluster and release, install / upgrade / unchanged /
     uninstall, and what changes. Nothing is changed on any cluster."""
-    planned = make_plan(state, environment, clusters, regions, apps, prune)
+    planned = make_plan(state, environment, choice, prune)
     views = {
         "text": lambda p: text_view(p, state.style),
         "json": json_view,

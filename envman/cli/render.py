@@ -8,12 +8,11 @@ from pathlib import Path
 
 import click
 
-from envman.cli.root import State, cli, pass_state, selectors
+from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.helm import KubeTarget
 from envman.drivers.helm_driver import HelmClients
 from envman.live_state import desired_state
 from envman.plan.desired import DesiredRelease
-from envman.plan.select import select
 from envman.redact import Redactor, redact_secret_data
 from envman.rendering import render_releases
 
@@ -31,15 +30,13 @@ from envman.rendering import render_releases
 def render(
     state: State,
     environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
+    choice: Choice,
     output_dir: Path | None,
     show_secrets: bool,
 ) -> None:
     """helm template of every selected release with its layered values (secrets redacted)."""
     fleet = state.fleet(environment)
-    chosen = select(fleet.env, clusters, regions, apps)
+    chosen = choice.select(fleet.env)
     redactor = Redactor()
     releases = [
         r for per_cluster in desired_state(fleet, chosen, redactor).values() for r in per_cluster.values()

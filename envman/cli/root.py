@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -14,6 +15,7 @@ import click
 
 from envman.errors import EXIT_ERROR, EnvmanError, SpecError
 from envman.plan.fleet import Fleet, resolve
+from envman.plan.select import Selection, select
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
 
@@ -134,14 +136,34 @@ def _log_to_stderr(level: int) -> None:
         log.addHandler(handler)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """The --cluster, --region and --app selectors as given (checked by `select`)."""
+
+    clusters: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    apps: tuple[str, ...] = ()
+
+    def select(self, env: Environment) -> Selection:
+        return select(env, self.clusters, self.regions, self.apps)
+
+
 def selectors(func: Any) -> Any:
-    """The repeatable --cluster, --region and --app options."""
-    for name, what in (("app", "app"), ("region", "region"), ("cluster", "cluster")):
-        func = click.option(
+    """The repeatable --cluster, --region and --app options, passed on as `choice: Choice`."""
+
+    @functools.wraps(func)
+    def with_choice(
+        *args: Any, clusters: tuple[str, ...], regions: tuple[str, ...], apps: tuple[str, ...], **kwargs: Any
+    ) -> Any:
+        return func(*args, choice=Choice(clusters, regions, apps), **kwargs)
+
+    command: Any = with_choice
+    for name in ("app", "region", "cluster"):
+        command = click.option(
             f"--{name}",
             f"{name}s",
             multiple=True,
             metavar=name.upper(),
-            help=f"Only this {what} (repeatable).",
-        )(func)
-    return func
+            help=f"Only this {name} (repeatable).",
+        )(command)
+    return command

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from envman.cli.plan_commands import Planned, make_plan
-from envman.cli.root import State, cli, pass_state, selectors
+from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.helm_driver import HelmClients
 from envman.drivers.kube_client import ClusterTarget, KubeClients
 from envman.drivers.kube_lock import LeaseLock, LockHolder
@@ -25,7 +25,6 @@ from envman.gates.command import SubprocessRunner
 from envman.gates.http_probe import UrllibHttpProbe
 from envman.gates.prometheus import PrometheusApi
 from envman.gates.prompt import TtyPrompt
-from envman.plan.select import select
 from envman.plan.values import is_enabled
 from envman.plan.views import text_view
 from envman.plan.waves import rollout_of
@@ -134,9 +133,7 @@ def _write_reports(report: Report, path: Path | None) -> None:
 def sync(
     state: State,
     environment: str,
-    clusters: tuple[str, ...],
-    regions: tuple[str, ...],
-    apps: tuple[str, ...],
+    choice: Choice,
     dry_run: bool,
     approve: tuple[str, ...],
     report_path: Path | None,
@@ -148,7 +145,7 @@ def sync(
     Exit 0 done, 1 error (nothing changed when the plan step fails; also after an interrupt),
     3 rollout failed (rolled back per onFailure), 4 stopped before a wave that needs approval.
     """
-    planned = make_plan(state, environment, clusters, regions, apps, prune)
+    planned = make_plan(state, environment, choice, prune)
     if dry_run:
         state.echo(planned.redactor.text(text_view(planned.plan, state.style)))
         return EXIT_OK
@@ -177,7 +174,7 @@ def rollback(
 ) -> int:
     """helm rollback of APP to its previous revision on every (selected) cluster."""
     fleet = state.fleet(environment)
-    chosen = select(fleet.env, clusters, regions, (app,))
+    chosen = Choice(clusters, regions, (app,)).select(fleet.env)
     spec = fleet.env.apps[app]
     targets = [
         RollbackTarget(c, app, fleet.env.release_name(app), spec.namespace)
