@@ -50,18 +50,8 @@ def from_list_item(item: Mapping[str, Any], labels: Mapping[str, str]) -> Releas
 
 
 def from_history_item(item: Mapping[str, Any], release: str, namespace: str) -> ReleaseRevision:
-    """One element of `helm history --output json`."""
-    chart, version = split_chart(str(item["chart"]))
-    return ReleaseRevision(
-        name=release,
-        namespace=namespace,
-        revision=int(item["revision"]),
-        status=str(item["status"]),
-        chart=chart,
-        chart_version=version,
-        app_version=str(item.get("app_version") or ""),
-        updated=parse_time(str(item["updated"])),
-    )
+    """One element of `helm history --output json` (it names neither release nor namespace)."""
+    return from_list_item({**item, "name": release, "namespace": namespace}, {})
 
 
 def from_release(doc: Mapping[str, Any], labels: Mapping[str, str]) -> ReleaseRevision:
