@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Sequence
 
-from envman.drivers.helm import Templater
+from envman.drivers.helm import KubeTarget, Templater
+from envman.drivers.helm_driver import HelmClients
 from envman.plan.desired import DesiredRelease
 
 RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
@@ -35,3 +37,9 @@ async def render_releases(
     manifests = await asyncio.gather(*(render(unique[k]) for k in keys))
     by_key = dict(zip(keys, manifests, strict=True))
     return [by_key[render_key(r)] for r in releases]
+
+
+async def render_with_helm(releases: Sequence[DesiredRelease], *, hooks: bool) -> list[str]:
+    """`render_releases` through the helm envman finds (`ENVMAN_HELM`, `PATH`, the venv's)."""
+    clients = await HelmClients.from_env(os.environ)
+    return await render_releases(releases, clients.for_target(KubeTarget()), hooks=hooks)

@@ -5,20 +5,17 @@ from __future__ import annotations
 import asyncio
 import difflib
 import json
-import os
 from typing import Any
 
 import click
 
 from envman.cli.plan_commands import make_plan
 from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.drivers.helm import KubeTarget
-from envman.drivers.helm_driver import HelmClients
 from envman.drivers.kube_client import KubeClients
 from envman.drivers.kube_health import WorkloadHealth, check_workloads, workloads_of
 from envman.plan.model import Action, ReleasePlan
 from envman.redact import Redactor, redact_secret_data
-from envman.rendering import render_releases
+from envman.rendering import render_with_helm
 from envman.targets import cluster_targets
 
 
@@ -53,18 +50,13 @@ def diff(
     planned = make_plan(state, environment, choice, prune)
     changed = [r for r in planned.plan.releases if r.changed]
     desired = [r.desired for r in changed if r.desired is not None]
-    rendered = asyncio.run(_render(desired)) if desired else []
+    rendered = asyncio.run(render_with_helm(desired, hooks=False)) if desired else []
     manifests = iter(rendered)
     for release in changed:
         text = next(manifests) if release.desired is not None else ""
         state.echo(unified_diff(release, text, planned.redactor), nl=False)
     if not changed:
         state.echo("no changes", err=True)
-
-
-async def _render(releases: list[Any]) -> list[str]:
-    clients = await HelmClients.from_env(os.environ)
-    return await render_releases(releases, clients.for_target(KubeTarget()))
 
 
 @cli.command()

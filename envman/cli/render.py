@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import click
 
 from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.drivers.helm import KubeTarget
-from envman.drivers.helm_driver import HelmClients
 from envman.live_state import desired_state
-from envman.plan.desired import DesiredRelease
 from envman.redact import Redactor, redact_secret_data
-from envman.rendering import render_releases
+from envman.rendering import render_with_helm
 
 
 @cli.command()
@@ -41,7 +37,7 @@ def render(
     releases = [
         r for per_cluster in desired_state(fleet, chosen, redactor).values() for r in per_cluster.values()
     ]
-    manifests = asyncio.run(_render(releases))
+    manifests = asyncio.run(render_with_helm(releases, hooks=True))
     for release, manifest in zip(releases, manifests, strict=True):
         text = manifest if show_secrets else redactor.text(redact_secret_data(manifest))
         if output_dir is None:
@@ -53,8 +49,3 @@ def render(
             target.write_text(text, encoding="utf-8")
     if output_dir is not None:
         state.echo(f"wrote {len(releases)} manifests under {output_dir}", err=True)
-
-
-async def _render(releases: list[DesiredRelease]) -> list[str]:
-    clients = await HelmClients.from_env(os.environ)
-    return await render_releases(releases, clients.for_target(KubeTarget()), hooks=True)

@@ -26,7 +26,6 @@ class State:
 
     root: Path
     color: bool | None
-    verbose: int
     kubeconfig: Path | None
 
     def load(self, name: str) -> Environment:
@@ -112,7 +111,7 @@ def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
-    ctx.obj = State(root=root.resolve(), color=color, verbose=verbose, kubeconfig=kubeconfig)
+    ctx.obj = State(root=root.resolve(), color=color, kubeconfig=kubeconfig)
 
 
 pass_state = click.make_pass_decorator(State)
