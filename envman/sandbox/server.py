@@ -55,6 +55,9 @@ class Cluster:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
+    """socketserver's default backlog of 5 overflows when many helm processes connect at once
+    while the accepting thread waits for the GIL; clients then saw connections reset."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client hanging up (helm ending a watch) is normal; anything else is printed."""
