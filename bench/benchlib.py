@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "example"
+EXAMPLE_PARTS = ("environments", "charts", "values", "scripts")
 VENV_BIN = REPO / ".venv" / "bin"
 ENVMAN = VENV_BIN / "envman"
 HELMS = {"helm4": VENV_BIN / "helm", "helm3": VENV_BIN / "helm3"}
@@ -52,13 +52,14 @@ class Workspace:
 
 @contextmanager
 def workspace(real_helm: Path) -> Iterator[Workspace]:
-    """A temporary copy of `example/`, tmp HELM_*_HOME, the secrets, ENVMAN_HELM = wrapper."""
+    """A temporary copy of the bundled example, tmp HELM_*_HOME, the secrets, ENVMAN_HELM = wrapper."""
     if not real_helm.exists():
         raise SystemExit(f"{real_helm} is missing: run scripts/setup")
     with tempfile.TemporaryDirectory(prefix="envman-bench-") as name:
         tmp = Path(name)
         root = tmp / "repo"
-        shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".envman"))
+        for part in EXAMPLE_PARTS:
+            shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns(".envman"))
         counter = tmp / "helm-processes"
         counter.write_text("")
         bindir = tmp / "bin"

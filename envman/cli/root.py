@@ -17,7 +17,7 @@ from envman.errors import EXIT_ERROR, EnvmanError, SpecError
 from envman.plan.fleet import Fleet, resolve
 from envman.plan.select import Selection, select
 from envman.spec.environment import Environment
-from envman.spec.loader import load_environment
+from envman.spec.loader import find_root, load_environment
 
 
 @dataclass
@@ -90,8 +90,9 @@ class EnvmanGroup(click.Group):
     "-C",
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
-    help="Repository root holding environments/ and charts/ (default: the current directory).",
+    default=None,
+    help="Repository root holding environments/ and charts/ (default: the current directory, "
+    "or its nearest parent that has environments/, as git finds its root).",
 )
 @click.option("--no-color", is_flag=True, help="No colours in output (also: the NO_COLOR variable).")
 @click.option("-v", "--verbose", count=True, help="Log each helm command (-v); debug detail (-vv).")
@@ -103,7 +104,7 @@ class EnvmanGroup(click.Group):
 )
 @click.version_option(package_name="envman")
 @click.pass_context
-def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kubeconfig: Path | None) -> None:
     """Declarative environments of Helm releases across many Kubernetes clusters.
 
     Exit codes: 0 success, 1 invalid input or error, 2 plan found changes
@@ -111,7 +112,9 @@ def cli(ctx: click.Context, root: Path, no_color: bool, verbose: int, kubeconfig
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
-    ctx.obj = State(root=root.resolve(), color=color, kubeconfig=kubeconfig)
+    ctx.obj = State(
+        root=find_root(Path.cwd()) if root is None else root.resolve(), color=color, kubeconfig=kubeconfig
+    )
 
 
 pass_state = click.make_pass_decorator(State)

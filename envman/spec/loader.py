@@ -96,6 +96,16 @@ class _Repository:
             self.problems.append(Problem(f"extends: {chain[1]!r} leads into an extends cycle", where))
 
 
+def find_root(start: Path) -> Path:
+    """The repository envman works on: `start` or its nearest parent holding `environments/`
+    (as git finds its root); `start` itself when none does, so errors name that directory."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ENV_DIR).is_dir():
+            return folder
+    return start
+
+
 def load_environments(root: Path, names: Sequence[str] = ()) -> dict[str, Environment]:
     """Load the named environments (all when none is named); raise every problem at once."""
     repo = _Repository(root)

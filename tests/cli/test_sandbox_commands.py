@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from envman.cli import cli
-from tests.conftest import EXAMPLE
+from tests.conftest import copy_example
 
 
 def run(root: Path, *args: str) -> Result:
@@ -17,7 +16,7 @@ def run(root: Path, *args: str) -> Result:
 
 def test_sandbox_lifecycle(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".envman"))
+    copy_example(root)
     try:
         up = run(root, "up", "staging")
         assert up.exit_code == 0, up.output

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from envman.cli import cli
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, copy_example
 from tests.repo_builder import write_repo
 
 SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
@@ -28,6 +28,25 @@ def test_validate_example() -> None:
         "ok prod (5 clusters, 5 apps)",
         "ok staging (2 clusters, 5 apps)",
     ]
+
+
+def test_root_is_found_from_a_subdirectory_as_git_finds_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy_example(tmp_path / "repo")
+    monkeypatch.chdir(tmp_path / "repo" / "charts" / "api" / "templates")
+    result = run("validate", "prod")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "ok prod (5 clusters, 5 apps)\n"
+
+
+def test_without_environments_anywhere_the_error_names_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--no-color", "validate")
+    assert result.exit_code == 1
+    assert "environments" in result.stderr and "Traceback" not in result.output
 
 
 def test_validate_reports_every_problem_without_traceback(tmp_path: Path) -> None:

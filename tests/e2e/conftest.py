@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from envman.plan.select import select
 from envman.redact import Redactor
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from envman.spec.loader import load_environment
-from tests.conftest import EXAMPLE
+from tests.conftest import copy_example
 
 SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
 PROD_CLUSTERS = ["prod-use1-canary", "prod-use1", "prod-euw1", "prod-euw1-b", "prod-apse1"]
@@ -87,7 +86,7 @@ class Fleet:
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".envman"))
+    copy_example(root)
     return root
 
 

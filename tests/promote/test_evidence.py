@@ -20,8 +20,8 @@ from envman.promote.evidence import EvidenceSource, HealthHook, gather
 from envman.promote.model import plan_promotion
 from envman.promote.prbody import body
 from envman.promote.run import load_pair
-from tests.conftest import EXAMPLE, HELM_BINARIES
-from tests.promote.gitrepo import copy_repo, init_repo, promote
+from tests.conftest import EXAMPLE, HELM_BINARIES, copy_example
+from tests.promote.gitrepo import init_repo, promote
 
 CASES = Path(__file__).parent / "cases"
 WHEN = datetime(2025, 3, 1, 12, 30, tzinfo=UTC)
@@ -105,7 +105,7 @@ def test_a_slow_cluster_is_given_up() -> None:
 
 
 def test_unreachable_helm_is_a_line_in_the_body(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    copy_repo(EXAMPLE, tmp_path / "work" / "example")
+    copy_example(tmp_path / "work" / "example")
     init_repo(tmp_path / "work")
     monkeypatch.setenv("ENVMAN_HELM", str(tmp_path / "no-helm"))
 
@@ -126,7 +126,7 @@ def test_sandbox_evidence_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyP
     if not helm.exists():
         pytest.skip(f"{helm} is missing: run scripts/setup")
     monkeypatch.setenv("ENVMAN_HELM", str(helm))
-    root = copy_repo(EXAMPLE, tmp_path / "work" / "example")
+    root = copy_example(tmp_path / "work" / "example")
     init_repo(tmp_path / "work")
     with testing.running_sandbox(["staging-use1", "staging-euw1"]) as sandbox:
         tags = {"staging-use1": "3.2.0", "staging-euw1": "3.1.4"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import EXAMPLE
+from tests.conftest import copy_example
 from tests.promote.gitrepo import copy_repo, git, init_repo, promote
 
 REPOS = Path(__file__).parent / "cases" / "repos"
@@ -19,7 +19,7 @@ def repo(tmp_path: Path, name: str = "overrides") -> Path:
 
 
 def test_example_staging_to_prod_is_one_commit_touching_only_the_promoted_lines(tmp_path: Path) -> None:
-    copy_repo(EXAMPLE, tmp_path / "work" / "example")
+    copy_example(tmp_path / "work" / "example")
     short = init_repo(tmp_path / "work")
     root = tmp_path / "work" / "example"  # the envman root is a subdirectory of the work tree
 

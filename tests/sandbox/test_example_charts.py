@@ -8,7 +8,7 @@ import pytest
 
 from tests.sandbox.conftest import Helm
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "example" / "charts"
+EXAMPLE = Path(__file__).resolve().parents[2] / "charts"
 RELEASES = (
     ("platform-crds", "platform"),
     ("postgres", "data"),
