@@ -19,10 +19,10 @@ from typing import Any
 
 from benchlib import HELMS, SECRETS, Stats, Workspace, machine, table, timed, workspace
 
+from envman.kit.redact import Redactor
 from envman.live_state import desired_state
 from envman.plan.fleet import resolve
 from envman.plan.select import select
-from envman.redact import Redactor
 from envman.sandbox.server import DEFAULT_READY_DELAY
 from envman.sandbox.testing import running_sandbox
 from envman.spec.loader import load_environment

@@ -31,11 +31,11 @@ from benchlib import HELMS, PROD_CLUSTERS, SECRETS, Stats, Workspace, machine, t
 from click.testing import CliRunner
 
 from envman.cli import cli
+from envman.kit.redact import Redactor
 from envman.live_state import desired_state
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import resolve
 from envman.plan.select import select
-from envman.redact import Redactor
 from envman.sandbox.server import DEFAULT_READY_DELAY
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from envman.spec.loader import load_environment

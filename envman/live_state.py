@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 
 from envman.drivers.kube_client import ClusterTarget, KubeClients
 from envman.drivers.kube_releases import read_cluster_state
-from envman.errors import KubeError
+from envman.kit.errors import KubeError
+from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.live import ClusterState
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
-from envman.redact import Redactor
 from envman.secret_sources import resolve_releases
 
 

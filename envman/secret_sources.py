@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease, desired_release
 from envman.plan.secrets import resolve_secrets
-from envman.redact import Redactor
 from envman.spec.environment import Environment
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from envman.redact import REDACTED, Redactor, redact_secret_data
+from envman.kit.redact import REDACTED, Redactor, redact_secret_data
 
 
 def test_plain_and_base64_forms_are_replaced() -> None:

@@ -13,8 +13,8 @@ from envman.cli.plan_commands import make_plan
 from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.kube_client import KubeClients
 from envman.drivers.kube_health import WorkloadHealth, check_workloads, workloads_of
+from envman.kit.redact import Redactor, redact_secret_data
 from envman.plan.model import Action, ReleasePlan
-from envman.redact import Redactor, redact_secret_data
 from envman.rendering import render_with_helm
 from envman.targets import cluster_targets
 

@@ -9,14 +9,14 @@ import click
 
 from envman.cli.root import Choice, State, cli, pass_state, selectors
 from envman.drivers.kube_client import KubeClients
-from envman.errors import EXIT_CHANGES
+from envman.kit.errors import EXIT_CHANGES
+from envman.kit.redact import Redactor
 from envman.live_state import desired_state, read_states
 from envman.plan.compare import build_plan
 from envman.plan.fleet import Fleet
 from envman.plan.model import Plan
 from envman.plan.select import Selection
 from envman.plan.views import json_view, markdown_view, text_view
-from envman.redact import Redactor
 from envman.targets import cluster_targets
 
 

@@ -13,8 +13,8 @@ import click
 from envman.cli.root import State, cli, pass_state
 from envman.drivers.helm_driver import HelmClients
 from envman.promote.evidence import Evidence, EvidenceSource, HelmEvidence, kube_targets
-from envman.promote.model import Change
 from envman.promote.prbody import when
+from envman.promote.promotion import FieldChange
 from envman.promote.run import Options, Outcome, SourceFactory, promote
 from envman.spec.environment import Environment
 
@@ -87,7 +87,7 @@ def _json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def _change(change: Change) -> dict[str, Any]:
+def _change(change: FieldChange) -> dict[str, Any]:
     return {
         "app": change.app,
         "field": change.field,

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from envman.cli.root import Choice, State, cli, pass_state, selectors
+from envman.kit.redact import Redactor, redact_secret_data
 from envman.live_state import desired_state
-from envman.redact import Redactor, redact_secret_data
 from envman.rendering import render_with_helm
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from envman.errors import EXIT_ERROR, EnvmanError, SpecError
+from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
 from envman.plan.fleet import Fleet, resolve
 from envman.plan.select import Selection, select
 from envman.spec.environment import Environment

@@ -19,22 +19,22 @@ from envman.drivers.helm_driver import HelmClients
 from envman.drivers.kube_client import ClusterTarget, KubeClients
 from envman.drivers.kube_lock import LeaseLock, LockHolder
 from envman.drivers.kube_ports import KubeHealth, KubeLock
-from envman.errors import EXIT_ERROR, EXIT_OK
 from envman.gates.clock import SystemClock
 from envman.gates.command import SubprocessRunner
 from envman.gates.http_probe import UrllibHttpProbe
 from envman.gates.prometheus import PrometheusApi
 from envman.gates.prompt import TtyPrompt
+from envman.kit.errors import EXIT_ERROR, EXIT_OK
 from envman.plan.values import is_enabled
 from envman.plan.views import text_view
 from envman.plan.waves import rollout_of
+from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync as run_sync
 from envman.rollout.ports import Progress
 from envman.rollout.progress import LogProgress, TtyProgress
 from envman.rollout.report import Report
 from envman.rollout.results import RollbackResult
-from envman.rollout.rollback import AppRollback, RollbackTarget, rollback_app
 from envman.rollout.summary import markdown_summary
 from envman.targets import cluster_targets
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from envman.plan.fleet import Fleet
 from envman.plan.graph import dependency_graph, layers
-from envman.plan.waves import WavePlan
+from envman.plan.waves import WaveSettings
 
 
-def _wave_notes(wave: WavePlan) -> str:
+def _wave_notes(wave: WaveSettings) -> str:
     notes = ["gates: " + ", ".join(g.kind for g in wave.gates) if wave.gates else "no gates"]
     if wave.bake_seconds:
         notes.append(f"bake {int(wave.bake_seconds)}s")

@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 from envman.plan.desired import ChartSource
 
 __all__ = [

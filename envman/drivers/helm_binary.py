@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 
 HELM_ENV_VAR = "ENVMAN_HELM"
 SUPPORTED_MAJORS = (3, 4)

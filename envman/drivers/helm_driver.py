@@ -31,8 +31,8 @@ from envman.drivers.helm_flags import (
 )
 from envman.drivers.helm_parse import from_history_item, from_list_item, from_metadata, from_release
 from envman.drivers.helm_process import HelmCommand, helm_error, secret_strings
-from envman.errors import HelmError
-from envman.redact import Redactor
+from envman.kit.errors import HelmError
+from envman.kit.redact import Redactor
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")

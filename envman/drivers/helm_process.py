@@ -16,8 +16,8 @@ from pyhelm3.command import Command
 
 from envman.drivers.helm import HelmReleaseNotFound, KubeTarget
 from envman.drivers.helm_flags import HISTORY_MAX
-from envman.errors import HelmError
-from envman.redact import Redactor
+from envman.kit.errors import HelmError
+from envman.kit.redact import Redactor
 
 _log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 from urllib3.exceptions import HTTPError
 
 from envman.drivers.helm import KubeTarget
-from envman.errors import KubeError
+from envman.kit.errors import KubeError
 
 T = TypeVar("T")
 

@@ -21,7 +21,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
-from envman.errors import KubeError, LockHeld
+from envman.kit.errors import KubeError, LockHeld
 from envman.rollout.ports import LockHolder as HolderPort
 
 LOCK_NAMESPACE = "default"

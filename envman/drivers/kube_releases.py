@@ -21,7 +21,7 @@ from typing import Any
 from kubernetes import client
 
 from envman.drivers.kube_client import ClusterTarget, KubeClients, call
-from envman.errors import KubeError
+from envman.kit.errors import KubeError
 from envman.plan.live import ClusterState, LiveRelease
 
 LIST_TIMEOUT = (5.0, 60.0)

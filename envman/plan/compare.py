@@ -8,7 +8,7 @@ from typing import Any
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.live import APP_LABEL, ClusterState, LiveRelease
-from envman.plan.model import Action, Change, ClusterPlan, Plan, ReleasePlan, WaveRun
+from envman.plan.model import Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import Selection
 
 DEPLOYED = "deployed"
@@ -130,5 +130,5 @@ def build_plan(
             if c in selection.clusters
         )
         if clusters:
-            waves.append(WaveRun(wave, clusters))
+            waves.append(WavePlan(wave, clusters))
     return Plan(fleet.env.name, tuple(waves))

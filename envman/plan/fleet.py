@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envman.errors import Problem, SpecError
+from envman.kit.errors import Problem, SpecError
 from envman.plan.graph import cycle_problems, disabled_need_problems, layers
-from envman.plan.waves import WavePlan, plan_waves
+from envman.plan.waves import WaveSettings, plan_waves
 from envman.spec.environment import Environment
 
 
@@ -15,7 +15,7 @@ class Fleet:
     """What runs where, and in which order."""
 
     env: Environment
-    waves: tuple[WavePlan, ...]
+    waves: tuple[WaveSettings, ...]
     layers: dict[str, tuple[tuple[str, ...], ...]]
 
     def region_of(self, cluster: str) -> str:

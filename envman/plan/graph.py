@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import networkx as nx
 
-from envman.errors import Problem
+from envman.kit.errors import Problem
 from envman.plan.values import is_enabled
 from envman.spec.environment import Environment
 

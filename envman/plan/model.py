@@ -9,7 +9,7 @@ from typing import Any
 
 from envman.plan.desired import DesiredRelease
 from envman.plan.live import LiveRelease
-from envman.plan.waves import WavePlan
+from envman.plan.waves import WaveSettings
 
 
 class Action(StrEnum):
@@ -83,15 +83,15 @@ class ClusterPlan:
 
 
 @dataclass(frozen=True)
-class WaveRun:
+class WavePlan:
     """A wave of the plan: its settings and its clusters' plans, in rollout order."""
 
-    wave: WavePlan
+    settings: WaveSettings
     clusters: tuple[ClusterPlan, ...]
 
     @property
     def name(self) -> str:
-        return self.wave.name
+        return self.settings.name
 
     @property
     def changed(self) -> bool:
@@ -101,7 +101,7 @@ class WaveRun:
 @dataclass(frozen=True)
 class Plan:
     environment: str
-    waves: tuple[WaveRun, ...]
+    waves: tuple[WavePlan, ...]
 
     @property
     def releases(self) -> tuple[ReleasePlan, ...]:

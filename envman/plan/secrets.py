@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from envman.errors import PlanError
+from envman.kit.errors import PlanError
 from envman.spec.environment import Environment
 
 EnvReader = Callable[[str], str | None]

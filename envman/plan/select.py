@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from envman.errors import Problem, SpecError
+from envman.kit.errors import Problem, SpecError
+from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
-from envman.suggest import did_you_mean
 
 
 @dataclass(frozen=True)

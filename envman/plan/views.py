@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from envman.kit.redact import REDACTED
 from envman.plan.model import Action, Change, Plan, ReleasePlan
-from envman.redact import REDACTED
 
 Style = Callable[..., str]
 

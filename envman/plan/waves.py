@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from envman.errors import Problem
+from envman.kit.errors import Problem
+from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
 from envman.spec.models import Gate, HealthGate, Rollout, Wave
-from envman.suggest import did_you_mean
 
 DEFAULT_WAVE = "all"
 
 
 @dataclass(frozen=True)
-class WavePlan:
+class WaveSettings:
     """A wave as it will run."""
 
     name: str
@@ -29,12 +29,12 @@ def rollout_of(env: Environment) -> Rollout:
     return env.spec.rollout or Rollout()
 
 
-def plan_waves(env: Environment) -> tuple[list[WavePlan], list[Problem]]:
+def plan_waves(env: Environment) -> tuple[list[WaveSettings], list[Problem]]:
     """The waves of `env` in order, with every assignment problem."""
     rollout = rollout_of(env)
     common = tuple(rollout.gates) if rollout.gates is not None else (Gate(health=HealthGate()),)
     if not rollout.waves:
-        everything = WavePlan(DEFAULT_WAVE, tuple(env.clusters), common, None, False, rollout.maxParallel)
+        everything = WaveSettings(DEFAULT_WAVE, tuple(env.clusters), common, None, False, rollout.maxParallel)
         return [everything], []
     problems: list[Problem] = []
     plans = []
@@ -43,7 +43,9 @@ def plan_waves(env: Environment) -> tuple[list[WavePlan], list[Problem]]:
         problems.extend(found)
         bake = wave.bake
         parallel = wave.maxParallel or rollout.maxParallel
-        plans.append(WavePlan(wave.name, members, common + tuple(wave.gates), bake, wave.approval, parallel))
+        plans.append(
+            WaveSettings(wave.name, members, common + tuple(wave.gates), bake, wave.approval, parallel)
+        )
     problems.extend(_coverage(env, plans))
     problems.extend(_duplicate_names(env, rollout.waves))
     return plans, problems
@@ -97,7 +99,7 @@ def _unknown(
     return Problem(f"unknown {kind} {name!r} in wave {wave!r}{did_you_mean(name, pool)}", env.value_at(*path))
 
 
-def _coverage(env: Environment, plans: list[WavePlan]) -> Iterator[Problem]:
+def _coverage(env: Environment, plans: list[WaveSettings]) -> Iterator[Problem]:
     seen: dict[str, str] = {}
     for index, plan in enumerate(plans):
         for cluster in plan.clusters:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from envman.drivers.helm import Helm, KubeTarget, ReleaseRevision
-from envman.errors import EnvmanError
+from envman.kit.errors import EnvmanError
 from envman.plan.values import is_enabled
-from envman.promote.model import VERSION, Promotion, show
+from envman.promote.promotion import VERSION, Promotion, show
 from envman.spec.environment import Environment
 from envman.spec.merge import get_path
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envman.drivers.helm import ReleaseRevision
 from envman.promote.evidence import ClusterEvidence, Evidence
-from envman.promote.model import Change, Promotion, show
+from envman.promote.promotion import FieldChange, Promotion, show
 
 NOT_CHECKED = "not checked"
 
@@ -44,7 +44,7 @@ def _cell(value: object, present: bool) -> str:
     return f"`{show(value)}`" if present else "(unset)"
 
 
-def _row(change: Change) -> str:
+def _row(change: FieldChange) -> str:
     before = _cell(change.before, change.had_before)
     return f"| {change.app} | {change.label} | {before} | `{show(change.after)}` |"
 

@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envman.errors import EnvmanError, Problem, SpecError
+from envman.kit.errors import EnvmanError, Problem, SpecError
 from envman.promote import prbody
 from envman.promote.errors import GitError, PromoteError
 from envman.promote.evidence import Evidence, EvidenceSource, gather
 from envman.promote.gitops import Git, open_pull_request
-from envman.promote.model import Promotion, plan_promotion
+from envman.promote.promotion import Promotion, plan_promotion
 from envman.promote.trial import check_edit
 from envman.promote.yamledit import edit
 from envman.spec.environment import Environment

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from envman.errors import Problem, SpecError
+from envman.kit.errors import Problem, SpecError
 from envman.plan.fleet import graph_problems
 from envman.promote.errors import PromoteError
 from envman.spec.loader import ENV_DIR, load_environments

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from envman.rollout.context import Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.report import WaveRecord
+from envman.rollout.report import WaveReport
 
 
-async def approved(run: Run, wave: WaveRecord) -> bool | None:
+async def approved(run: Run, wave: WaveReport) -> bool | None:
     """True to go, False to stop before `wave`; None when the run was stopped while asking."""
-    if not wave.run.wave.approval:
+    if not wave.plan.settings.approval:
         return True
     if wave.name in run.options.approve:
         run.emit(
@@ -30,18 +30,18 @@ async def approved(run: Run, wave: WaveRecord) -> bool | None:
     return answer
 
 
-def continue_command(run: Run, wave: WaveRecord) -> str:
+def continue_command(run: Run, wave: WaveReport) -> str:
     """The command that runs the sync again with `wave` approved."""
     base = run.options.resume_command or f"envman sync {run.environment}"
     return f"{base} --approve {wave.name}"
 
 
-def continue_hint(run: Run, wave: WaveRecord) -> str:
+def continue_hint(run: Run, wave: WaveReport) -> str:
     return f"wave {wave.name} needs approval; to continue: {continue_command(run, wave)}"
 
 
-def _question(run: Run, wave: WaveRecord) -> str:
-    clusters = [c for c in wave.run.clusters if c.changed]
+def _question(run: Run, wave: WaveReport) -> str:
+    clusters = [c for c in wave.plan.clusters if c.changed]
     changes = sum(1 for c in clusters for r in c.releases if r.changed)
     names = ", ".join(c.name for c in clusters)
     return f"Start wave {wave.name} of {run.environment} ({changes} release changes on {names})?"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Sequence
 
-from envman.errors import EnvmanError
+from envman.kit.errors import EnvmanError
 from envman.plan.model import ReleasePlan
 from envman.rollout.context import Run
 from envman.rollout.limits import each_limited

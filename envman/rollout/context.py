@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from envman.redact import Redactor
+from envman.kit.redact import Redactor
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import (
     Clock,
@@ -68,7 +68,7 @@ class RolloutOptions:
 
 
 @dataclass
-class WaveState:
+class FirstFailure:
     """A running wave: the first failure stops new work in it."""
 
     failure: str | None = None

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 
 from envman.plan.model import Plan
 from envman.rollout.approval import approved, continue_command, continue_hint
-from envman.rollout.context import RolloutOptions, RolloutPorts, Run, WaveState
+from envman.rollout.context import FirstFailure, RolloutOptions, RolloutPorts, Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.gating import run_gates
 from envman.rollout.lock import LockKeeper
-from envman.rollout.releases import sync_clusters
-from envman.rollout.report import Report, WaveRecord
+from envman.rollout.report import Report, WaveReport
 from envman.rollout.results import RunResult, WaveResult
-from envman.rollout.undo import undo_wave
+from envman.rollout.wave_gates import run_gates
+from envman.rollout.wave_rollback import undo_wave
+from envman.rollout.wave_sync import sync_clusters
 
 
 async def sync(
@@ -52,7 +52,7 @@ async def _run_waves(run: Run, report: Report) -> None:
         if run.stopped:
             _interrupted(run, report)
             return
-        if not wave.run.changed:
+        if not wave.plan.changed:
             run.emit(Scope.WAVE, Phase.INFO, wave=wave.name, result=WaveResult.UNCHANGED.value)
             continue
         go = await approved(run, wave)
@@ -75,9 +75,9 @@ async def _run_waves(run: Run, report: Report) -> None:
             return
 
 
-async def _run_wave(run: Run, wave: WaveRecord) -> WaveState:
+async def _run_wave(run: Run, wave: WaveReport) -> FirstFailure:
     start = run.clock.now()
-    state = WaveState()
+    state = FirstFailure()
     run.emit(Scope.WAVE, Phase.START, wave=wave.name)
     await sync_clusters(run, wave, state)
     finished = not (state.failed or run.stopped) and await run_gates(run, wave, state)
@@ -110,7 +110,7 @@ async def _fail(run: Run, report: Report, index: int, failure: str) -> None:
         report.error += "; a rollback failed too: see the rollback of each release"
 
 
-def _wave_result(state: WaveState, *, finished: bool) -> WaveResult:
+def _wave_result(state: FirstFailure, *, finished: bool) -> WaveResult:
     if state.failed:
         return WaveResult.FAILED
     return WaveResult.SUCCEEDED if finished else WaveResult.INTERRUPTED

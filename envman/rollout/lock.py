@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable
 from types import TracebackType
 
-from envman.errors import EnvmanError, LockHeld
+from envman.kit.errors import EnvmanError, LockHeld
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import Clock, Lock, LockHolder, Progress
 

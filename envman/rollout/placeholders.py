@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from envman.plan.model import ClusterPlan, WaveRun
+from envman.plan.model import ClusterPlan, WavePlan
 from envman.spec.models import CommandGate, Gate, HttpGate, PrometheusGate
 
 
@@ -59,7 +59,7 @@ def _uses(gate: Gate, name: str) -> bool:
     return any("{" + name + "}" in text for text in gate_strings(gate))
 
 
-def sites(gate: Gate, run: WaveRun, environment: str) -> list[GateSite]:
+def sites(gate: Gate, run: WavePlan, environment: str) -> list[GateSite]:
     """One site per run of `gate` after wave `run`, in the wave's cluster order."""
     base = {"environment": environment, "wave": run.name}
     scope = scope_of(gate)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from envman.drivers.helm import Helm
-from envman.errors import DriverError
+from envman.kit.errors import DriverError
 from envman.plan.model import ReleasePlan
 from envman.rollout.events import Event
 

@@ -16,13 +16,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from envman.plan.model import Plan, ReleasePlan, WaveRun
-from envman.redact import Redactor
+from envman.kit.redact import Redactor
+from envman.plan.model import Plan, ReleasePlan, WavePlan
 from envman.rollout.results import GateResult, ReleaseResult, RollbackResult, RunResult, WaveResult
 
 
 @dataclass
-class RollbackRecord:
+class RollbackReport:
     """How one release was put back: `rollback` to `to_revision`, `uninstall`, or `none`."""
 
     action: str
@@ -44,18 +44,18 @@ class RollbackRecord:
 
 
 @dataclass
-class ReleaseRecord:
+class ReleaseReport:
     plan: ReleasePlan
     result: ReleaseResult
     revision: int | None = None
     seconds: float | None = None
     error: str | None = None
-    rollback: RollbackRecord | None = None
+    rollback: RollbackReport | None = None
     attempted: bool = False
     """True once this run called helm for it: it may have changed the cluster."""
 
     @classmethod
-    def of(cls, plan: ReleasePlan) -> ReleaseRecord:
+    def of(cls, plan: ReleasePlan) -> ReleaseReport:
         if plan.changed:
             return cls(plan, ReleaseResult.NOT_STARTED)
         return cls(plan, ReleaseResult.UNCHANGED, plan.live.revision if plan.live else None)
@@ -75,10 +75,10 @@ class ReleaseRecord:
 
 
 @dataclass
-class ClusterRecord:
+class ClusterReport:
     name: str
     region: str
-    releases: list[ReleaseRecord]
+    releases: list[ReleaseReport]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,7 +89,7 @@ class ClusterRecord:
 
 
 @dataclass
-class GateRecord:
+class GateReport:
     gate: str
     cluster: str | None
     region: str | None
@@ -109,29 +109,29 @@ class GateRecord:
 
 
 @dataclass
-class WaveRecord:
-    run: WaveRun
+class WaveReport:
+    plan: WavePlan
     result: WaveResult
-    clusters: list[ClusterRecord]
-    gates: list[GateRecord] = field(default_factory=list)
+    clusters: list[ClusterReport]
+    gates: list[GateReport] = field(default_factory=list)
     seconds: float | None = None
 
     @classmethod
-    def of(cls, run: WaveRun) -> WaveRecord:
+    def of(cls, plan: WavePlan) -> WaveReport:
         clusters = [
-            ClusterRecord(c.name, c.region, [ReleaseRecord.of(r) for r in c.releases]) for c in run.clusters
+            ClusterReport(c.name, c.region, [ReleaseReport.of(r) for r in c.releases]) for c in plan.clusters
         ]
-        return cls(run, WaveResult.NOT_STARTED if run.changed else WaveResult.UNCHANGED, clusters)
+        return cls(plan, WaveResult.NOT_STARTED if plan.changed else WaveResult.UNCHANGED, clusters)
 
     @property
     def name(self) -> str:
-        return self.run.name
+        return self.plan.name
 
     @property
-    def releases(self) -> list[ReleaseRecord]:
+    def releases(self) -> list[ReleaseReport]:
         return [r for c in self.clusters for r in c.releases]
 
-    def record(self, plan: ReleasePlan) -> ReleaseRecord:
+    def record(self, plan: ReleasePlan) -> ReleaseReport:
         """The record of one release of this wave."""
         return next(r for r in self.releases if r.plan is plan)
 
@@ -151,7 +151,7 @@ class Report:
 
     environment: str
     result: RunResult
-    waves: list[WaveRecord]
+    waves: list[WaveReport]
     started: str = ""
     seconds: float = 0.0
     on_failure: str = "rollback-wave"
@@ -162,7 +162,7 @@ class Report:
     @classmethod
     def of(cls, plan: Plan, *, on_failure: str, redactor: Redactor, started: str = "") -> Report:
         """The report before anything ran: changed waves `not-started`, others `unchanged`."""
-        waves = [WaveRecord.of(run) for run in plan.waves]
+        waves = [WaveReport.of(run) for run in plan.waves]
         return cls(
             plan.environment, RunResult.SUCCEEDED, waves, started, on_failure=on_failure, redactor=redactor
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from envman.errors import EXIT_AWAITING_APPROVAL, EXIT_ERROR, EXIT_OK, EXIT_ROLLOUT_FAILED
+from envman.kit.errors import EXIT_AWAITING_APPROVAL, EXIT_ERROR, EXIT_OK, EXIT_ROLLOUT_FAILED
 
 
 class RunResult(StrEnum):

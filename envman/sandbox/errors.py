@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envman.errors import EnvmanError
+from envman.kit.errors import EnvmanError
 
 
 class SandboxError(EnvmanError):

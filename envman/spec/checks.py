@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from envman.errors import Problem
+from envman.kit.errors import Problem
+from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
 from envman.spec.models import App
-from envman.suggest import did_you_mean
 
 
 def is_oci_chart(chart: str) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envman.errors import Location
+from envman.kit.errors import Location
 from envman.spec.models import App, Cluster, EnvironmentSpec
 from envman.spec.yamlsrc import Locations, Path_
 

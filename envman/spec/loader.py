@@ -11,14 +11,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from envman.errors import Location, Problem, SpecError
+from envman.kit.errors import Location, Problem, SpecError
+from envman.kit.suggest import did_you_mean
 from envman.spec import checks
 from envman.spec.environment import Environment, ValueLayer
 from envman.spec.merge import deep_merge
 from envman.spec.models import EnvironmentSpec
 from envman.spec.pydantic_errors import problems_from
 from envman.spec.yamlsrc import Document, Locations, parse
-from envman.suggest import did_you_mean
 
 ENV_DIR = "environments"
 

@@ -10,10 +10,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from envman.errors import Problem
+from envman.kit.errors import Problem
+from envman.kit.suggest import did_you_mean
 from envman.spec.environment import path_text
 from envman.spec.yamlsrc import Locations, Path_
-from envman.suggest import did_you_mean
 
 
 def problems_from(exc: ValidationError, model: type[BaseModel], locs: Locations) -> Iterator[Problem]:

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from envman.errors import Location, Problem, SpecError
+from envman.kit.errors import Location, Problem, SpecError
 
 Path_ = tuple[str | int, ...]
 

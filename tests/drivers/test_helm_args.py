@@ -16,7 +16,7 @@ from envman.drivers.helm import (
     KubeTarget,
     ReleaseRevision,
 )
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 
 TARGET = KubeTarget(Path("/k/config"), "prod-use1")
 KUBE = ["--kubeconfig", "/k/config", "--kube-context", "prod-use1"]

@@ -10,7 +10,7 @@ from helm_fake import FakeHelm
 from envman.drivers.helm import KubeTarget
 from envman.drivers.helm_binary import find_helm, helm_major, locate_helm
 from envman.drivers.helm_driver import HelmClients
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 

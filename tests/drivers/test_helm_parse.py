@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from envman.drivers.helm_parse import EPOCH, parse_time, split_chart
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 
 
 @pytest.mark.parametrize(

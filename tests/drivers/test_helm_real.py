@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 from envman.drivers.helm import ChartSource, KubeTarget
 from envman.drivers.helm_binary import locate_helm
 from envman.drivers.helm_driver import HelmDriver
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 DEMO = ChartSource(str(Path(__file__).parent / "charts" / "demo"))

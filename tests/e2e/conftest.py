@@ -15,11 +15,11 @@ from envman.cli import cli
 from envman.drivers.helm import KubeTarget
 from envman.drivers.helm_binary import locate_helm
 from envman.drivers.helm_driver import HelmDriver
+from envman.kit.redact import Redactor
 from envman.live_state import desired_state
 from envman.plan.fleet import resolve
 from envman.plan.live import managed_labels
 from envman.plan.select import select
-from envman.redact import Redactor
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from envman.spec.loader import load_environment
 from tests.conftest import copy_example

@@ -17,7 +17,7 @@ from envman.gates.clock import SystemClock
 from envman.gates.prometheus import PrometheusApi, parse_query_response
 from envman.rollout.engine import sync
 from envman.rollout.ports import ProbeError
-from envman.rollout.report import GateRecord
+from envman.rollout.report import GateReport
 from tests.gates.servers import Site, free_port
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
@@ -97,7 +97,7 @@ async def _wait_for(server: Prometheus, value: float | None = None) -> None:
     pytest.fail(f"{METRIC} did not reach {value} within 10s")
 
 
-async def _gate(server: Prometheus, query: str, **bounds: float) -> GateRecord:
+async def _gate(server: Prometheus, query: str, **bounds: float) -> GateReport:
     """The gate after a one-release wave, its URL's port given as the cluster's `{region}`."""
     world = World()
     world.helm.seconds = 0

@@ -15,10 +15,10 @@ import pytest
 
 from envman.drivers.helm import ChartSource, KubeTarget, ReleaseRevision
 from envman.drivers.helm_driver import HelmClients
-from envman.errors import KubeError
+from envman.kit.errors import KubeError
 from envman.promote.evidence import EvidenceSource, HealthHook, gather
-from envman.promote.model import plan_promotion
 from envman.promote.prbody import body
+from envman.promote.promotion import plan_promotion
 from envman.promote.run import load_pair
 from tests.conftest import EXAMPLE, HELM_BINARIES, copy_example
 from tests.promote.gitrepo import init_repo, promote

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from envman.drivers.helm import ChartSource, ReleaseRevision, TestResult
-from envman.errors import HelmError
+from envman.kit.errors import HelmError
+from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease
 from envman.plan.live import LiveRelease
-from envman.plan.model import Action, ClusterPlan, Plan, ReleasePlan, WaveRun
-from envman.plan.waves import WavePlan
-from envman.redact import Redactor
+from envman.plan.model import Action, ClusterPlan, Plan, ReleasePlan, WavePlan
+from envman.plan.waves import WaveSettings
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync
 from envman.rollout.events import Event
@@ -380,12 +380,12 @@ def wave(
     bake: float | None = None,
     approval: bool = False,
     max_parallel: int = 1,
-) -> WaveRun:
-    plan = WavePlan(name, tuple(c.name for c in clusters), tuple(gates), bake, approval, max_parallel)
-    return WaveRun(plan, tuple(clusters))
+) -> WavePlan:
+    plan = WaveSettings(name, tuple(c.name for c in clusters), tuple(gates), bake, approval, max_parallel)
+    return WavePlan(plan, tuple(clusters))
 
 
-def plan(*waves: WaveRun) -> Plan:
+def plan(*waves: WavePlan) -> Plan:
     return Plan("prod", tuple(waves))
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from envman.errors import LockHeld
+from envman.kit.errors import LockHeld
 from envman.plan.model import Plan
 from envman.rollout.events import Scope
 from tests.rollout.fakes import HelmCall, Holder, World, cluster, gate, plan, run_sync, unchanged, wave

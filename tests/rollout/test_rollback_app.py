@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import cast
 
+from envman.rollout.app_rollback import RollbackTarget, rollback_app
 from envman.rollout.ports import HelmFor
-from envman.rollout.rollback import RollbackTarget, rollback_app
 from tests.rollout.fakes import FakeClock, FakeFleet, RecordingProgress
 
 

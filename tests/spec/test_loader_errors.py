@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from envman.errors import SpecError
+from envman.kit.errors import SpecError
 from envman.plan.fleet import resolve
 from envman.spec.loader import load_environment, load_environments
 from tests.repo_builder import write_repo

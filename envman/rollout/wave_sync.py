@@ -8,23 +8,23 @@ The first failure stops new work in the wave: releases and clusters not started 
 from __future__ import annotations
 
 from envman.drivers.helm import PENDING_STATUSES, ReleaseRevision
-from envman.errors import EnvmanError
+from envman.kit.errors import EnvmanError
 from envman.plan.live import managed_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
-from envman.rollout.context import Run, WaveState
+from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.limits import each_limited
-from envman.rollout.report import ReleaseRecord, WaveRecord
+from envman.rollout.report import ReleaseReport, WaveReport
 from envman.rollout.results import ReleaseResult
 
 
-async def sync_clusters(run: Run, wave: WaveRecord, state: WaveState) -> None:
+async def sync_clusters(run: Run, wave: WaveReport, state: FirstFailure) -> None:
     """Sync every changed cluster of `wave`; a failure is recorded in `state`."""
-    changed = [c for c in wave.run.clusters if c.changed]
-    await each_limited(changed, wave.run.wave.max_parallel, lambda c: _sync_cluster(run, wave, c, state))
+    changed = [c for c in wave.plan.clusters if c.changed]
+    await each_limited(changed, wave.plan.settings.max_parallel, lambda c: _sync_cluster(run, wave, c, state))
 
 
-async def _sync_cluster(run: Run, wave: WaveRecord, cluster: ClusterPlan, state: WaveState) -> None:
+async def _sync_cluster(run: Run, wave: WaveReport, cluster: ClusterPlan, state: FirstFailure) -> None:
     if state.failed or run.stopped:
         return
     start = run.clock.now()
@@ -41,7 +41,7 @@ async def _sync_cluster(run: Run, wave: WaveRecord, cluster: ClusterPlan, state:
     )
 
 
-async def _sync_release(run: Run, wave: WaveRecord, record: ReleaseRecord, state: WaveState) -> None:
+async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state: FirstFailure) -> None:
     if state.failed or run.stopped:
         return
     plan = record.plan
@@ -96,12 +96,12 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
     )
 
 
-def _cluster_result(records: list[ReleaseRecord]) -> str:
+def _cluster_result(records: list[ReleaseReport]) -> str:
     results = {r.result for r in records}
     if ReleaseResult.FAILED in results:
         return "failed"
     return "stopped" if ReleaseResult.NOT_STARTED in results else "succeeded"
 
 
-def _revision_text(record: ReleaseRecord) -> str:
+def _revision_text(record: ReleaseReport) -> str:
     return f"revision {record.revision}" if record.revision is not None else ""

@@ -15,18 +15,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from envman.kit.suggest import did_you_mean
 from envman.plan.values import app_level_values
 from envman.promote.errors import PromoteError
 from envman.spec.environment import Environment
 from envman.spec.merge import get_path
 from envman.spec.models import Override
-from envman.suggest import did_you_mean
 
 VERSION = "version"
 
 
 @dataclass(frozen=True)
-class Change:
+class FieldChange:
     """One field of one app, and where the destination file gets its new value."""
 
     app: str
@@ -55,7 +55,7 @@ class Promotion:
     destination: str
     file: str
     apps: tuple[str, ...]
-    changes: list[Change] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     promoted: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -128,7 +128,7 @@ def _spec_path(app: str, name: str, *scope: str) -> tuple[str, ...]:
     return ("apps", app, *scope, *tail)
 
 
-def _app_level_change(dst: Environment, app: str, name: str, value: Any) -> Change | None:
+def _app_level_change(dst: Environment, app: str, name: str, value: Any) -> FieldChange | None:
     if name == VERSION:
         before = dst.apps[app].version
         location = dst.locations.values.get(_spec_path(app, name)) if before is not None else None
@@ -138,7 +138,7 @@ def _app_level_change(dst: Environment, app: str, name: str, value: Any) -> Chan
         origin = _value_origin(dst, app, name)
     if origin is not None and before == value:
         return None
-    return Change(app, name, before, value, _spec_path(app, name), defined_in=origin)
+    return FieldChange(app, name, before, value, _spec_path(app, name), defined_in=origin)
 
 
 def _value_origin(env: Environment, app: str, dotted: str) -> str | None:
@@ -160,7 +160,7 @@ def _overrides(env: Environment, app: str) -> Iterator[tuple[str, str, Override]
             yield kind, name, override
 
 
-def _override_changes(dst: Environment, app: str, name: str, value: Any) -> Iterator[Change]:
+def _override_changes(dst: Environment, app: str, name: str, value: Any) -> Iterator[FieldChange]:
     """The destination's region and cluster overrides that would mask the promoted value."""
     for kind, where, override in _overrides(dst, app):
         if name == VERSION:
@@ -170,12 +170,12 @@ def _override_changes(dst: Environment, app: str, name: str, value: Any) -> Iter
         if found and before != value:
             path = _spec_path(app, name, kind, where)
             location = dst.locations.values.get(path)
-            yield Change(
+            yield FieldChange(
                 app, name, before, value, path, f"{kind[:-1]} {where}", location.file if location else None
             )
 
 
-def _override_warning(dst: Environment, change: Change) -> str:
+def _override_warning(dst: Environment, change: FieldChange) -> str:
     where = dst.value_at(*change.path)
     return (
         f"{where}: {change.app} {change.field} is overridden for {change.scope} "

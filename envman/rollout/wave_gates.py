@@ -13,10 +13,10 @@ import asyncio
 
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.checks import check_site, poll_health
-from envman.rollout.context import Run, WaveState
+from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.placeholders import GateSite, sites
-from envman.rollout.report import GateRecord, WaveRecord
+from envman.rollout.report import GateReport, WaveReport
 from envman.rollout.results import GateResult, ReleaseResult
 from envman.rollout.timefmt import elapsed
 from envman.spec.models import Gate
@@ -24,10 +24,10 @@ from envman.spec.models import Gate
 BAKE = "bake"
 
 
-async def run_gates(run: Run, wave: WaveRecord, state: WaveState) -> bool:
+async def run_gates(run: Run, wave: WaveReport, state: FirstFailure) -> bool:
     """Every gate of `wave`, then its bake; the first failure is recorded in `state`.
     True when all of them passed, False when one failed or the run was stopped meanwhile."""
-    for gate in wave.run.wave.gates:
+    for gate in wave.plan.settings.gates:
         if run.stopped:
             return False
         records = await _run_gate(run, wave, gate)
@@ -37,10 +37,10 @@ async def run_gates(run: Run, wave: WaveRecord, state: WaveState) -> bool:
                 state.fail(f"gate {record.gate} failed{_where(record)}: {record.detail}")
         if state.failed or any(r.result is GateResult.INTERRUPTED for r in records):
             return False
-    if wave.run.wave.bake_seconds:
+    if wave.plan.settings.bake_seconds:
         if run.stopped:
             return False
-        record = await _bake(run, wave, wave.run.wave.bake_seconds)
+        record = await _bake(run, wave, wave.plan.settings.bake_seconds)
         wave.gates.append(record)
         if record.result is GateResult.FAILED:
             state.fail(f"bake failed: {record.detail}")
@@ -48,7 +48,7 @@ async def run_gates(run: Run, wave: WaveRecord, state: WaveState) -> bool:
     return True
 
 
-def deployed(wave: WaveRecord, cluster: ClusterPlan) -> list[ReleasePlan]:
+def deployed(wave: WaveReport, cluster: ClusterPlan) -> list[ReleasePlan]:
     """The releases `wave` installed or upgraded on `cluster`."""
     return [
         r
@@ -57,23 +57,25 @@ def deployed(wave: WaveRecord, cluster: ClusterPlan) -> list[ReleasePlan]:
     ]
 
 
-async def _run_gate(run: Run, wave: WaveRecord, gate: Gate) -> list[GateRecord]:
+async def _run_gate(run: Run, wave: WaveReport, gate: Gate) -> list[GateReport]:
     per_cluster = gate.kind in ("health", "helmTest")
     chosen = [
-        site for site in sites(gate, wave.run, run.environment) if not per_cluster or _deployed_at(wave, site)
+        site
+        for site in sites(gate, wave.plan, run.environment)
+        if not per_cluster or _deployed_at(wave, site)
     ]
     return list(await asyncio.gather(*(_run_site(run, wave, gate, site) for site in chosen)))
 
 
-def _deployed_at(wave: WaveRecord, site: GateSite) -> list[ReleasePlan]:
+def _deployed_at(wave: WaveReport, site: GateSite) -> list[ReleasePlan]:
     return [r for cluster in site.clusters for r in deployed(wave, cluster)]
 
 
-async def _run_site(run: Run, wave: WaveRecord, gate: Gate, site: GateSite) -> GateRecord:
+async def _run_site(run: Run, wave: WaveReport, gate: Gate, site: GateSite) -> GateReport:
     start = run.clock.now()
     run.emit(Scope.GATE, Phase.START, wave=wave.name, cluster=site.cluster or site.region, name=gate.kind)
     result, detail = await check_site(run, gate, site, _deployed_at(wave, site))
-    record = GateRecord(
+    record = GateReport(
         gate.kind,
         site.cluster,
         site.region if site.cluster is None else None,
@@ -85,17 +87,17 @@ async def _run_site(run: Run, wave: WaveRecord, gate: Gate, site: GateSite) -> G
     return record
 
 
-async def _bake(run: Run, wave: WaveRecord, seconds: float) -> GateRecord:
+async def _bake(run: Run, wave: WaveReport, seconds: float) -> GateReport:
     start = run.clock.now()
     run.emit(Scope.GATE, Phase.START, wave=wave.name, name=BAKE, detail=f"for {elapsed(seconds)}")
     result, detail = await _watch(run, wave, seconds)
-    record = GateRecord(BAKE, None, None, result, run.redact(detail), run.clock.now() - start)
+    record = GateReport(BAKE, None, None, result, run.redact(detail), run.clock.now() - start)
     _emit_finish(run, wave, record)
     return record
 
 
-async def _watch(run: Run, wave: WaveRecord, seconds: float) -> tuple[GateResult, str]:
-    watched = [(c.name, deployed(wave, c)) for c in wave.run.clusters]
+async def _watch(run: Run, wave: WaveReport, seconds: float) -> tuple[GateResult, str]:
+    watched = [(c.name, deployed(wave, c)) for c in wave.plan.clusters]
     watched = [(name, releases) for name, releases in watched if releases]
     start = run.clock.now()
     checks = 0
@@ -111,7 +113,7 @@ async def _watch(run: Run, wave: WaveRecord, seconds: float) -> tuple[GateResult
     return GateResult.PASSED, f"healthy through {elapsed(seconds)} ({checks} checks)"
 
 
-def _emit_finish(run: Run, wave: WaveRecord, record: GateRecord) -> None:
+def _emit_finish(run: Run, wave: WaveReport, record: GateReport) -> None:
     run.emit(
         Scope.GATE,
         Phase.FINISH,
@@ -124,6 +126,6 @@ def _emit_finish(run: Run, wave: WaveRecord, record: GateRecord) -> None:
     )
 
 
-def _where(record: GateRecord) -> str:
+def _where(record: GateReport) -> str:
     where = record.cluster or record.region
     return f" on {where}" if where else ""

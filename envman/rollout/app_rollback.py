@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from envman.errors import EnvmanError
-from envman.redact import Redactor
+from envman.kit.errors import EnvmanError
+from envman.kit.redact import Redactor
 from envman.rollout.events import Event, NullProgress, Phase, Scope
 from envman.rollout.limits import each_limited
 from envman.rollout.ports import Clock, HelmFor, Progress

@@ -10,34 +10,36 @@ never hidden.
 
 from __future__ import annotations
 
-from envman.errors import EnvmanError
+from envman.kit.errors import EnvmanError
 from envman.plan.model import Action, ClusterPlan
 from envman.rollout.context import Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.limits import each_limited
-from envman.rollout.report import ReleaseRecord, RollbackRecord, WaveRecord
+from envman.rollout.report import ReleaseReport, RollbackReport, WaveReport
 from envman.rollout.results import ReleaseResult, RollbackResult, WaveResult
 
 _SKIPPED_UNINSTALL = "an uninstalled release is not reinstalled; sync again to restore it"
 
 
-async def undo_wave(run: Run, wave: WaveRecord) -> None:
+async def undo_wave(run: Run, wave: WaveReport) -> None:
     """Roll back what this run changed in `wave`; its result becomes `rolled-back` or `rollback-failed`."""
-    await each_limited(wave.run.clusters, wave.run.wave.max_parallel, lambda c: _undo_cluster(run, wave, c))
+    await each_limited(
+        wave.plan.clusters, wave.plan.settings.max_parallel, lambda c: _undo_cluster(run, wave, c)
+    )
     failed = any(r.result is ReleaseResult.ROLLBACK_FAILED for r in wave.releases)
     wave.result = WaveResult.ROLLBACK_FAILED if failed else WaveResult.ROLLED_BACK
 
 
-async def _undo_cluster(run: Run, wave: WaveRecord, cluster: ClusterPlan) -> None:
+async def _undo_cluster(run: Run, wave: WaveReport, cluster: ClusterPlan) -> None:
     for layer in reversed(cluster.layers):
         touched = [wave.record(r) for r in layer if wave.record(r).attempted]
         await each_limited(touched, run.options.concurrency, lambda r: _undo_release(run, wave, r))
 
 
-async def _undo_release(run: Run, wave: WaveRecord, record: ReleaseRecord) -> None:
+async def _undo_release(run: Run, wave: WaveReport, record: ReleaseReport) -> None:
     plan = record.plan
     if plan.action is Action.UNINSTALL:
-        record.rollback = RollbackRecord("none", RollbackResult.SKIPPED, detail=_SKIPPED_UNINSTALL)
+        record.rollback = RollbackReport("none", RollbackResult.SKIPPED, detail=_SKIPPED_UNINSTALL)
         return
     start = run.clock.now()
     run.emit(Scope.ROLLBACK, Phase.START, wave=wave.name, cluster=plan.cluster, name=plan.app)
@@ -57,7 +59,7 @@ async def _undo_release(run: Run, wave: WaveRecord, record: ReleaseRecord) -> No
     )
 
 
-async def _put_back(run: Run, record: ReleaseRecord) -> RollbackRecord:
+async def _put_back(run: Run, record: ReleaseReport) -> RollbackReport:
     plan = record.plan
     helm = run.ports.helm_for(plan.cluster)
     timeout = plan.desired.timeout_seconds if plan.desired else run.options.uninstall_timeout
@@ -65,12 +67,12 @@ async def _put_back(run: Run, record: ReleaseRecord) -> RollbackRecord:
         try:
             await helm.uninstall(plan.release, plan.namespace, timeout=timeout, wait=True)
         except EnvmanError as exc:
-            return RollbackRecord("uninstall", RollbackResult.FAILED, detail=run.redact(str(exc)))
-        return RollbackRecord("uninstall", RollbackResult.SUCCEEDED, detail="uninstalled the fresh install")
+            return RollbackReport("uninstall", RollbackResult.FAILED, detail=run.redact(str(exc)))
+        return RollbackReport("uninstall", RollbackResult.SUCCEEDED, detail="uninstalled the fresh install")
     previous = plan.live.revision
     try:
         revision = await helm.rollback(plan.release, plan.namespace, previous, timeout=timeout, wait=True)
     except EnvmanError as exc:
-        return RollbackRecord("rollback", RollbackResult.FAILED, previous, detail=run.redact(str(exc)))
+        return RollbackReport("rollback", RollbackResult.FAILED, previous, detail=run.redact(str(exc)))
     detail = f"rolled back to revision {previous} (now revision {revision.revision})"
-    return RollbackRecord("rollback", RollbackResult.SUCCEEDED, previous, revision.revision, detail)
+    return RollbackReport("rollback", RollbackResult.SUCCEEDED, previous, revision.revision, detail)
