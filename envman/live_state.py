@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
-from envman.drivers.kube_client import ClusterTarget, KubeClients
-from envman.drivers.kube_releases import read_cluster_state
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.releases import read_cluster_state
+from envman.adapters.target import ClusterTarget
 from envman.kit.errors import KubeError
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease

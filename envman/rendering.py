@@ -7,9 +7,10 @@ import json
 import os
 from collections.abc import Sequence
 
-from envman.drivers.helm import KubeTarget, Templater
-from envman.drivers.helm_driver import HelmClients
+from envman.adapters.helm.driver import HelmClients
+from envman.adapters.target import KubeTarget
 from envman.plan.desired import DesiredRelease
+from envman.rollout.ports import Templater
 
 RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
 

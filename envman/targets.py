@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envman.drivers.helm import KubeTarget
-from envman.drivers.kube_client import ClusterTarget
+from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.spec.environment import Environment
 
 

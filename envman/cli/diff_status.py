@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.health import WorkloadHealth, check_workloads, workloads_of
 from envman.cli.plan_commands import make_plan
 from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.drivers.kube_client import KubeClients
-from envman.drivers.kube_health import WorkloadHealth, check_workloads, workloads_of
 from envman.kit.redact import Redactor, redact_secret_data
 from envman.plan.model import Action, ReleasePlan
 from envman.rendering import render_with_helm

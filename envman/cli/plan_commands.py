@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import click
 
+from envman.adapters.kube.client import KubeClients
 from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.drivers.kube_client import KubeClients
 from envman.kit.errors import EXIT_CHANGES
 from envman.kit.redact import Redactor
 from envman.live_state import desired_state, read_states

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
+from envman.adapters.helm.driver import HelmClients
 from envman.cli.root import State, cli, pass_state
-from envman.drivers.helm_driver import HelmClients
 from envman.promote.evidence import Evidence, EvidenceSource, HelmEvidence, kube_targets
 from envman.promote.prbody import when
 from envman.promote.promotion import FieldChange

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import click
 
+from envman.adapters.clock import SystemClock
+from envman.adapters.helm.driver import HelmClients
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.lock import LeaseLock, SyncHolder
+from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock
+from envman.adapters.probes.command import SubprocessRunner
+from envman.adapters.probes.http import UrllibHttpProbe
+from envman.adapters.probes.prometheus import PrometheusApi
+from envman.adapters.prompt import TtyPrompt
+from envman.adapters.target import ClusterTarget
 from envman.cli.plan_commands import Planned, make_plan
 from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.drivers.helm_driver import HelmClients
-from envman.drivers.kube_client import ClusterTarget, KubeClients
-from envman.drivers.kube_lock import LeaseLock, LockHolder
-from envman.drivers.kube_ports import KubeHealth, KubeLock
-from envman.gates.clock import SystemClock
-from envman.gates.command import SubprocessRunner
-from envman.gates.http_probe import UrllibHttpProbe
-from envman.gates.prometheus import PrometheusApi
-from envman.gates.prompt import TtyPrompt
 from envman.kit.errors import EXIT_ERROR, EXIT_OK
 from envman.plan.values import is_enabled
 from envman.plan.views import text_view
@@ -83,7 +84,7 @@ async def _rollout(state: State, planned: Planned, approve: tuple[str, ...]) -> 
         progress=_progress(state),
     )
     options = RolloutOptions(
-        holder=LockHolder.current(),
+        holder=SyncHolder.current(),
         on_failure=rollout.onFailure,
         concurrency=rollout.concurrency,
         approve=frozenset(approve),

@@ -1,2 +1,6 @@
-"""Real implementations of the rollout engine's gate-side ports: HTTP probe, Prometheus
-query, command runner, clock and terminal prompt (stdlib only, plus click for the prompt)."""
+"""Gate kinds as plugins: each module holds one kind's spec model, the strings its
+placeholders may appear in, where it runs (its scope) and its check; `registry` lists them.
+
+The checks are pure logic over the `ports` Protocols (HTTP, Prometheus, commands, health,
+helm test) and a `GateContext` the rollout engine provides; the real probes are adapters.
+"""

@@ -1,67 +1,61 @@
-"""`PrometheusApi`: the `PrometheusQuery` port over Prometheus' HTTP API (`/api/v1/query`).
-
-An instant query must come back as a scalar, or as a vector of at most one sample (an empty
-vector is "no data", None); several series are an error asking for an aggregation, as the
-gate compares one value. Values keep Prometheus' spelling of NaN and infinities.
-"""
+"""`prometheus`: one instant query whose value must lie within `min`/`max` (no data and NaN fail)."""
 
 from __future__ import annotations
 
-import json
 import math
-from typing import Any
-from urllib.parse import urlencode
+from collections.abc import Sequence
 
-from envman.gates.http_probe import UrllibHttpProbe
-from envman.rollout.ports import HttpProbe, ProbeError
+from pydantic import model_validator
 
-
-class PrometheusApi:
-    """Instant queries through an `HttpProbe` (urllib by default)."""
-
-    def __init__(self, http: HttpProbe | None = None) -> None:
-        self._http = http or UrllibHttpProbe()
-
-    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
-        params = urlencode({"query": promql, "timeout": f"{max(math.ceil(timeout), 1)}s"})
-        status, body = await self._http.get(f"{base_url.rstrip('/')}/api/v1/query?{params}", timeout)
-        return parse_query_response(status, body)
+from envman.gates.kind import GateKind, GateSite, Outcome
+from envman.gates.ports import Deployed, GateContext, GateResult
+from envman.kit.errors import EnvmanError
+from envman.kit.strict import Duration, Strict
 
 
-def parse_query_response(status: int, body: str) -> float | None:
-    """The single value of an instant query's answer; None when it has no sample."""
-    doc = _json(status, body)
-    if doc.get("status") != "success":
-        raise ProbeError(
-            f"prometheus answered {status}: {doc.get('errorType', 'error')}: {doc.get('error', body[:200])}"
-        )
-    data = doc.get("data") or {}
-    kind, result = data.get("resultType"), data.get("result")
-    if kind == "scalar":
-        return _number(result)
-    if kind != "vector" or not isinstance(result, list):
-        raise ProbeError(f"the query returned a {kind}, not a single number: use an instant vector or scalar")
-    if not result:
-        return None
-    if len(result) > 1:
-        raise ProbeError(f"the query returned {len(result)} series; aggregate them to one (sum, max, ...)")
-    return _number(result[0].get("value"))
+class PrometheusGate(Strict):
+    url: str
+    query: str
+    min: float | int | None = None
+    max: float | int | None = None
+    timeout: Duration = 60.0
+
+    @model_validator(mode="after")
+    def _a_threshold(self) -> PrometheusGate:
+        if self.min is None and self.max is None:
+            raise ValueError("a prometheus gate needs 'min', 'max' or both")
+        return self
 
 
-def _json(status: int, body: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(body)
-    except ValueError as exc:
-        raise ProbeError(
-            f"prometheus answered {status} with a body that is not JSON: {body[:200]!r}"
-        ) from exc
-    if not isinstance(doc, dict):
-        raise ProbeError(f"prometheus answered {status} with unexpected JSON: {body[:200]!r}")
-    return doc
+class Prometheus(GateKind[PrometheusGate]):
+    name = "prometheus"
+    config = PrometheusGate
+
+    def strings(self, config: PrometheusGate) -> tuple[str, ...]:
+        return (config.url, config.query)
+
+    async def check(
+        self, config: PrometheusGate, site: GateSite, deployed: Sequence[Deployed], ctx: GateContext
+    ) -> Outcome:
+        url, query = site.expand(config.url), site.expand(config.query)
+        try:
+            value = await ctx.prometheus.query(url, query, config.timeout)
+        except EnvmanError as exc:
+            return GateResult.FAILED, f"query {query!r} at {url} failed: {exc}"
+        if value is None:
+            return GateResult.FAILED, f"no data for {query!r} at {url}"
+        if math.isnan(value):
+            return GateResult.FAILED, f"{query!r} at {url} is NaN"
+        if config.min is not None and value < config.min:
+            return GateResult.FAILED, f"value {value:g} is below min {config.min:g} ({query!r})"
+        if config.max is not None and value > config.max:
+            return GateResult.FAILED, f"value {value:g} is above max {config.max:g} ({query!r})"
+        return GateResult.PASSED, f"value {value:g} ({_bounds(config)})"
 
 
-def _number(sample: Any) -> float:
-    try:
-        return float(sample[1])
-    except (TypeError, IndexError, ValueError) as exc:
-        raise ProbeError(f"unexpected sample in the answer: {sample!r}") from exc
+def _bounds(config: PrometheusGate) -> str:
+    parts = [
+        f"min {config.min:g}" if config.min is not None else "",
+        f"max {config.max:g}" if config.max is not None else "",
+    ]
+    return ", ".join(p for p in parts if p)

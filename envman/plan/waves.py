@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from envman.kit.errors import Problem
 from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
-from envman.spec.models import Gate, HealthGate, Rollout, Wave
+from envman.spec.models import Gate, Rollout, Wave
 
 DEFAULT_WAVE = "all"
 
@@ -32,7 +32,7 @@ def rollout_of(env: Environment) -> Rollout:
 def plan_waves(env: Environment) -> tuple[list[WaveSettings], list[Problem]]:
     """The waves of `env` in order, with every assignment problem."""
     rollout = rollout_of(env)
-    common = tuple(rollout.gates) if rollout.gates is not None else (Gate(health=HealthGate()),)
+    common = tuple(rollout.gates) if rollout.gates is not None else (Gate.model_validate({"health": {}}),)
     if not rollout.waves:
         everything = WaveSettings(DEFAULT_WAVE, tuple(env.clusters), common, None, False, rollout.maxParallel)
         return [everything], []

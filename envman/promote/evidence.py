@@ -2,7 +2,7 @@
 
 Gathered through the small `EvidenceSource` Protocol: the releases of a cluster, the values
 of one release, and an optional `health` hook (None until a workload-health driver exists:
-the evidence then says "not checked"). `HelmEvidence` implements it over the `Helm`
+the evidence then says "not checked"). `HelmEvidence` implements it over the `ReleaseReader`
 Protocol. A cluster that cannot be reached gives a line in the evidence, never a failure.
 """
 
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from envman.drivers.helm import Helm, KubeTarget, ReleaseRevision
+from envman.adapters.target import KubeTarget
 from envman.kit.errors import EnvmanError
 from envman.plan.values import is_enabled
 from envman.promote.promotion import VERSION, Promotion, show
+from envman.rollout.ports import ReleaseReader, ReleaseRevision
 from envman.spec.environment import Environment
 from envman.spec.merge import get_path
 
@@ -69,9 +70,9 @@ class Evidence:
 
 
 class HelmEvidence:
-    """`EvidenceSource` over one `Helm` driver per source cluster."""
+    """`EvidenceSource` over one `ReleaseReader` driver per source cluster."""
 
-    def __init__(self, helm: Mapping[str, Helm], health: HealthHook | None = None) -> None:
+    def __init__(self, helm: Mapping[str, ReleaseReader], health: HealthHook | None = None) -> None:
         self._helm = helm
         self.health = health
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from envman.drivers.helm import ReleaseRevision
 from envman.promote.evidence import ClusterEvidence, Evidence
 from envman.promote.promotion import FieldChange, Promotion, show
+from envman.rollout.ports import ReleaseRevision
 
 NOT_CHECKED = "not checked"
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from envman.kit.errors import EnvmanError
+from envman.kit.limits import each_limited
 from envman.kit.redact import Redactor
 from envman.rollout.events import Event, NullProgress, Phase, Scope
-from envman.rollout.limits import each_limited
 from envman.rollout.ports import Clock, HelmFor, Progress
 from envman.rollout.results import RollbackResult
 

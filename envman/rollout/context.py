@@ -8,20 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
 from envman.kit.redact import Redactor
 from envman.rollout.events import Event, Phase, Scope
-from envman.rollout.ports import (
-    Clock,
-    CommandRunner,
-    Health,
-    HelmFor,
-    HttpProbe,
-    Lock,
-    LockHolder,
-    Progress,
-    PrometheusQuery,
-    Prompt,
-)
+from envman.rollout.ports import Clock, HelmFor, Lock, LockHolder, Progress, Prompt
 from envman.spec.models import OnFailure
 
 _T = TypeVar("_T")

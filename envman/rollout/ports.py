@@ -1,78 +1,151 @@
-"""The Protocols the rollout engine depends on, and the plain data they speak.
+"""The Protocols the rollout engine and the use cases depend on, and the plain data they speak.
 
-Every port is injected: the CLI wires real drivers in (helm through pyhelm3, kube health and
-the Lease lock, `envman.gates` for HTTP, Prometheus, commands, the clock and the prompt);
-tests wire recording fakes. A port signals an expected failure with an `EnvmanError`
+Every port is injected: the application layer wires real adapters in (helm through
+pyhelm3, kube health and the Lease lock, the probes of `envman.adapters`, the clock and
+the prompt); tests wire recording fakes. The probe Protocols of gate checks live with the
+gates (`envman.gates.ports`). A port signals an expected failure with an `EnvmanError`
 (usually a `DriverError`); anything else is a bug and propagates.
+
+helm conventions shared by every method: `values` are plain mappings that reach helm on
+stdin, never on the command line, and no error message quotes them; `timeout` is in
+seconds; a failure raises `HelmError` carrying the helm verb, the release, the kube
+context and helm's last error line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
-from envman.drivers.helm import Helm
-from envman.kit.errors import DriverError
-from envman.plan.model import ReleasePlan
+from envman.gates.ports import HelmTester
+from envman.plan.desired import ChartSource
 from envman.rollout.events import Event
 
-__all__ = [
-    "Clock",
-    "CommandRunner",
-    "Health",
-    "HealthResult",
-    "Helm",
-    "HelmFor",
-    "HttpProbe",
-    "Lock",
-    "LockHolder",
-    "ProbeError",
-    "Progress",
-    "PrometheusQuery",
-    "Prompt",
-]
-
-HelmFor = Callable[[str], Helm]
-"""The `Helm` driver of a cluster, by cluster name."""
-
-
-class ProbeError(DriverError):
-    """A gate's probe could not get an answer (connection refused, timeout, bad response)."""
+PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
+"""helm release statuses left behind by an interrupted install, upgrade or rollback."""
 
 
 @dataclass(frozen=True)
-class HealthResult:
-    """One health poll: `ok` when every workload is rolled out and available."""
+class ReleaseRevision:
+    """One revision of a release as helm reports it.
 
-    ok: bool
-    detail: str
+    `labels` are the release's storage labels: complete from `status`; from
+    `list_releases(selector=...)` they are the selector's labels (helm reports no labels in
+    a listing, and every listed release carries the selector's); empty from `history`.
+    """
+
+    name: str
+    namespace: str
+    revision: int
+    status: str
+    chart: str
+    chart_version: str
+    app_version: str
+    updated: datetime
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    @property
+    def pending(self) -> bool:
+        """True when an interrupted helm operation left the release locked."""
+        return self.status in PENDING_STATUSES
 
 
-class Health(Protocol):
-    async def check(self, cluster: str, releases: Sequence[ReleasePlan]) -> HealthResult:
-        """Poll once whether every workload of `releases` on `cluster` is rolled out and
-        available; return promptly (the engine polls until the gate's timeout)."""
+class Templater(Protocol):
+    """Rendering only: all that `render` and `diff` need from helm."""
+
+    async def template(
+        self,
+        release: str,
+        namespace: str,
+        chart: ChartSource,
+        values: Mapping[str, Any],
+        *,
+        hooks: bool = False,
+    ) -> str:
+        """Render the chart without touching any cluster.
+
+        By default the result is comparable with `get_manifest` of a release installed with
+        the same inputs: hooks (tests included) and the chart's `crds/` directory are left
+        out, as helm keeps both outside the release manifest. `hooks=True` renders what
+        `helm template` shows by default, hooks and tests included.
+        """
         ...
 
 
-class HttpProbe(Protocol):
-    async def get(self, url: str, timeout: float) -> tuple[int, str]:
-        """GET `url`: (status, body) for any HTTP answer; `ProbeError` when there is none."""
+class ReleaseReader(Protocol):
+    """Reading releases of one cluster: what status, evidence and promotion need."""
+
+    async def status(self, release: str, namespace: str) -> ReleaseRevision | None:
+        """The latest revision (whatever its status), None if the release does not exist."""
+        ...
+
+    async def get_values(self, release: str, namespace: str, revision: int | None = None) -> dict[str, Any]:
+        """The user-supplied values of the latest (or the given) revision."""
+        ...
+
+    async def get_manifest(self, release: str, namespace: str) -> str:
+        """The manifest of the latest revision (no hooks, no `crds/`)."""
+        ...
+
+    async def list_releases(
+        self, all_namespaces: bool = True, selector: Mapping[str, str] | None = None
+    ) -> list[ReleaseRevision]:
+        """The latest revision of every release, whatever its status (deployed, failed,
+        pending-*, uninstalling, uninstalled with kept history), in one helm call.
+        `selector` keeps the releases carrying all those labels."""
         ...
 
 
-class PrometheusQuery(Protocol):
-    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
-        """The value of an instant query (None: no data); `ProbeError` on any failure."""
+class ReleaseOps(HelmTester, Protocol):
+    """What the engine does to the releases of one cluster: the 5 helm operations it uses."""
+
+    async def upgrade_install(
+        self,
+        release: str,
+        namespace: str,
+        chart: ChartSource,
+        values: Mapping[str, Any],
+        *,
+        timeout: float,
+        labels: Mapping[str, str],
+        wait: bool = True,
+        create_namespace: bool = True,
+        force: bool = False,
+        recover: bool = True,
+    ) -> ReleaseRevision:
+        """Install or upgrade to exactly `values` (never reusing the previous release's
+        values); returns the new revision (from helm's own output, no second call).
+        `labels` are merged into the release's storage labels. With `recover` (the
+        default), a release stuck in a pending state is first recovered; a caller that has
+        just read the release's status (the planner) passes `recover=False` unless it saw
+        it pending."""
+        ...
+
+    async def rollback(
+        self,
+        release: str,
+        namespace: str,
+        revision: int | None = None,
+        *,
+        timeout: float,
+        wait: bool = True,
+    ) -> ReleaseRevision:
+        """Roll back to `revision` (None: the previous one); returns the new revision."""
+        ...
+
+    async def uninstall(self, release: str, namespace: str, *, timeout: float, wait: bool = True) -> None:
+        """Uninstall the release; an absent release is already uninstalled."""
+        ...
+
+    async def history(self, release: str, namespace: str) -> list[ReleaseRevision]:
+        """Every stored revision, oldest first; empty if the release does not exist."""
         ...
 
 
-class CommandRunner(Protocol):
-    async def run(self, argv: Sequence[str], timeout: float, cwd: str) -> tuple[int | None, str]:
-        """Run `argv` (no shell) in `cwd`: (exit code, last lines of output); the exit code
-        is None when the command ran out of time and was killed. `ProbeError` if it cannot start."""
-        ...
+HelmFor = Callable[[str], ReleaseOps]
+"""The helm operations of a cluster, by cluster name."""
 
 
 class Clock(Protocol):
@@ -90,8 +163,8 @@ class Prompt(Protocol):
 
 
 class LockHolder(Protocol):
-    """Who runs a sync, shown to a second run that finds the environment locked
-    (`envman.drivers.kube_lock.LockHolder` is one); `str()` of it is for people."""
+    """Who runs a sync, shown to a second run that finds the environment locked; `str()`
+    of it is for people."""
 
     def identity(self) -> str:
         """A stable string naming the holder, compared to tell runs apart."""

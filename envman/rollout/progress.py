@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
+from envman.kit.durations import elapsed
 from envman.rollout.events import Event, Phase, Scope
-from envman.rollout.timefmt import elapsed
 
 
 def _utc_now() -> datetime:

@@ -16,9 +16,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from envman.gates.ports import GateResult
 from envman.kit.redact import Redactor
 from envman.plan.model import Plan, ReleasePlan, WavePlan
-from envman.rollout.results import GateResult, ReleaseResult, RollbackResult, RunResult, WaveResult
+from envman.rollout.results import ReleaseResult, RollbackResult, RunResult, WaveResult
 
 
 @dataclass

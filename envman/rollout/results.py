@@ -55,12 +55,6 @@ class ReleaseResult(StrEnum):
     NOT_STARTED = "not-started"
 
 
-class GateResult(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
-
-
 class RollbackResult(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"

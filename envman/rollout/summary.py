@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from envman.kit.durations import elapsed
 from envman.rollout.report import Report
-from envman.rollout.timefmt import elapsed
 
 _ICONS = {
     "succeeded": "✅",

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 
-from envman.plan.model import Action, ClusterPlan, ReleasePlan
-from envman.rollout.checks import check_site, poll_health
+from envman.gates.kind import GateSite
+from envman.gates.ports import Deployed, GateResult
+from envman.gates.registry import KINDS
+from envman.kit.durations import elapsed
+from envman.plan.model import Action, ClusterPlan
 from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.placeholders import GateSite, sites
+from envman.rollout.gate_context import RunGateContext, poll_health
+from envman.rollout.placeholders import sites
 from envman.rollout.report import GateReport, WaveReport
-from envman.rollout.results import GateResult, ReleaseResult
-from envman.rollout.timefmt import elapsed
+from envman.rollout.results import ReleaseResult
 from envman.spec.models import Gate
 
 BAKE = "bake"
@@ -48,10 +51,10 @@ async def run_gates(run: Run, wave: WaveReport, state: FirstFailure) -> bool:
     return True
 
 
-def deployed(wave: WaveReport, cluster: ClusterPlan) -> list[ReleasePlan]:
+def deployed(wave: WaveReport, cluster: ClusterPlan) -> list[Deployed]:
     """The releases `wave` installed or upgraded on `cluster`."""
     return [
-        r
+        Deployed(r.app, r.release, r.namespace)
         for r in cluster.releases
         if r.action is not Action.UNINSTALL and wave.record(r).result is ReleaseResult.SUCCEEDED
     ]
@@ -67,14 +70,16 @@ async def _run_gate(run: Run, wave: WaveReport, gate: Gate) -> list[GateReport]:
     return list(await asyncio.gather(*(_run_site(run, wave, gate, site) for site in chosen)))
 
 
-def _deployed_at(wave: WaveReport, site: GateSite) -> list[ReleasePlan]:
-    return [r for cluster in site.clusters for r in deployed(wave, cluster)]
+def _deployed_at(wave: WaveReport, site: GateSite) -> list[Deployed]:
+    clusters = [c for c in wave.plan.clusters if c.name in site.clusters]
+    return [r for cluster in clusters for r in deployed(wave, cluster)]
 
 
 async def _run_site(run: Run, wave: WaveReport, gate: Gate, site: GateSite) -> GateReport:
     start = run.clock.now()
     run.emit(Scope.GATE, Phase.START, wave=wave.name, cluster=site.cluster or site.region, name=gate.kind)
-    result, detail = await check_site(run, gate, site, _deployed_at(wave, site))
+    kind = KINDS[gate.kind]
+    result, detail = await kind.check(gate.config, site, _deployed_at(wave, site), RunGateContext(run))
     record = GateReport(
         gate.kind,
         site.cluster,

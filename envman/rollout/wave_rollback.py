@@ -11,10 +11,10 @@ never hidden.
 from __future__ import annotations
 
 from envman.kit.errors import EnvmanError
+from envman.kit.limits import each_limited
 from envman.plan.model import Action, ClusterPlan
 from envman.rollout.context import Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.limits import each_limited
 from envman.rollout.report import ReleaseReport, RollbackReport, WaveReport
 from envman.rollout.results import ReleaseResult, RollbackResult, WaveResult
 

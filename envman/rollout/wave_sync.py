@@ -7,13 +7,13 @@ The first failure stops new work in the wave: releases and clusters not started 
 
 from __future__ import annotations
 
-from envman.drivers.helm import PENDING_STATUSES, ReleaseRevision
 from envman.kit.errors import EnvmanError
+from envman.kit.limits import each_limited
 from envman.plan.live import managed_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.limits import each_limited
+from envman.rollout.ports import PENDING_STATUSES, ReleaseRevision
 from envman.rollout.report import ReleaseReport, WaveReport
 from envman.rollout.results import ReleaseResult
 

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, create_model, model_validator
 
-from envman.spec.durations import DURATION_PATTERN, parse_duration
+from envman.gates.registry import KINDS
+from envman.kit.strict import Duration, Strict
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-
-
-def _duration(value: object) -> float:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a duration like 30s, 10m or 1h30m, got {value!r}")
-    return parse_duration(value)
 
 
 def _release_name(name: str) -> str:
@@ -35,18 +22,7 @@ def _release_name(name: str) -> str:
     return name
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["30s", "10m", "1h30m"]}),
-]
-"""A duration written as `30s`, `10m`, `1h30m`; held in seconds."""
-
 ReleaseName = Annotated[str, AfterValidator(_release_name)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class Cluster(Strict):
@@ -91,66 +67,38 @@ class App(Strict):
     timeout: Duration = 300.0
 
 
-class HealthGate(Strict):
-    timeout: Duration = 300.0
-
-
-class HttpGate(Strict):
-    url: str
-    expectStatus: int = 200
-    bodyContains: str | None = None
-    timeout: Duration = 30.0
-
-
-class PrometheusGate(Strict):
-    url: str
-    query: str
-    min: float | int | None = None
-    max: float | int | None = None
-    timeout: Duration = 60.0
+class GateSpec(Strict):
+    """One verification gate: exactly one of its keys (a kind of `envman.gates.registry`) is set."""
 
     @model_validator(mode="after")
-    def _a_threshold(self) -> PrometheusGate:
-        if self.min is None and self.max is None:
-            raise ValueError("a prometheus gate needs 'min', 'max' or both")
-        return self
-
-
-class CommandGate(Strict):
-    run: list[str] = Field(min_length=1)
-    timeout: Duration = 120.0
-
-
-class HelmTestGate(Strict):
-    timeout: Duration = 300.0
-
-
-GATE_KINDS = ("health", "http", "prometheus", "command", "helmTest")
-
-
-class Gate(Strict):
-    """One verification gate: exactly one of its keys is set."""
-
-    health: HealthGate | None = None
-    http: HttpGate | None = None
-    prometheus: PrometheusGate | None = None
-    command: CommandGate | None = None
-    helmTest: HelmTestGate | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> Gate:
-        if sum(getattr(self, kind) is not None for kind in GATE_KINDS) != 1:
-            raise ValueError(f"a gate has exactly one of: {', '.join(GATE_KINDS)}")
+    def _exactly_one(self) -> GateSpec:
+        if sum(getattr(self, kind) is not None for kind in KINDS) != 1:
+            raise ValueError(f"a gate has exactly one of: {', '.join(KINDS)}")
         return self
 
     @property
     def kind(self) -> str:
-        return next(kind for kind in GATE_KINDS if getattr(self, kind) is not None)
+        return next(kind for kind in KINDS if getattr(self, kind) is not None)
 
     @property
     def config(self) -> Strict:
         config: Strict = getattr(self, self.kind)
         return config
+
+
+def _gate_model() -> type[GateSpec]:
+    """`Gate`: a `GateSpec` with one optional field per registered gate kind."""
+    fields: dict[str, Any] = {name: (kind.config | None, None) for name, kind in KINDS.items()}
+    gate = create_model("Gate", __base__=GateSpec, __module__=__name__, **fields)
+    gate.__doc__ = "One verification gate: exactly one of its keys is set."
+    gate.model_rebuild(force=True)
+    return gate
+
+
+if TYPE_CHECKING:
+    Gate = GateSpec
+else:
+    Gate = _gate_model()
 
 
 class Selector(Strict):

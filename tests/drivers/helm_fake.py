@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from envman.drivers.helm import KubeTarget
-from envman.drivers.helm_binary import HelmBinary
-from envman.drivers.helm_driver import HelmDriver
+from envman.adapters.helm.binary import HelmBinary
+from envman.adapters.helm.driver import HelmDriver
+from envman.adapters.target import KubeTarget
 
 _SCRIPT = """#!{python}
 import json, sys

@@ -7,16 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from helm_fake import FakeHelm, metadata, release
 
-from envman.drivers.helm import (
-    ChartSource,
-    Helm,
-    HelmReleaseNotFound,
-    KubeTarget,
-    ReleaseRevision,
-)
+from envman.adapters.helm.process import HelmReleaseNotFound
+from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
+from envman.plan.desired import ChartSource
+from envman.rollout.ports import ReleaseOps, ReleaseReader, ReleaseRevision, Templater
+from tests.drivers.helm_fake import FakeHelm, metadata, release
 
 TARGET = KubeTarget(Path("/k/config"), "prod-use1")
 KUBE = ["--kubeconfig", "/k/config", "--kube-context", "prod-use1"]
@@ -57,8 +54,11 @@ def fake(request: pytest.FixtureRequest, tmp_path: Path) -> FakeHelm:
 
 
 def test_the_driver_implements_the_protocol(fake: FakeHelm) -> None:
-    helm: Helm = fake.driver(TARGET)  # the real check is mypy's, on this assignment
-    assert callable(helm.upgrade_install)
+    driver = fake.driver(TARGET)  # the real check is mypy's, on these assignments
+    ops: ReleaseOps = driver
+    reader: ReleaseReader = driver
+    templater: Templater = driver
+    assert callable(ops.upgrade_install) and callable(reader.status) and callable(templater.template)
 
 
 async def test_template_is_cluster_free_and_takes_values_on_stdin(fake: FakeHelm) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helm_fake import FakeHelm
 
-from envman.drivers.helm import KubeTarget
-from envman.drivers.helm_binary import find_helm, helm_major, locate_helm
-from envman.drivers.helm_driver import HelmClients
+from envman.adapters.helm.binary import find_helm, helm_major, locate_helm
+from envman.adapters.helm.driver import HelmClients
+from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
+from tests.drivers.helm_fake import FakeHelm
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from envman.drivers.helm import ChartSource, KubeTarget
-from envman.drivers.helm_binary import locate_helm
-from envman.drivers.helm_driver import HelmDriver
+from envman.adapters.helm.binary import locate_helm
+from envman.adapters.helm.driver import HelmDriver
+from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
+from envman.plan.desired import ChartSource
 
 VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
 DEMO = ChartSource(str(Path(__file__).parent / "charts" / "demo"))

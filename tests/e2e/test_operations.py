@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from envman.drivers.helm import KubeTarget
-from envman.drivers.kube_client import ClusterTarget, KubeClients
-from envman.drivers.kube_lock import LeaseLock, LockHolder
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.lock import LeaseLock, SyncHolder
+from envman.adapters.target import ClusterTarget, KubeTarget
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
 
 pytestmark = pytest.mark.helm
@@ -35,7 +35,7 @@ def test_rollback_returns_an_app_to_its_previous_revision(prod: Fleet) -> None:
 
 def test_unlock_removes_a_crashed_runs_lock(prod: Fleet) -> None:
     targets = [ClusterTarget(c, KubeTarget(prod.sandbox.kubeconfig, c)) for c in PROD_CLUSTERS]
-    LeaseLock(KubeClients(), targets, "prod").acquire(LockHolder("ci", "runner-7", 4242, "job-99"))
+    LeaseLock(KubeClients(), targets, "prod").acquire(SyncHolder("ci", "runner-7", 4242, "job-99"))
     blocked = prod.envman("sync", "prod", "--cluster", "prod-apse1")
     assert (
         blocked.exit_code == 1

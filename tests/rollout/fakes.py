@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from envman.drivers.helm import ChartSource, ReleaseRevision, TestResult
+from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
 from envman.kit.errors import HelmError
 from envman.kit.redact import Redactor
-from envman.plan.desired import DesiredRelease
+from envman.plan.desired import ChartSource, DesiredRelease
 from envman.plan.live import LiveRelease
 from envman.plan.model import Action, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.waves import WaveSettings
@@ -22,7 +22,7 @@ from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync
 from envman.rollout.events import Event
 from envman.rollout.lock import InMemoryLock
-from envman.rollout.ports import HealthResult, HelmFor, LockHolder, ProbeError
+from envman.rollout.ports import LockHolder, ReleaseRevision
 from envman.rollout.report import Report
 from envman.spec.models import Gate
 
@@ -127,7 +127,7 @@ def _revision(release: str, namespace: str, number: int) -> ReleaseRevision:
 
 
 class FakeHelm:
-    """The `Helm` Protocol methods the rollout uses, for one cluster."""
+    """`ReleaseOps`: the helm operations the rollout uses, for one cluster."""
 
     def __init__(self, fleet: FakeFleet, cluster: str) -> None:
         self.fleet = fleet
@@ -188,7 +188,7 @@ class FakeHealth:
         self.unhealthy: dict[str, float] = {}
         self.checks: list[tuple[str, tuple[str, ...], float]] = []
 
-    async def check(self, cluster: str, releases: Sequence[ReleasePlan]) -> HealthResult:
+    async def check(self, cluster: str, releases: Sequence[Deployed]) -> HealthResult:
         self.checks.append((cluster, tuple(r.app for r in releases), self.clock.now()))
         since = self.unhealthy.get(cluster)
         if since is not None and self.clock.now() >= since:
@@ -294,9 +294,8 @@ class World:
         self.lock = RecordingLock(self.clock)
 
     def ports(self) -> RolloutPorts:
-        helm_for = cast(HelmFor, self.helm.helm_for)  # the fake has the methods a rollout uses
         return RolloutPorts(
-            helm_for,
+            self.helm.helm_for,
             self.health,
             self.http,
             self.prometheus,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from envman.drivers.helm import ChartSource
+from envman.plan.desired import ChartSource
 from envman.plan.live import managed_labels
 from envman.plan.model import ClusterPlan
 from tests.rollout.fakes import SECRET, World, cluster, gate, plan, release, run_sync, unchanged, wave

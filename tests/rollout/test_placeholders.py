@@ -25,7 +25,7 @@ def test_expansion_leaves_other_braces_alone() -> None:
 
     found = sites(prom, run, "prod")
 
-    assert [(s.region, [c.name for c in s.clusters]) for s in found] == [("r1", ["c1", "c3"]), ("r2", ["c2"])]
+    assert [(s.region, list(s.clusters)) for s in found] == [("r1", ["c1", "c3"]), ("r2", ["c2"])]
     assert found[0].expand('x{code=~"5..",env="{environment}"} {wave} {region} {nope}') == (
         'x{code=~"5..",env="prod"} us r1 {nope}'
     )

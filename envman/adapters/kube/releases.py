@@ -20,7 +20,8 @@ from typing import Any
 
 from kubernetes import client
 
-from envman.drivers.kube_client import ClusterTarget, KubeClients, call
+from envman.adapters.kube.client import KubeClients, call
+from envman.adapters.target import ClusterTarget
 from envman.kit.errors import KubeError
 from envman.plan.live import ClusterState, LiveRelease
 

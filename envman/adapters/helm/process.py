@@ -14,12 +14,17 @@ from typing import Any
 from pyhelm3 import errors as pyhelm3_errors
 from pyhelm3.command import Command
 
-from envman.drivers.helm import HelmReleaseNotFound, KubeTarget
-from envman.drivers.helm_flags import HISTORY_MAX
+from envman.adapters.helm.flags import HISTORY_MAX
+from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
 from envman.kit.redact import Redactor
 
 _log = logging.getLogger(__name__)
+
+
+class HelmReleaseNotFound(HelmError):
+    """The release does not exist in that namespace of that cluster."""
+
 
 MIN_REDACTED_LENGTH = 4
 """Shorter value strings ("api", "on") are not redacted: they would garble every message."""

@@ -20,9 +20,10 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
+from envman.adapters.kube.client import REQUEST_TIMEOUT, KubeClients, call
+from envman.adapters.target import ClusterTarget
 from envman.kit.errors import KubeError, LockHeld
-from envman.rollout.ports import LockHolder as HolderPort
+from envman.rollout.ports import LockHolder
 
 LOCK_NAMESPACE = "default"
 LEASE_SECONDS = 300
@@ -32,7 +33,7 @@ _CI_JOB_VARS = ("GITHUB_RUN_ID", "CI_JOB_URL", "CI_JOB_ID", "BUILD_URL", "BUILD_
 
 
 @dataclass(frozen=True)
-class LockHolder:
+class SyncHolder:
     """Who holds the lock, as shown to a run that finds it taken."""
 
     user: str
@@ -41,7 +42,7 @@ class LockHolder:
     ci_job: str | None = None
 
     @classmethod
-    def current(cls, environ: Mapping[str, str] = os.environ) -> LockHolder:
+    def current(cls, environ: Mapping[str, str] = os.environ) -> SyncHolder:
         job = next((environ[v] for v in _CI_JOB_VARS if environ.get(v)), None)
         return cls(getpass.getuser(), socket.gethostname(), os.getpid(), job)
 
@@ -59,7 +60,7 @@ def lease_name(environment: str) -> str:
 
 def _holder_from(identity: str | None) -> str:
     try:
-        return str(LockHolder(**json.loads(identity or "")))
+        return str(SyncHolder(**json.loads(identity or "")))
     except (ValueError, TypeError):
         return identity or "an unknown holder"
 
@@ -71,10 +72,10 @@ class LeaseLock:
         self._clients = clients
         self._clusters = sorted(clusters, key=lambda c: c.name)
         self._name = lease_name(environment)
-        self._holder: HolderPort | None = None
+        self._holder: LockHolder | None = None
         self._taken: list[ClusterTarget] = []
 
-    def acquire(self, holder: HolderPort) -> None:
+    def acquire(self, holder: LockHolder) -> None:
         self._holder = holder
         try:
             for cluster in self._clusters:
@@ -135,7 +136,7 @@ class LeaseLock:
                 return None
             raise KubeError(f"{cluster.describe()}: read the lock: {exc.status} {exc.reason}") from exc
 
-    def _take(self, cluster: ClusterTarget, holder: HolderPort) -> None:
+    def _take(self, cluster: ClusterTarget, holder: LockHolder) -> None:
         api = self._api(cluster)
         body = client.V1Lease(
             metadata=client.V1ObjectMeta(name=self._name, namespace=LOCK_NAMESPACE),

@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from envman.gates.clock import SystemClock
-from envman.gates.http_probe import UrllibHttpProbe
+from envman.adapters.clock import SystemClock
+from envman.adapters.probes.http import UrllibHttpProbe
+from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
-from envman.rollout.ports import ProbeError
 from envman.rollout.report import Report
-from tests.gates.servers import Site, free_port
+from tests.probes.servers import Site, free_port
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from kubernetes import client
@@ -17,25 +16,13 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 from urllib3.exceptions import HTTPError
 
-from envman.drivers.helm import KubeTarget
+from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.kit.errors import KubeError
 
 T = TypeVar("T")
 
 REQUEST_TIMEOUT = (5.0, 30.0)
 """Seconds to connect, and to wait for an answer, on every API request."""
-
-
-@dataclass(frozen=True)
-class ClusterTarget:
-    """A cluster of the spec and where its API is found."""
-
-    name: str
-    target: KubeTarget
-
-    def describe(self) -> str:
-        where = f" in {self.target.kubeconfig}" if self.target.kubeconfig else ""
-        return f"cluster {self.name!r} (context {self.target.context or 'current'!r}{where})"
 
 
 class KubeClients:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from envman.drivers.helm import ReleaseRevision
 from envman.kit.errors import HelmError
+from envman.rollout.ports import ReleaseRevision
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # `list` and `history` print the chart as "<name>-<version>"; names may hold dashes and

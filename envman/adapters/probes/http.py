@@ -16,7 +16,7 @@ from http.client import HTTPException
 from typing import IO
 from urllib.parse import urlsplit
 
-from envman.rollout.ports import ProbeError
+from envman.gates.ports import ProbeError
 
 MAX_BODY = 1 << 20
 USER_AGENT = "envman-gate"

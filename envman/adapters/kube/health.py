@@ -16,8 +16,9 @@ from kubernetes import client
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from envman.drivers.kube_client import REQUEST_TIMEOUT, ClusterTarget, KubeClients, call
-from envman.drivers.kube_releases import list_storage
+from envman.adapters.kube.client import REQUEST_TIMEOUT, KubeClients, call
+from envman.adapters.kube.releases import list_storage
+from envman.adapters.target import ClusterTarget
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from envman.gates.clock import SystemClock
-from envman.gates.prometheus import PrometheusApi, parse_query_response
+from envman.adapters.clock import SystemClock
+from envman.adapters.probes.prometheus import PrometheusApi, parse_query_response
+from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
-from envman.rollout.ports import ProbeError
 from envman.rollout.report import GateReport
-from tests.gates.servers import Site, free_port
+from tests.probes.servers import Site, free_port
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
 PROMETHEUS = Path("/usr/bin/prometheus")

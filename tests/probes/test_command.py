@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from envman.gates.clock import SystemClock
-from envman.gates.command import SubprocessRunner
+from envman.adapters.clock import SystemClock
+from envman.adapters.probes.command import SubprocessRunner
+from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
-from envman.rollout.ports import ProbeError
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
 PY = sys.executable

@@ -1,4 +1,5 @@
-"""`HelmDriver`: the `Helm` Protocol for one helm binary and one cluster, over pyhelm3;
+"""`HelmDriver`: the helm ports (`envman.rollout.ports`: release operations, reading,
+templating; helm test) for one helm binary and one cluster, over pyhelm3;
 `HelmClients`: one driver per cluster, all sharing one detected helm binary."""
 
 from __future__ import annotations
@@ -11,15 +12,8 @@ from typing import Any, TypeVar
 
 from pyhelm3 import errors as pyhelm3_errors
 
-from envman.drivers.helm import (
-    ChartSource,
-    HelmReleaseNotFound,
-    KubeTarget,
-    ReleaseRevision,
-    TestResult,
-)
-from envman.drivers.helm_binary import HelmBinary, locate_helm
-from envman.drivers.helm_flags import (
+from envman.adapters.helm.binary import HelmBinary, locate_helm
+from envman.adapters.helm.flags import (
     FLAGS,
     helm_duration,
     helm_test_args,
@@ -29,10 +23,14 @@ from envman.drivers.helm_flags import (
     template_args,
     upgrade_args,
 )
-from envman.drivers.helm_parse import from_history_item, from_list_item, from_metadata, from_release
-from envman.drivers.helm_process import HelmCommand, helm_error, secret_strings
+from envman.adapters.helm.parse import from_history_item, from_list_item, from_metadata, from_release
+from envman.adapters.helm.process import HelmCommand, HelmReleaseNotFound, helm_error, secret_strings
+from envman.adapters.target import KubeTarget
+from envman.gates.ports import TestResult
 from envman.kit.errors import HelmError
 from envman.kit.redact import Redactor
+from envman.plan.desired import ChartSource
+from envman.rollout.ports import ReleaseRevision
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from envman.drivers.helm import ChartSource
+from envman.plan.desired import ChartSource
 
 VALUES_FROM_STDIN = ("--values", "-")
 WAIT = ("--wait", "--wait-for-jobs")

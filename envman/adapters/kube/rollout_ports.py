@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 
-from envman.drivers.kube_client import ClusterTarget, KubeClients
-from envman.drivers.kube_health import Workload, check_workloads, release_workloads
-from envman.drivers.kube_lock import LeaseLock
-from envman.plan.model import ReleasePlan
-from envman.rollout.ports import HealthResult
-from envman.rollout.ports import LockHolder as HolderPort
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.health import Workload, check_workloads, release_workloads
+from envman.adapters.kube.lock import LeaseLock
+from envman.adapters.target import ClusterTarget
+from envman.gates.ports import Deployed, HealthResult
+from envman.rollout.ports import LockHolder
 
 
 class KubeHealth:
@@ -23,14 +23,13 @@ class KubeHealth:
         self._clients = clients
         self._targets = targets
 
-    async def check(self, cluster: str, releases: Sequence[ReleasePlan]) -> HealthResult:
+    async def check(self, cluster: str, releases: Sequence[Deployed]) -> HealthResult:
         return await asyncio.to_thread(self._check, self._targets[cluster], releases)
 
-    def _check(self, target: ClusterTarget, releases: Sequence[ReleasePlan]) -> HealthResult:
+    def _check(self, target: ClusterTarget, releases: Sequence[Deployed]) -> HealthResult:
         workloads: list[Workload] = []
         for release in releases:
-            if release.desired is not None:
-                workloads.extend(release_workloads(self._clients, target, release.release, release.namespace))
+            workloads.extend(release_workloads(self._clients, target, release.release, release.namespace))
         problems = [
             f"{h.workload}: {h.detail}" for h in check_workloads(self._clients, target, workloads) if not h.ok
         ]
@@ -45,7 +44,7 @@ class KubeLock:
     def __init__(self, clients: KubeClients, targets: Sequence[ClusterTarget], environment: str) -> None:
         self._lease = LeaseLock(clients, targets, environment)
 
-    async def acquire(self, holder: HolderPort) -> None:
+    async def acquire(self, holder: LockHolder) -> None:
         await asyncio.to_thread(self._lease.acquire, holder)
 
     async def renew(self) -> None:

@@ -1,0 +1,44 @@
+"""`http`: GETs a URL until the status (and `bodyContains`) match or its timeout ends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from envman.gates.kind import GateKind, GateSite, Outcome, poll_until
+from envman.gates.ports import Deployed, GateContext
+from envman.kit.errors import EnvmanError
+from envman.kit.strict import Duration, Strict
+
+
+class HttpGate(Strict):
+    url: str
+    expectStatus: int = 200
+    bodyContains: str | None = None
+    timeout: Duration = 30.0
+
+
+class Http(GateKind[HttpGate]):
+    name = "http"
+    config = HttpGate
+
+    def strings(self, config: HttpGate) -> tuple[str, ...]:
+        return (config.url, *((config.bodyContains,) if config.bodyContains else ()))
+
+    async def check(
+        self, config: HttpGate, site: GateSite, deployed: Sequence[Deployed], ctx: GateContext
+    ) -> Outcome:
+        return await poll_until(ctx, config.timeout, lambda left: _get_once(ctx, config, site, left))
+
+
+async def _get_once(ctx: GateContext, config: HttpGate, site: GateSite, timeout: float) -> tuple[bool, str]:
+    url = site.expand(config.url)
+    try:
+        status, body = await ctx.http.get(url, timeout)
+    except EnvmanError as exc:
+        return False, f"GET {url}: {exc}"
+    if status != config.expectStatus:
+        return False, f"GET {url}: status {status}, expected {config.expectStatus}"
+    wanted = site.expand(config.bodyContains) if config.bodyContains else None
+    if wanted is not None and wanted not in body:
+        return False, f"GET {url}: status {status} but the body does not contain {wanted!r}"
+    return True, f"GET {url}: status {status}"
