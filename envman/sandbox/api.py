@@ -10,14 +10,11 @@ import base64
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from envman.sandbox import defaults, patch, protobuf, selectors
+from envman.sandbox import defaults, messages, patch, selectors
+from envman.sandbox.messages import APPLY_PATCH, Target, WatchReply, decode_body
 from envman.sandbox.resources import Registry, ResourceType
 from envman.sandbox.status import (
     ApiError,
@@ -26,67 +23,16 @@ from envman.sandbox.status import (
     not_found,
     success,
 )
-from envman.sandbox.store import Accept, Store, Watcher
+from envman.sandbox.store import Accept, Store
 
 Obj = dict[str, Any]
 
-JSON = "application/json"
-PROTOBUF = "application/vnd.kubernetes.protobuf"
-JSON_PATCH = "application/json-patch+json"
-MERGE_PATCH = "application/merge-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 DEFAULT_WATCH_SECONDS = 1800.0
 
 
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass(frozen=True)
-class Target:
-    """The resource a request addresses, as parsed from its path."""
-
-    rtype: ResourceType
-    version: str
-    namespace: str | None
-    name: str | None = None
-    sub: str | None = None
-
-
-@dataclass
-class Reply:
-    """A complete response: a JSON document or plain text."""
-
-    code: int
-    body: Obj | str
-
-
-@dataclass
-class WatchReply:
-    """A streamed watch: events already due, then the watcher's live events."""
-
-    watcher: Watcher
-    initial: list[tuple[str, Obj]]
-    timeout: float
-    api_version: str
-
-
-def decode_body(body: bytes, content_type: str) -> Any:
-    """The object a request body carries, by content type (JSON, protobuf or YAML)."""
-    media = content_type.partition(";")[0].strip()
-    try:
-        if media == PROTOBUF:
-            return protobuf.decode(body)
-        try:
-            return json.loads(body or b"{}")
-        except ValueError:
-            if media != APPLY_PATCH:
-                raise
-            return YAML(typ="safe").load(body.decode())
-    except (ValueError, YAMLError) as exc:
-        raise ApiError(400, f"the request body could not be decoded: {exc}") from exc
 
 
 class Api:
@@ -331,28 +277,10 @@ class Api:
         if found is None:
             raise not_found(rtype.plural, rtype.group, target.name)
         try:
-            patched = self._patched(rtype, found, document, media)
+            patched = messages.patched(rtype, found, document, media)
         except patch.PatchError as exc:
             raise ApiError(422, f"the patch could not be applied: {exc}") from exc
         return 200, self._replace(target, found, patched, query)
-
-    def _patched(self, rtype: ResourceType, found: Obj, document: Any, media: str) -> Obj:
-        if media == JSON_PATCH:
-            result = patch.json_patch(found, document)
-        elif media == MERGE_PATCH:
-            result = patch.merge_patch(found, document)
-        elif media == STRATEGIC_PATCH and rtype.builtin:
-            result = patch.strategic_merge(found, document) if isinstance(document, dict) else None
-        else:
-            raise ApiError(
-                415,
-                f"the body of the request was in an unknown format - accepted "
-                f"media types include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}"
-                + (f", {STRATEGIC_PATCH}" if rtype.builtin else ""),
-            )
-        if not isinstance(result, dict):
-            raise ApiError(400, "the patch must produce an object")
-        return result
 
     def _apply(
         self, target: Target, found: Obj | None, document: Any, query: dict[str, str]

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envman.sandbox import discovery
-from envman.sandbox.api import JSON, Api, Reply, Target, WatchReply, decode_body
+from envman.sandbox.api import Api
+from envman.sandbox.messages import JSON, Reply, Target, WatchReply, decode_body
 from envman.sandbox.status import ApiError
 
 Obj = dict[str, Any]

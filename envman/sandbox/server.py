@@ -18,8 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from envman.sandbox.api import JSON, Api, Reply, WatchReply
+from envman.sandbox.api import Api
 from envman.sandbox.controllers import Controllers
+from envman.sandbox.messages import JSON, Reply, WatchReply
 from envman.sandbox.routes import Request, encode, route
 from envman.sandbox.status import ApiError
 

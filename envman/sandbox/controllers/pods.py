@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from envman.sandbox.api import Api, now_iso
+from envman.sandbox.controllers.workloads import condition, phase
 from envman.sandbox.store import ADDED, DELETED, Event
-from envman.sandbox.workloads import condition, phase
 
 Obj = dict[str, Any]
 

@@ -1,0 +1,81 @@
+"""The DaemonSet controller: a pod on every node, stale pods replaced one at a time once all
+are ready, and the scheduling counts a real controller reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envman.sandbox.api import Api
+from envman.sandbox.controllers.base import Controller
+from envman.sandbox.controllers.workloads import (
+    REVISION_LABEL,
+    is_ready,
+    pod_from_template,
+    suffix,
+    template_hash,
+)
+
+Obj = dict[str, Any]
+
+DAEMONSETS = "apps/daemonsets"
+
+
+class DaemonSets(Controller):
+    """Keeps one pod of every DaemonSet on each node."""
+
+    key = DAEMONSETS
+
+    def __init__(self, api: Api) -> None:
+        super().__init__(api)
+        self._nodes: list[str] = []
+
+    def dependents(self) -> dict[str, list[Obj]]:
+        pods = self.live_pods()
+        self._nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
+        return pods
+
+    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+        revision = template_hash(obj["spec"]["template"])
+        changed = self._place(obj, owned, self._nodes, revision)
+        stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
+        if stale and all(is_ready(p) for p in owned):
+            self.delete("pods", stale[0])
+            changed = True
+        status = _status(obj, owned, revision, len(self._nodes))
+        return self.save_status(DAEMONSETS, obj, status) or changed
+
+    def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> bool:
+        """Create a pod on each node that has none; True when any was created."""
+        placed = {p["spec"].get("nodeName") for p in pods}
+        changed = False
+        for node in nodes:
+            if node not in placed:
+                labels = {
+                    REVISION_LABEL: revision,
+                    "pod-template-generation": str(ds["metadata"].get("generation", 1)),
+                }
+                name = f"{ds['metadata']['name']}-{suffix()}"
+                pod = pod_from_template(ds, ds["spec"]["template"], name, labels)
+                pod["spec"]["nodeName"] = node
+                self.api.insert("pods", pod)
+                changed = True
+        return changed
+
+
+def _status(ds: Obj, pods: list[Obj], revision: str, nodes: int) -> Obj:
+    ready = sum(1 for p in pods if is_ready(p))
+    status = {
+        "observedGeneration": ds["metadata"].get("generation", 1),
+        "desiredNumberScheduled": nodes,
+        "currentNumberScheduled": len(pods),
+        "numberMisscheduled": 0,
+        "numberReady": ready,
+        "numberAvailable": ready,
+        "updatedNumberScheduled": sum(
+            1 for p in pods if p["metadata"]["labels"].get(REVISION_LABEL) == revision
+        ),
+    }
+    if nodes - ready > 0:
+        status["numberUnavailable"] = nodes - ready
+    return status

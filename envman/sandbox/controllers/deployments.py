@@ -1,0 +1,232 @@
+"""The Deployment controller: a ReplicaSet for each pod template, rolled out by the Recreate or
+RollingUpdate strategy, old ones pruned to the revision history limit, and the status (with the
+Available and Progressing conditions) a real controller reports.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from envman.sandbox.api import Api
+from envman.sandbox.controllers.base import Controller
+from envman.sandbox.controllers.replicasets import REPLICASETS
+from envman.sandbox.controllers.workloads import (
+    HASH_LABEL,
+    REVISION_ANNOTATION,
+    by_owner,
+    condition,
+    merge_conditions,
+    owner_ref,
+    rollout_bounds,
+    template_hash,
+)
+
+Obj = dict[str, Any]
+
+DEPLOYMENTS = "apps/deployments"
+
+
+class Deployments(Controller):
+    """Rolls every Deployment out through its ReplicaSets."""
+
+    def __init__(self, api: Api) -> None:
+        super().__init__(api)
+        self._progress: dict[str, tuple[float, Any]] = {}
+
+    key = DEPLOYMENTS
+
+    def dependents(self) -> dict[str, list[Obj]]:
+        return by_owner(self.api.store.items(REPLICASETS))
+
+    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+        new, created = self._new_replicaset(obj, owned)
+        if created:
+            return True
+        olds = [rs for rs in owned if rs is not new]
+        changed = False
+        if not obj["spec"].get("paused"):
+            changed |= self._roll(obj, new, olds)
+        changed |= self._prune_history(obj, olds)
+        changed |= self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
+        return changed
+
+    # --- the new ReplicaSet -------------------------------------------------------------
+
+    def _new_replicaset(self, dep: Obj, sets: list[Obj]) -> tuple[Obj, bool]:
+        """The ReplicaSet of the current template (made the newest revision), and whether it changed."""
+        template = dep["spec"]["template"]
+        revisions = [
+            int((rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, 0)) for rs in sets
+        ]
+        top = max(revisions, default=0)
+        for rs, revision in zip(sets, revisions, strict=True):
+            if _without_hash(rs["spec"]["template"]) == template:
+                return rs, revision != top and self._promote(rs, top + 1)
+        return self.api.insert("replicasets", _replicaset_for(dep, top + 1), "apps"), True
+
+    def _promote(self, rs: Obj, revision: int) -> bool:
+        before = copy.deepcopy(rs)
+        rs["metadata"]["annotations"][REVISION_ANNOTATION] = str(revision)
+        return self.save(REPLICASETS, rs, before)
+
+    # --- rolling out --------------------------------------------------------------------
+
+    def _scale(self, rs: Obj, replicas: int) -> bool:
+        if int(rs["spec"].get("replicas", 0)) == replicas:
+            return False
+        before = copy.deepcopy(rs)
+        rs["spec"]["replicas"] = replicas
+        rs["metadata"]["generation"] = int(rs["metadata"].get("generation", 1)) + 1
+        return self.save(REPLICASETS, rs, before)
+
+    def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> bool:
+        desired = int(dep["spec"].get("replicas", 1))
+        if (dep["spec"].get("strategy") or {}).get("type") == "Recreate":
+            return self._recreate(new, olds, desired)
+        return self._rolling_update(dep, new, olds, desired)
+
+    def _recreate(self, new: Obj, olds: list[Obj], desired: int) -> bool:
+        scaled = [self._scale(rs, 0) for rs in olds]
+        changed = any(scaled)
+        alive = sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds)
+        return changed | (alive == 0 and self._scale(new, desired))
+
+    def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
+        old_total = sum(int(rs["spec"].get("replicas", 0)) for rs in olds)
+        surge, unavailable = rollout_bounds(dep["spec"], desired)
+        current = int(new["spec"].get("replicas", 0))
+        target = min(desired, max(current, desired + surge - old_total))
+        changed = self._scale(new, target)
+        ready = sum(_ready_count(rs) for rs in [new, *olds])
+        budget = max(0, ready - (desired - unavailable))
+        for rs in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
+            replicas = int(rs["spec"].get("replicas", 0))
+            unready = max(0, replicas - _ready_count(rs))
+            cut = min(replicas, unready + budget)
+            if _ready_count(new) >= desired:
+                cut = replicas
+            budget -= max(0, cut - unready)
+            changed |= self._scale(rs, replicas - cut)
+        return changed
+
+    def _prune_history(self, dep: Obj, olds: list[Obj]) -> bool:
+        limit = int(dep["spec"].get("revisionHistoryLimit", 10))
+        idle = [
+            rs
+            for rs in olds
+            if int(rs["spec"].get("replicas", 0)) == 0
+            and int((rs.get("status") or {}).get("replicas", 0)) == 0
+        ]
+        idle.sort(key=lambda rs: int(rs["metadata"]["annotations"].get(REVISION_ANNOTATION, 0)))
+        for rs in idle[: max(0, len(idle) - limit)]:
+            self.delete("replicasets", rs, "apps")
+        return len(idle) > limit
+
+    # --- status -------------------------------------------------------------------------
+
+    def _status(self, dep: Obj, new: Obj, sets: list[Obj]) -> Obj:
+        desired = int(dep["spec"].get("replicas", 1))
+        counts = {
+            key: sum(int((rs.get("status") or {}).get(key, 0)) for rs in sets)
+            for key in ("replicas", "readyReplicas", "availableReplicas")
+        }
+        updated = int((new.get("status") or {}).get("replicas", 0))
+        _, unavailable = rollout_bounds(dep["spec"], desired)
+        complete = (
+            updated == desired == counts["replicas"] == counts["availableReplicas"]
+            and _ready_count(new) >= desired
+        )
+        progressing = self._progressing(dep, complete, (updated, counts["availableReplicas"]))
+        conditions = merge_conditions(
+            (dep.get("status") or {}).get("conditions"),
+            [
+                _available(counts["availableReplicas"] >= desired - unavailable),
+                progressing | {"message": progressing["message"].format(rs=new["metadata"]["name"])},
+            ],
+            update_time=True,
+        )
+        status: Obj = {
+            "observedGeneration": dep["metadata"].get("generation", 1),
+            "replicas": counts["replicas"],
+            "updatedReplicas": updated,
+            "readyReplicas": counts["readyReplicas"],
+            "availableReplicas": counts["availableReplicas"],
+            "conditions": conditions,
+        }
+        if desired - counts["availableReplicas"] > 0:
+            status["unavailableReplicas"] = desired - counts["availableReplicas"]
+        return status
+
+    def _progressing(self, dep: Obj, complete: bool, marker: Any) -> Obj:
+        """The Progressing condition; `marker` is what counts as progress when it changes."""
+        if complete:
+            return condition(
+                "Progressing",
+                True,
+                "NewReplicaSetAvailable",
+                'ReplicaSet "{rs}" has successfully progressed.',
+            )
+        uid = dep["metadata"]["uid"]
+        marker = (dep["metadata"].get("generation"), marker)
+        since, seen = self._progress.get(uid, (time.monotonic(), None))
+        if seen != marker:
+            since = time.monotonic()
+            self._progress[uid] = (since, marker)
+        if time.monotonic() - since > int(dep["spec"].get("progressDeadlineSeconds", 600)):
+            return condition(
+                "Progressing",
+                False,
+                "ProgressDeadlineExceeded",
+                'ReplicaSet "{rs}" has timed out progressing.',
+            )
+        return condition("Progressing", True, "ReplicaSetUpdated", 'ReplicaSet "{rs}" is progressing.')
+
+
+def _replicaset_for(dep: Obj, revision: int) -> Obj:
+    """A new ReplicaSet (at zero replicas) for the Deployment's current template."""
+    template = dep["spec"]["template"]
+    hashed = template_hash(template)
+    labels = {**((template.get("metadata") or {}).get("labels") or {}), HASH_LABEL: hashed}
+    selector = dict(dep["spec"].get("selector") or {})
+    selector["matchLabels"] = {**(selector.get("matchLabels") or {}), HASH_LABEL: hashed}
+    rs_template = copy.deepcopy(template)
+    rs_template.setdefault("metadata", {})["labels"] = labels
+    replicas = int(dep["spec"].get("replicas", 1))
+    return {
+        "metadata": {
+            "name": f"{dep['metadata']['name']}-{hashed}",
+            "namespace": dep["metadata"]["namespace"],
+            "labels": labels,
+            "ownerReferences": [owner_ref(dep)],
+            "annotations": {
+                REVISION_ANNOTATION: str(revision),
+                "deployment.kubernetes.io/desired-replicas": str(replicas),
+                "deployment.kubernetes.io/max-replicas": str(replicas + 1),
+            },
+        },
+        "spec": {"replicas": 0, "selector": selector, "template": rs_template},
+    }
+
+
+def _available(available: bool) -> Obj:
+    if available:
+        return condition(
+            "Available", True, "MinimumReplicasAvailable", "Deployment has minimum availability."
+        )
+    return condition(
+        "Available", False, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
+    )
+
+
+def _without_hash(template: Obj) -> Obj:
+    result = copy.deepcopy(template)
+    labels = (result.get("metadata") or {}).get("labels")
+    if labels is not None:
+        labels.pop(HASH_LABEL, None)
+    return result
+
+
+def _ready_count(rs: Obj) -> int:
+    return int((rs.get("status") or {}).get("readyReplicas", 0))

@@ -1,0 +1,86 @@
+"""The Job controller: up to `parallelism` pods at a time until `completions` have succeeded,
+then the Complete condition; finished and suspended Jobs are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envman.sandbox.api import now_iso
+from envman.sandbox.controllers.base import Controller
+from envman.sandbox.controllers.workloads import (
+    by_owner,
+    condition,
+    is_ready,
+    merge_conditions,
+    phase,
+    suffix,
+)
+
+Obj = dict[str, Any]
+
+JOBS = "batch/jobs"
+COMPLETED = "Reached expected number of succeeded pods"
+
+
+class Jobs(Controller):
+    """Runs the pods of every Job to completion."""
+
+    key = JOBS
+
+    def dependents(self) -> dict[str, list[Obj]]:
+        return by_owner(self.api.store.items("/pods"))
+
+    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+        status = dict(obj.get("status") or {})
+        if _finished(status) or obj["spec"].get("suspend"):
+            return False
+        return self._run(obj, status, owned)
+
+    def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> bool:
+        """Start the pods still wanted and save the counts; True when anything changed."""
+        succeeded = sum(1 for p in pods if phase(p) == "Succeeded")
+        active = [p for p in pods if phase(p) not in ("Succeeded", "Failed")]
+        completions = int(job["spec"].get("completions", 1))
+        wanted = min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
+        changed = False
+        for _ in range(max(0, wanted - len(active))):
+            self.create_pod(job, job["spec"]["template"], f"{job['metadata']['name']}-{suffix()}", {})
+            changed = True
+        status.setdefault("startTime", now_iso())
+        status.update(
+            {
+                "active": len(active),
+                "succeeded": succeeded,
+                "terminating": 0,
+                "ready": sum(1 for p in active if is_ready(p)),
+                "uncountedTerminatedPods": {},
+            }
+        )
+        if succeeded >= completions:
+            status.update(_completed())
+        changed |= self.save_status(JOBS, job, status)
+        return changed
+
+
+def _finished(status: Obj) -> bool:
+    return any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    )
+
+
+def _completed() -> Obj:
+    """The status fields of a Job whose pods have all succeeded."""
+    return {
+        "active": 0,
+        "ready": 0,
+        "completionTime": now_iso(),
+        "conditions": merge_conditions(
+            None,
+            [
+                condition(ctype, True, "CompletionsReached", COMPLETED)
+                for ctype in ("SuccessCriteriaMet", "Complete")
+            ],
+        ),
+    }
