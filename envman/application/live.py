@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.releases import read_cluster_state
 from envman.adapters.target import ClusterTarget
+from envman.application.secrets import resolve_releases
 from envman.kit.errors import KubeError
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease
@@ -15,7 +16,6 @@ from envman.plan.fleet import Fleet
 from envman.plan.live import ClusterState
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
-from envman.secret_sources import resolve_releases
 
 
 async def read_states(

@@ -4,67 +4,26 @@ anything is changed; a failed commit returns to the starting branch."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from envman.kit.errors import EnvmanError, Problem, SpecError
-from envman.promote import prbody
+from envman.application.app import Application
+from envman.kit.errors import EnvmanError
+from envman.output import pr_body as prbody
 from envman.promote.errors import GitError, PromoteError
-from envman.promote.evidence import Evidence, EvidenceSource, gather
+from envman.promote.evidence import Evidence, HelmEvidence, gather
 from envman.promote.gitops import Git, open_pull_request
+from envman.promote.outcome import Options, Outcome, load_pair
 from envman.promote.promotion import Promotion, plan_promotion
 from envman.promote.trial import check_edit
 from envman.promote.yamledit import edit
 from envman.spec.environment import Environment
-from envman.spec.loader import load_environments
-
-SourceFactory = Callable[[Environment], Awaitable[EvidenceSource]]
-"""Builds the evidence source of the source environment (may raise an `EnvmanError`)."""
 
 
-@dataclass(frozen=True)
-class Options:
-    apps: tuple[str, ...] = ()
-    commit: bool = True
-    include_overrides: bool = False
-    open_pr: bool = False
-
-
-@dataclass
-class Outcome:
-    promotion: Promotion
-    branch: str | None = None
-    commit: str | None = None
-    base: str | None = None
-    body: str = ""
-    evidence: Evidence | None = None
-    notices: list[str] = field(default_factory=list)
-
-
-def load_pair(root: Path, source: str, destination: str) -> tuple[Environment, Environment]:
-    """Both environments; unknown, abstract or identical ones are errors."""
-    if source == destination:
-        raise PromoteError(f"source and destination are the same environment ({source!r})")
-    envs = load_environments(root, [source, destination])
-    problems = [
-        Problem(
-            f"environment {name!r} is abstract (a base only); it cannot be promoted from or to",
-            envs[name].key_at("abstract"),
-        )
-        for name in (source, destination)
-        if envs[name].spec.abstract
-    ]
-    if problems:
-        raise SpecError(problems)
-    return envs[source], envs[destination]
-
-
-def promote(
-    root: Path, source: str, destination: str, options: Options, evidence: SourceFactory | None
+async def promote(
+    app: Application, source: str, destination: str, options: Options, *, evidence: bool = True
 ) -> Outcome:
-    """Run the promotion; `evidence` None skips the evidence section."""
+    """Run the promotion; `evidence` False skips the evidence section."""
+    root = app.root
     if options.open_pr and not options.commit:
         raise PromoteError("--open-pr needs the promotion commit; it cannot be used with --no-commit")
     src, dst = load_pair(root, source, destination)
@@ -84,8 +43,8 @@ def promote(
         (root / dst.file).write_text(text, encoding="utf-8")
     else:
         _commit(git, root, promotion, text, outcome)
-    if evidence is not None:
-        outcome.evidence = asyncio.run(_gather(src, promotion, evidence))
+    if evidence:
+        outcome.evidence = await _gather(app, src, promotion)
     outcome.body = prbody.body(promotion, outcome.evidence)
     if git is not None and options.open_pr and outcome.branch:
         title = prbody.title(promotion)
@@ -127,9 +86,10 @@ def _commit(git: Git, root: Path, promotion: Promotion, text: str, outcome: Outc
     outcome.notices.append(f"created branch {branch} with commit {outcome.commit[:12]}")
 
 
-async def _gather(src: Environment, promotion: Promotion, factory: SourceFactory) -> Evidence:
+async def _gather(app: Application, src: Environment, promotion: Promotion) -> Evidence:
+    """Evidence through helm, one driver per source cluster."""
     try:
-        source = await factory(src)
+        source = HelmEvidence(await app.helm_of(src))
     except EnvmanError as exc:
         return Evidence.unavailable(src, str(exc))
     return await gather(src, promotion, source)

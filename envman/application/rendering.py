@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Sequence
 
-from envman.adapters.helm.driver import HelmClients
 from envman.adapters.target import KubeTarget
+from envman.application.app import Application, Choice
+from envman.application.live import desired_state
 from envman.plan.desired import DesiredRelease
 from envman.rollout.ports import Templater
 
@@ -40,7 +40,19 @@ async def render_releases(
     return [by_key[render_key(r)] for r in releases]
 
 
-async def render_with_helm(releases: Sequence[DesiredRelease], *, hooks: bool) -> list[str]:
-    """`render_releases` through the helm envman finds (`ENVMAN_HELM`, `PATH`, the venv's)."""
-    clients = await HelmClients.from_env(os.environ)
+async def render_with_helm(app: Application, releases: Sequence[DesiredRelease], *, hooks: bool) -> list[str]:
+    """`render_releases` through the command's helm (no cluster is touched)."""
+    if not releases:
+        return []
+    clients = await app.helm()
     return await render_releases(releases, clients.for_target(KubeTarget()), hooks=hooks)
+
+
+async def render(app: Application, environment: str, choice: Choice) -> list[tuple[DesiredRelease, str]]:
+    """`envman render`: every selected release with its manifest, hooks included."""
+    fleet = app.fleet(environment)
+    chosen = choice.select(fleet.env)
+    desired = desired_state(fleet, chosen, app.redactor)
+    releases = [r for per_cluster in desired.values() for r in per_cluster.values()]
+    manifests = await render_with_helm(app, releases, hooks=True)
+    return list(zip(releases, manifests, strict=True))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
-from envman.cli.root import Choice, State, cli, pass_state, selectors
-from envman.kit.redact import Redactor, redact_secret_data
-from envman.live_state import desired_state
-from envman.rendering import render_with_helm
+from envman.application.app import Choice
+from envman.application.rendering import render as render_releases
+from envman.cli.root import State, cli, pass_state, selectors
+from envman.kit.redact import redact_secret_data
 
 
 @cli.command()
@@ -31,21 +30,16 @@ def render(
     show_secrets: bool,
 ) -> None:
     """helm template of every selected release with its layered values (secrets redacted)."""
-    fleet = state.fleet(environment)
-    chosen = choice.select(fleet.env)
-    redactor = Redactor()
-    releases = [
-        r for per_cluster in desired_state(fleet, chosen, redactor).values() for r in per_cluster.values()
-    ]
-    manifests = asyncio.run(render_with_helm(releases, hooks=True))
-    for release, manifest in zip(releases, manifests, strict=True):
+    rendered = state.app.run(render_releases(state.app, environment, choice))
+    redactor = state.app.redactor
+    for release, manifest in rendered:
         text = manifest if show_secrets else redactor.text(redact_secret_data(manifest))
         if output_dir is None:
             state.echo(f"# envman: cluster={release.cluster} app={release.app} release={release.release}")
-            state.echo(text.rstrip("\n"))
+            click.echo(text.rstrip("\n"), color=state.color)
         else:
             target = output_dir / release.cluster / f"{release.release}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     if output_dir is not None:
-        state.echo(f"wrote {len(releases)} manifests under {output_dir}", err=True)
+        state.echo(f"wrote {len(rendered)} manifests under {output_dir}", err=True)

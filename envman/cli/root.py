@@ -13,29 +13,33 @@ from typing import Any
 
 import click
 
+from envman.application.app import Application, Choice
 from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
-from envman.plan.fleet import Fleet, resolve
-from envman.plan.select import Selection, select
+from envman.plan.fleet import Fleet
 from envman.spec.environment import Environment
-from envman.spec.loader import find_root, load_environment
+from envman.spec.loader import find_root
 
 
 @dataclass
 class State:
-    """Global options, shared by every command."""
+    """Global options and the command's `Application`, shared by every command."""
 
-    root: Path
+    app: Application
     color: bool | None
-    kubeconfig: Path | None
+
+    @property
+    def root(self) -> Path:
+        return self.app.root
 
     def load(self, name: str) -> Environment:
-        return load_environment(self.root, name)
+        return self.app.load(name)
 
     def fleet(self, name: str) -> Fleet:
-        return resolve(self.load(name))
+        return self.app.fleet(name)
 
     def echo(self, message: str = "", *, err: bool = False, nl: bool = True) -> None:
-        click.echo(message, err=err, nl=nl, color=self.color)
+        """Print through the command's redactor: no resolved secret leaves this way."""
+        click.echo(self.app.redactor.text(message), err=err, nl=nl, color=self.color)
 
     def style(self, text: str, **styles: Any) -> str:
         return text if self.color is False else click.style(text, **styles)
@@ -112,9 +116,10 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
-    ctx.obj = State(
-        root=find_root(Path.cwd()) if root is None else root.resolve(), color=color, kubeconfig=kubeconfig
-    )
+    repository = find_root(Path.cwd()) if root is None else root.resolve()
+    app = Application(repository, kubeconfig)
+    ctx.call_on_close(app.close)
+    ctx.obj = State(app, color)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -136,18 +141,6 @@ def _log_to_stderr(level: int) -> None:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("envman: %(message)s"))
         log.addHandler(handler)
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The --cluster, --region and --app selectors as given (checked by `select`)."""
-
-    clusters: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-    apps: tuple[str, ...] = ()
-
-    def select(self, env: Environment) -> Selection:
-        return select(env, self.clusters, self.regions, self.apps)
 
 
 def selectors(func: Any) -> Any:

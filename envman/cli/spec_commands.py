@@ -7,8 +7,8 @@ import json
 import click
 
 from envman.cli.root import State, cli, pass_state
-from envman.cli.views import VIEWS
 from envman.kit.errors import Problem, SpecError
+from envman.output.graph_views import VIEWS
 from envman.plan.fleet import graph_problems
 from envman.spec.loader import load_environments
 from envman.spec.models import EnvironmentSpec

@@ -2,120 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import signal
 import sys
-import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import click
 
-from envman.adapters.clock import SystemClock
-from envman.adapters.helm.driver import HelmClients
-from envman.adapters.kube.client import KubeClients
-from envman.adapters.kube.lock import LeaseLock, SyncHolder
-from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock
-from envman.adapters.probes.command import SubprocessRunner
-from envman.adapters.probes.http import UrllibHttpProbe
-from envman.adapters.probes.prometheus import PrometheusApi
-from envman.adapters.prompt import TtyPrompt
-from envman.adapters.target import ClusterTarget
-from envman.cli.plan_commands import Planned, make_plan
-from envman.cli.root import Choice, State, cli, pass_state, selectors
+from envman.application import syncing
+from envman.application.app import Choice
+from envman.application.planning import make_plan
+from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.errors import EXIT_ERROR, EXIT_OK
-from envman.plan.values import is_enabled
-from envman.plan.views import text_view
-from envman.plan.waves import rollout_of
-from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
-from envman.rollout.context import RolloutOptions, RolloutPorts
-from envman.rollout.engine import sync as run_sync
-from envman.rollout.ports import Progress
-from envman.rollout.progress import LogProgress, TtyProgress
-from envman.rollout.report import Report
+from envman.output.plan_views import text_view
+from envman.output.progress import progress_for
+from envman.output.rollback_views import rollback_lines, unlock_lines
 from envman.rollout.results import RollbackResult
-from envman.rollout.summary import markdown_summary
-from envman.targets import cluster_targets
-
-
-def _progress(state: State) -> Progress:
-    if sys.stderr.isatty():
-        return TtyProgress(sys.stderr, color=state.color is not False)
-    return LogProgress(sys.stderr)
-
-
-@contextlib.asynccontextmanager
-async def _stop_on_signals() -> AsyncIterator[asyncio.Event]:
-    """SIGINT/SIGTERM set the stop event: no new work starts, in-flight helm calls finish."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        yield stop
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
 
 
 def _resume_command(state: State, environment: str) -> str:
     root = "" if state.root == Path.cwd() else f"-C {state.root} "
     return f"envman {root}sync {environment}"
-
-
-async def _rollout(state: State, planned: Planned, approve: tuple[str, ...]) -> Report:
-    env = planned.fleet.env
-    targets = cluster_targets(env, state.kubeconfig)
-    kube = KubeClients()
-    helm = await HelmClients.from_env(os.environ)
-    rollout = rollout_of(env)
-    ports = RolloutPorts(
-        helm_for=lambda cluster: helm.for_target(targets[cluster].target),
-        health=KubeHealth(kube, targets),
-        http=UrllibHttpProbe(),
-        prometheus=PrometheusApi(),
-        commands=SubprocessRunner(),
-        clock=SystemClock(),
-        prompt=TtyPrompt(),
-        lock=KubeLock(kube, list(targets.values()), env.name),
-        progress=_progress(state),
-    )
-    options = RolloutOptions(
-        holder=SyncHolder.current(),
-        on_failure=rollout.onFailure,
-        concurrency=rollout.concurrency,
-        approve=frozenset(approve),
-        root=state.root,
-        resume_command=_resume_command(state, env.name),
-        redactor=planned.redactor,
-    )
-    try:
-        async with _stop_on_signals() as stop, _ticking(ports.progress):
-            return await run_sync(planned.plan, ports, options, stop=stop)
-    finally:
-        kube.close()
-
-
-@contextlib.asynccontextmanager
-async def _ticking(progress: Progress) -> AsyncIterator[None]:
-    """On a terminal, keep elapsed times moving between events."""
-    if isinstance(progress, TtyProgress):
-        async with progress.ticking(1.0):
-            yield
-    else:
-        yield
-
-
-def _write_reports(report: Report, path: Path | None) -> None:
-    if path is not None:
-        path.write_text(report.to_json(), encoding="utf-8")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(markdown_summary(report) + "\n")
 
 
 @cli.command()
@@ -146,19 +51,22 @@ def sync(
     Exit 0 done, 1 error (nothing changed when the plan step fails; also after an interrupt),
     3 rollout failed (rolled back per onFailure), 4 stopped before a wave that needs approval.
     """
-    planned = make_plan(state, environment, choice, prune)
+    app = state.app
+    planned = app.run(make_plan(app, environment, choice, prune))
     if dry_run:
-        state.echo(planned.redactor.text(text_view(planned.plan, state.style)))
+        state.echo(text_view(planned.plan, state.style))
         return EXIT_OK
     unknown = sorted(set(approve) - {w.name for w in planned.fleet.waves})
     if unknown:
         raise click.BadParameter(f"no wave named {unknown[0]!r}", param_hint="--approve")
-    report = asyncio.run(_rollout(state, planned, approve))
-    _write_reports(report, report_path)
+    progress = progress_for(sys.stderr, color=state.color is not False)
+    resume = _resume_command(state, environment)
+    report = app.run(syncing.sync(app, planned, approve, progress, resume))
+    syncing.write_reports(app, report, report_path)
     line = f"sync {environment}: {report.result.value} in {report.seconds:.1f}s"
-    state.echo(planned.redactor.text(line + (f"; {report.next}" if report.next else "")), err=True)
+    state.echo(line + (f"; {report.next}" if report.next else ""), err=True)
     if report.error:
-        state.echo(planned.redactor.text(f"error: {report.error}"), err=True)
+        state.echo(f"error: {report.error}", err=True)
     return report.exit_code
 
 
@@ -174,29 +82,11 @@ def rollback(
     state: State, environment: str, app: str, clusters: tuple[str, ...], regions: tuple[str, ...]
 ) -> int:
     """helm rollback of APP to its previous revision on every (selected) cluster."""
-    fleet = state.fleet(environment)
-    chosen = Choice(clusters, regions, (app,)).select(fleet.env)
-    spec = fleet.env.apps[app]
-    targets = [
-        RollbackTarget(c, app, fleet.env.release_name(app), spec.namespace)
-        for c in chosen.clusters
-        if is_enabled(fleet.env, app, c)
-    ]
-    kube_targets = cluster_targets(fleet.env, state.kubeconfig)
-
-    async def run() -> list[AppRollback]:
-        helm = await HelmClients.from_env(os.environ)
-        return await rollback_app(
-            targets,
-            lambda cluster: helm.for_target(kube_targets[cluster].target),
-            SystemClock(),
-            timeout=spec.timeout,
-            progress=_progress(state),
-        )
-
-    results = asyncio.run(run())
-    for result in results:
-        state.echo(f"{result.target.cluster}: {result.target.release} {result.result.value}: {result.detail}")
+    progress = progress_for(sys.stderr, color=state.color is not False)
+    choice = Choice(clusters, regions)
+    results = state.app.run(syncing.rollback(state.app, environment, app, choice, progress))
+    for line in rollback_lines(results):
+        state.echo(line)
     return EXIT_ERROR if any(r.result is RollbackResult.FAILED for r in results) else EXIT_OK
 
 
@@ -205,14 +95,5 @@ def rollback(
 @pass_state
 def unlock(state: State, environment: str) -> None:
     """Remove the environment lock left by a crashed sync (from every cluster of ENV)."""
-    env = state.load(environment)
-    targets: list[ClusterTarget] = list(cluster_targets(env, state.kubeconfig).values())
-    kube = KubeClients()
-    try:
-        removed = LeaseLock(kube, targets, env.name).break_lock()
-    finally:
-        kube.close()
-    for line in removed:
-        state.echo(f"removed the lock held by {line}")
-    if not removed:
-        state.echo(f"{environment} is not locked")
+    for line in unlock_lines(environment, syncing.unlock(state.app, environment)):
+        state.echo(line)

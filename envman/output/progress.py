@@ -178,3 +178,18 @@ def _label(event: Event) -> str:
     if event.scope is Scope.ROLLBACK:
         return f"rollback {event.cluster}/{event.name}"
     return f"{event.cluster}/{event.name}"
+
+
+@contextlib.asynccontextmanager
+async def showing(progress: object) -> AsyncIterator[None]:
+    """While a sync runs: on a terminal, keep elapsed times moving between events."""
+    if isinstance(progress, TtyProgress):
+        async with progress.ticking(1.0):
+            yield
+    else:
+        yield
+
+
+def progress_for(stream: TextIO, *, color: bool) -> TtyProgress | LogProgress:
+    """The live view on a terminal, timestamped lines otherwise."""
+    return TtyProgress(stream, color=color) if stream.isatty() else LogProgress(stream)

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
-from envman.adapters.target import KubeTarget
 from envman.kit.errors import EnvmanError
 from envman.plan.values import is_enabled
 from envman.promote.promotion import VERSION, Promotion, show
@@ -81,16 +79,6 @@ class HelmEvidence:
 
     async def values(self, cluster: str, release: ReleaseRevision) -> Mapping[str, Any]:
         return await self._helm[cluster].get_values(release.name, release.namespace, release.revision)
-
-
-def kube_targets(env: Environment, kubeconfig: Path | None) -> dict[str, KubeTarget]:
-    """How helm reaches each cluster: the cluster's kubeconfig, else the global one, else
-    None (helm then reads $KUBECONFIG or ~/.kube/config); the cluster's context."""
-    targets = {}
-    for name, cluster in env.clusters.items():
-        config = Path(cluster.kubeconfig).expanduser() if cluster.kubeconfig else kubeconfig
-        targets[name] = KubeTarget(config, env.context_of(name))
-    return targets
 
 
 async def gather(

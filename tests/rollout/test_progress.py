@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 
 from envman.rollout.events import Event, Phase, Scope
-from envman.rollout.progress import LogProgress, TtyProgress
+from envman.output.progress import LogProgress, TtyProgress
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave
 
 NOON = datetime(2025, 5, 1, 12, 0, 3, tzinfo=UTC)

@@ -1,0 +1,95 @@
+"""`Application`: what one envman command works on and with.
+
+It owns the repository root, the `--kubeconfig`, the process environment, every resolved
+secret (its `redactor`), the kube and helm clients (built once, on first use) and the one
+event loop every use case of the command runs on. `close()` releases them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from envman.adapters.helm.driver import HelmClients, HelmDriver
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.target import ClusterTarget
+from envman.application.targets import cluster_targets
+from envman.kit.redact import Redactor
+from envman.plan.fleet import Fleet, resolve
+from envman.plan.select import Selection, select
+from envman.spec.environment import Environment
+from envman.spec.loader import load_environment
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The --cluster, --region and --app selectors as given (checked by `select`)."""
+
+    clusters: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    apps: tuple[str, ...] = ()
+
+    def select(self, env: Environment) -> Selection:
+        return select(env, self.clusters, self.regions, self.apps)
+
+
+class Application:
+    """One command's repository, clients, secrets and event loop."""
+
+    def __init__(
+        self, root: Path, kubeconfig: Path | None = None, environ: Mapping[str, str] = os.environ
+    ) -> None:
+        self.root = root
+        self.kubeconfig = kubeconfig
+        self.environ = environ
+        self.redactor = Redactor()
+        """Every secret value this command resolved: all output passes through it."""
+        self._runner: asyncio.Runner | None = None
+        self._kube: KubeClients | None = None
+        self._helm: HelmClients | None = None
+
+    def load(self, name: str) -> Environment:
+        return load_environment(self.root, name)
+
+    def fleet(self, name: str) -> Fleet:
+        return resolve(self.load(name))
+
+    def targets(self, env: Environment) -> dict[str, ClusterTarget]:
+        return cluster_targets(env, self.kubeconfig)
+
+    @property
+    def kube(self) -> KubeClients:
+        if self._kube is None:
+            self._kube = KubeClients()
+        return self._kube
+
+    async def helm(self) -> HelmClients:
+        """The helm clients, on the helm found from `ENVMAN_HELM`, `PATH` or the venv."""
+        if self._helm is None:
+            self._helm = await HelmClients.from_env(self.environ)
+        return self._helm
+
+    async def helm_of(self, env: Environment) -> dict[str, HelmDriver]:
+        """The helm driver of every cluster of `env`."""
+        clients = await self.helm()
+        return {name: clients.for_target(t.target) for name, t in self.targets(env).items()}
+
+    def run(self, work: Coroutine[Any, Any, _T]) -> _T:
+        """Run `work` on the command's one event loop."""
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(work)
+
+    def close(self) -> None:
+        if self._kube is not None:
+            self._kube.close()
+            self._kube = None
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None

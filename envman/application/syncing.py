@@ -1,0 +1,116 @@
+"""`sync`, `rollback` and `unlock`: the real adapters wired into the rollout engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from envman.adapters.clock import SystemClock
+from envman.adapters.kube.lock import LeaseLock, SyncHolder
+from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock
+from envman.adapters.probes.command import SubprocessRunner
+from envman.adapters.probes.http import UrllibHttpProbe
+from envman.adapters.probes.prometheus import PrometheusApi
+from envman.adapters.prompt import TtyPrompt
+from envman.application.app import Application, Choice
+from envman.application.planning import Planned
+from envman.output.progress import showing
+from envman.output.report_markdown import markdown_summary
+from envman.plan.values import is_enabled
+from envman.plan.waves import rollout_of
+from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
+from envman.rollout.context import RolloutOptions, RolloutPorts
+from envman.rollout.engine import sync as run_sync
+from envman.rollout.ports import Progress
+from envman.rollout.report import Report
+
+
+@contextlib.asynccontextmanager
+async def _stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """SIGINT/SIGTERM set the stop event: no new work starts, in-flight helm calls finish."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        yield stop
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+async def sync(
+    app: Application, planned: Planned, approve: Sequence[str], progress: Progress, resume_command: str
+) -> Report:
+    """Roll `planned` out through the real adapters; the report says what happened."""
+    env = planned.fleet.env
+    targets = app.targets(env)
+    helm = await app.helm()
+    rollout = rollout_of(env)
+    ports = RolloutPorts(
+        helm_for=lambda cluster: helm.for_target(targets[cluster].target),
+        health=KubeHealth(app.kube, targets),
+        http=UrllibHttpProbe(),
+        prometheus=PrometheusApi(),
+        commands=SubprocessRunner(),
+        clock=SystemClock(),
+        prompt=TtyPrompt(),
+        lock=KubeLock(app.kube, list(targets.values()), env.name),
+        progress=progress,
+    )
+    options = RolloutOptions(
+        holder=SyncHolder.current(app.environ),
+        on_failure=rollout.onFailure,
+        concurrency=rollout.concurrency,
+        approve=frozenset(approve),
+        root=app.root,
+        resume_command=resume_command,
+        redactor=app.redactor,
+    )
+    async with _stop_on_signals() as stop, showing(progress):
+        return await run_sync(planned.plan, ports, options, stop=stop)
+
+
+def write_reports(app: Application, report: Report, path: Path | None) -> None:
+    """The JSON report to `path`, the markdown summary appended to `$GITHUB_STEP_SUMMARY`."""
+    if path is not None:
+        path.write_text(report.to_json(), encoding="utf-8")
+    summary = app.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(markdown_summary(report) + "\n")
+
+
+async def rollback(
+    app: Application, environment: str, name: str, choice: Choice, progress: Progress
+) -> list[AppRollback]:
+    """`envman rollback`: app `name` to its previous revision on every selected cluster."""
+    fleet = app.fleet(environment)
+    chosen = Choice(choice.clusters, choice.regions, (name,)).select(fleet.env)
+    spec = fleet.env.apps[name]
+    targets = [
+        RollbackTarget(c, name, fleet.env.release_name(name), spec.namespace)
+        for c in chosen.clusters
+        if is_enabled(fleet.env, name, c)
+    ]
+    kube_targets = app.targets(fleet.env)
+    helm = await app.helm()
+    return await rollback_app(
+        targets,
+        lambda cluster: helm.for_target(kube_targets[cluster].target),
+        SystemClock(),
+        timeout=spec.timeout,
+        progress=progress,
+        redactor=app.redactor,
+    )
+
+
+def unlock(app: Application, environment: str) -> list[str]:
+    """Remove the environment lock from every cluster; who held it, per cluster."""
+    env = app.load(environment)
+    return LeaseLock(app.kube, list(app.targets(env).values()), env.name).break_lock()
