@@ -98,3 +98,12 @@ def test_secrets_are_set_at_their_paths(tmp_path: Path) -> None:
     release = desired_release(env, "api", "use1", {"db.password": "s3cret"})
     assert release.values["db"] == {"password": "s3cret"}
     assert release.chart.ref == str(tmp_path / "charts" / "app") and release.namespace == "default"
+
+
+def test_the_gate_model_follows_the_gate_registry() -> None:
+    from envman.gates.registry import KINDS
+    from envman.spec.models import Gate
+
+    assert list(Gate.model_fields) == list(KINDS)
+    gate = Gate.model_validate({"http": {"url": "https://x/{cluster}"}})
+    assert gate.kind == "http" and KINDS[gate.kind].strings(gate.config) == ("https://x/{cluster}",)
