@@ -19,8 +19,8 @@ from typing import Any
 
 from benchlib import HELMS, SECRETS, Stats, Workspace, machine, table, timed, workspace
 
+from envman.application.live import desired_state
 from envman.kit.redact import Redactor
-from envman.live_state import desired_state
 from envman.plan.fleet import resolve
 from envman.plan.select import select
 from envman.sandbox.server import DEFAULT_READY_DELAY

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from envman.application.rendering import render_releases
 from envman.plan.desired import ChartSource, DesiredRelease
-from envman.rendering import render_releases
 
 
 class RecordingHelm:

@@ -36,7 +36,8 @@ def _diff(before: Any, after: Any, prefix: str) -> Iterator[tuple[str, Any, Any]
 
 def _same_number(a: Any, b: Any) -> bool:
     numbers = (int, float)
-    return isinstance(a, numbers) and isinstance(b, numbers) and not isinstance(a, bool) and a == b
+    plain = isinstance(a, numbers) and isinstance(b, numbers)
+    return plain and not isinstance(a, bool) and not isinstance(b, bool) and a == b
 
 
 def _shown(value: Any) -> Any:

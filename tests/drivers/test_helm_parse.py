@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from envman.drivers.helm_parse import EPOCH, parse_time, split_chart
+from envman.adapters.helm.parse import EPOCH, parse_time, split_chart
 from envman.kit.errors import HelmError
 
 

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from envman.adapters.helm.binary import locate_helm
+from envman.adapters.helm.driver import HelmDriver
+from envman.adapters.target import KubeTarget
+from envman.application.live import desired_state
 from envman.cli import cli
-from envman.drivers.helm import KubeTarget
-from envman.drivers.helm_binary import locate_helm
-from envman.drivers.helm_driver import HelmDriver
 from envman.kit.redact import Redactor
-from envman.live_state import desired_state
 from envman.plan.fleet import resolve
 from envman.plan.live import managed_labels
 from envman.plan.select import select
-from envman.sandbox.testing import RunningSandbox, running_sandbox
 from envman.spec.loader import load_environment
 from tests.conftest import copy_example
+from tests.e2e.backends import Backend, Clusters, backend_fixture  # noqa: F401 (fixture `backend`)
 
 SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
 PROD_CLUSTERS = ["prod-use1-canary", "prod-use1", "prod-euw1", "prod-euw1-b", "prod-apse1"]
@@ -33,7 +33,7 @@ class Fleet:
     """A writable copy of the example, its sandbox, and the helm binary under test."""
 
     root: Path
-    sandbox: RunningSandbox
+    sandbox: Clusters
     helm: Path
 
     def envman(self, *args: str) -> Result:
@@ -92,11 +92,15 @@ def example_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def prod(
-    example_copy: Path, helm_binary: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    example_copy: Path,
+    helm_binary: Path,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> Iterator[Fleet]:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     for home in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
         monkeypatch.setenv(home, str(tmp_path / home.lower()))
-    with running_sandbox(PROD_CLUSTERS) as sandbox:
+    with backend.clusters(PROD_CLUSTERS) as sandbox:
         yield Fleet(example_copy, sandbox, helm_binary)

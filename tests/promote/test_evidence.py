@@ -15,12 +15,12 @@ import pytest
 
 from envman.adapters.helm.driver import HelmClients
 from envman.adapters.target import KubeTarget
+from envman.application.promotion import load_pair
 from envman.kit.errors import KubeError
+from envman.output.pr_body import body
 from envman.plan.desired import ChartSource
 from envman.promote.evidence import EvidenceSource, HealthHook, gather
-from envman.output.pr_body import body
 from envman.promote.promotion import plan_promotion
-from envman.application.promotion import load_pair
 from envman.rollout.ports import ReleaseRevision
 from tests.conftest import EXAMPLE, HELM_BINARIES, copy_example
 from tests.promote.gitrepo import init_repo, promote

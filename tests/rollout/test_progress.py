@@ -6,8 +6,8 @@ import asyncio
 import io
 from datetime import UTC, datetime
 
-from envman.rollout.events import Event, Phase, Scope
 from envman.output.progress import LogProgress, TtyProgress
+from envman.rollout.events import Event, Phase, Scope
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave
 
 NOON = datetime(2025, 5, 1, 12, 0, 3, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from envman.rollout.report import Report
 from envman.output.report_markdown import markdown_summary
+from envman.rollout.report import Report
 from tests.rollout.fakes import SECRET, World, cluster, gate, plan, run_sync, unchanged, wave
 
 DESIGN_KEYS = {"environment", "result", "waves"}
