@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from envman.adapters.kube.health import WorkloadHealth, check_workloads, workloads_of
+from envman.adapters.kube.health import cluster_health
+from envman.adapters.kube.objects import ClusterApi
 from envman.application.app import Application, Choice
 from envman.application.planning import Planned, make_plan
 from envman.application.rendering import render_with_helm
+from envman.plan.health import workloads
+from envman.plan.live import WaveVerification
+from envman.plan.manifests import manifest_objects
 from envman.plan.model import ReleasePlan
 
 
@@ -22,35 +26,70 @@ class ReleaseDiff:
 
 @dataclass(frozen=True)
 class ReleaseStatus:
-    """A release of the plan and what is unhealthy about its live workloads."""
+    """A release of the plan and what is unhealthy about its live workloads (None: not read)."""
 
     release: ReleasePlan
-    problems: tuple[str, ...] = ()
-    """Its unhealthy workloads, as `kind/name: why`."""
+    problems: tuple[str, ...] | None = ()
 
 
-async def diff(app: Application, environment: str, choice: Choice, prune: bool) -> list[ReleaseDiff]:
-    planned = await make_plan(app, environment, choice, prune)
+@dataclass(frozen=True)
+class WaveStatus:
+    """A wave's last verification on each of its clusters, and whether it covers what runs."""
+
+    name: str
+    verified: bool
+    records: dict[str, WaveVerification | None]
+
+
+@dataclass(frozen=True)
+class Status:
+    releases: list[ReleaseStatus]
+    waves: list[WaveStatus]
+
+
+async def diff(
+    app: Application, environment: str, choice: Choice, prune: bool, *, refresh: bool = True
+) -> list[ReleaseDiff]:
+    """Every release that would change (a drifted one included), with its desired manifest."""
+    planned = await make_plan(app, environment, choice, prune, refresh=refresh, secrets="try")
     changed = [r for r in planned.plan.releases if r.changed]
     desired = [r.desired for r in changed if r.desired is not None]
     manifests = iter(await render_with_helm(app, desired, hooks=False))
     return [ReleaseDiff(r, next(manifests) if r.desired is not None else "") for r in changed]
 
 
-async def status(app: Application, environment: str, choice: Choice) -> list[ReleaseStatus]:
-    """Installed releases first (with their health), then those not installed."""
-    planned = await make_plan(app, environment, choice, prune=False)
-    installed = [r for r in planned.plan.releases if r.live is not None]
-    health = await asyncio.gather(*(_health(app, planned, r) for r in installed))
-    rows = [
-        ReleaseStatus(r, tuple(f"{w.workload}: {w.detail}" for w in h if not w.ok))
-        for r, h in zip(installed, health, strict=True)
+async def status(app: Application, environment: str, choice: Choice, *, refresh: bool = True) -> Status:
+    """Every release with its health (installed ones first) and every wave's verification.
+    Reads no secret source."""
+    planned = await make_plan(app, environment, choice, prune=False, refresh=refresh, secrets="skip")
+    clusters = list(planned.states)
+    health = await asyncio.gather(*(_health(app, planned, c, refresh) for c in clusters))
+    problems = {key: found for per_cluster in health for key, found in per_cluster.items()}
+    releases = planned.plan.releases
+    rows = [ReleaseStatus(r, problems.get((r.cluster, r.app))) for r in releases if r.live is not None]
+    rows += [ReleaseStatus(r) for r in releases if r.live is None]
+    waves = [
+        WaveStatus(
+            w.name, w.verified, {c.name: planned.states[c.name].verifications.get(w.name) for c in w.clusters}
+        )
+        for w in planned.plan.waves
     ]
-    return rows + [ReleaseStatus(r) for r in planned.plan.releases if r.live is None]
+    return Status(rows, waves)
 
 
-async def _health(app: Application, planned: Planned, release: ReleasePlan) -> list[WorkloadHealth]:
-    assert release.live is not None
-    target = app.targets(planned.fleet.env)[release.cluster]
-    workloads = workloads_of(release.live.manifest, release.namespace)
-    return await asyncio.to_thread(check_workloads, app.kube, target, workloads)
+async def _health(
+    app: Application, planned: Planned, cluster: str, refresh: bool
+) -> dict[tuple[str, str], tuple[str, ...] | None]:
+    """The health problems of every installed release of `cluster`, from the objects the plan
+    read and one LIST of pods per namespace; None for each when the live read is skipped."""
+    installed = [r for r in planned.plan.releases if r.cluster == cluster and r.live is not None]
+    if not refresh:
+        return {(r.cluster, r.app): None for r in installed}
+    api = ClusterApi(app.kube, app.targets(planned.fleet.env)[cluster])
+    refs = {
+        (r.cluster, r.app): workloads(manifest_objects(r.live.manifest, r.namespace))
+        for r in installed
+        if r.live is not None
+    }
+    health = await asyncio.to_thread(cluster_health, api, refs, planned.states[cluster].objects)
+    return {key: tuple(problems) for key, problems in health.items()}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from envman.adapters.kube.client import KubeClients
-from envman.adapters.kube.releases import read_cluster_state
+from envman.adapters.kube.state import read_live
 from envman.adapters.target import ClusterTarget
-from envman.application.secrets import resolve_releases
+from envman.application.charts import chart_digest
+from envman.application.secrets import SecretUse, resolve_releases
 from envman.kit.errors import KubeError
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease
@@ -16,15 +19,35 @@ from envman.plan.fleet import Fleet
 from envman.plan.live import ClusterState
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
+from envman.spec.checks import is_local_chart
+
+Desired = dict[str, dict[str, DesiredRelease]]
+"""cluster -> app -> desired release."""
 
 
 async def read_states(
-    clients: KubeClients, targets: Mapping[str, ClusterTarget], clusters: Sequence[str]
+    clients: KubeClients,
+    targets: Mapping[str, ClusterTarget],
+    desired: Mapping[str, Mapping[str, DesiredRelease]],
+    environment: str,
+    *,
+    refresh: bool = True,
 ) -> dict[str, ClusterState]:
-    """Every cluster read concurrently; any unreachable cluster fails the whole read, naming
-    every cluster that failed (never a partial state presented as whole)."""
+    """Every cluster of `desired` read concurrently; any unreachable cluster fails the whole
+    read, naming every cluster that failed (never a partial state presented as whole)."""
+    clusters = list(desired)
     results = await asyncio.gather(
-        *(asyncio.to_thread(read_cluster_state, clients, targets[c]) for c in clusters),
+        *(
+            asyncio.to_thread(
+                read_live,
+                clients,
+                targets[c],
+                environment,
+                {(r.namespace, r.release) for r in desired[c].values()},
+                refresh=refresh,
+            )
+            for c in clusters
+        ),
         return_exceptions=True,
     )
     failures = [r for r in results if isinstance(r, BaseException)]
@@ -37,9 +60,10 @@ async def read_states(
 
 
 def desired_state(
-    fleet: Fleet, selection: Selection, redactor: Redactor
-) -> dict[str, dict[str, DesiredRelease]]:
-    """cluster -> app -> desired release, for the selected clusters and enabled apps."""
+    fleet: Fleet, selection: Selection, redactor: Redactor, *, secrets: SecretUse = "require"
+) -> Desired:
+    """cluster -> app -> desired release, for the selected clusters and enabled apps, with
+    the content digest of each local chart; `secrets` as `resolve_releases` takes it."""
     pairs = [
         (cluster, app)
         for cluster in selection.clusters
@@ -47,7 +71,17 @@ def desired_state(
         for app in layer
         if app in selection.apps and is_enabled(fleet.env, app, cluster)
     ]
-    desired: dict[str, dict[str, DesiredRelease]] = {c: {} for c in selection.clusters}
-    for release in resolve_releases(fleet.env, pairs, redactor):
+    desired: Desired = {c: {} for c in selection.clusters}
+    digests: dict[str, str] = {}
+    for resolved in resolve_releases(fleet.env, pairs, redactor, secrets=secrets):
+        release = resolved
+        if is_local_chart(resolved.chart_spec, fleet.env):
+            ref = resolved.chart.ref
+            digests[ref] = digests.get(ref) or chart_digest(Path(ref))
+            release = replace(resolved, chart_digest=digests[ref])
         desired[release.cluster][release.app] = release
     return desired
+
+
+def releases_of(desired: Mapping[str, Mapping[str, DesiredRelease]]) -> Sequence[DesiredRelease]:
+    return [r for per_cluster in desired.values() for r in per_cluster.values()]

@@ -3,12 +3,17 @@ cluster, compare. Nothing is changed on any cluster."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from envman.application.app import Application, Choice
-from envman.application.live import desired_state, read_states
+from envman.application.live import desired_state, read_states, releases_of
+from envman.application.rendering import render_with_helm
+from envman.application.secrets import SecretUse
 from envman.plan.compare import build_plan
+from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
+from envman.plan.live import DIGEST_LABEL, ClusterState
 from envman.plan.model import Plan
 from envman.plan.select import Selection
 
@@ -18,12 +23,42 @@ class Planned:
     fleet: Fleet
     selection: Selection
     plan: Plan
+    states: Mapping[str, ClusterState]
 
 
-async def make_plan(app: Application, environment: str, choice: Choice, prune: bool) -> Planned:
-    """The plan of `environment` for the selection; secrets are registered with `app.redactor`."""
+async def make_plan(
+    app: Application,
+    environment: str,
+    choice: Choice,
+    prune: bool,
+    *,
+    refresh: bool = True,
+    secrets: SecretUse = "require",
+) -> Planned:
+    """The plan of `environment` for the selection; secrets are registered with `app.redactor`.
+    `refresh` reads the live objects (drift); `secrets` as `resolve_releases` takes it."""
     fleet = app.fleet(environment)
     selection = choice.select(fleet.env)
-    desired = desired_state(fleet, selection, app.redactor)
-    states = await read_states(app.kube, app.targets(fleet.env), selection.clusters)
-    return Planned(fleet, selection, build_plan(fleet, selection, desired, states, prune))
+    desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
+    states = await read_states(app.kube, app.targets(fleet.env), desired, fleet.env.name, refresh=refresh)
+    rendered = await _renders_to_compare(app, desired, states)
+    plan = build_plan(fleet, selection, desired, states, prune, rendered)
+    return Planned(fleet, selection, plan, states)
+
+
+async def _renders_to_compare(
+    app: Application,
+    desired: Mapping[str, Mapping[str, DesiredRelease]],
+    states: Mapping[str, ClusterState],
+) -> dict[tuple[str, str], str]:
+    """For each local-chart release that records no content digest (installed by another
+    tool), the chart as it is now rendered with the release's own live values: compared with
+    the stored manifest, a difference is the chart's content, not the values (those are
+    compared on their own)."""
+    wanted = []
+    for release in releases_of(desired):
+        live = states[release.cluster].get(release.namespace, release.release)
+        if release.chart_digest is not None and live is not None and DIGEST_LABEL not in live.labels:
+            wanted.append(replace(release, values=dict(live.values)))
+    manifests = await render_with_helm(app, wanted, hooks=False)
+    return {(r.cluster, r.app): m for r, m in zip(wanted, manifests, strict=True)}

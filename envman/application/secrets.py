@@ -1,14 +1,19 @@
-"""The real readers behind secret sources: the process environment and files."""
+"""The real readers behind secret sources (the process environment and files), and the
+desired releases of a command with their secrets resolved."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease, desired_release
-from envman.plan.secrets import resolve_secrets
+from envman.plan.secrets import Resolved, require, resolve_secrets
 from envman.spec.environment import Environment
+
+SecretUse = Literal["require", "try", "skip"]
 
 
 def read_secret_file(path: Path) -> str | None:
@@ -19,12 +24,27 @@ def read_secret_file(path: Path) -> str | None:
 
 
 def resolve_releases(
-    env: Environment, pairs: list[tuple[str, str]], redactor: Redactor
+    env: Environment,
+    pairs: list[tuple[str, str]],
+    redactor: Redactor,
+    *,
+    secrets: SecretUse = "require",
+    environ: Mapping[str, str] = os.environ,
 ) -> list[DesiredRelease]:
     """Desired releases for (cluster, app) pairs, secrets resolved once per app and registered
-    with `redactor`."""
-    secrets: dict[str, dict[str, str]] = {}
+    with `redactor`. `require` (sync, render): every unavailable source is an error, all named
+    at once; `try` (plan, diff): those paths are left unresolved and not compared; `skip`
+    (status): no source is read at all."""
+    resolved: dict[str, Resolved] = {}
     for app in dict.fromkeys(app for _, app in pairs):
-        secrets[app] = resolve_secrets(env, app, os.environ.get, read_secret_file)
-        redactor.add(secrets[app].values())
-    return [desired_release(env, app, cluster, secrets[app]) for cluster, app in pairs]
+        if secrets == "skip":
+            resolved[app] = Resolved(missing=dict.fromkeys(env.apps[app].secrets, "not read"))
+        else:
+            resolved[app] = resolve_secrets(env, app, environ.get, read_secret_file)
+        redactor.add(resolved[app].values.values())
+    if secrets == "require":
+        require([why for found in resolved.values() for why in found.missing.values()])
+    return [
+        desired_release(env, app, cluster, resolved[app].values, tuple(resolved[app].missing))
+        for cluster, app in pairs
+    ]

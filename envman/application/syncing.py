@@ -11,7 +11,7 @@ from pathlib import Path
 
 from envman.adapters.clock import SystemClock
 from envman.adapters.kube.lock import LeaseLock, SyncHolder
-from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock
+from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock, KubeVerifications
 from envman.adapters.probes.command import SubprocessRunner
 from envman.adapters.probes.http import UrllibHttpProbe
 from envman.adapters.probes.prometheus import PrometheusApi
@@ -62,6 +62,7 @@ async def sync(
         prompt=TtyPrompt(),
         lock=KubeLock(app.kube, list(targets.values()), env.name),
         progress=progress,
+        verifications=KubeVerifications(app.kube, targets, env.name),
     )
     options = RolloutOptions(
         holder=SyncHolder.current(app.environ),

@@ -1,4 +1,5 @@
-"""`envman diff` (rendered vs live manifests) and `envman status` (live versions, health, drift)."""
+"""`envman diff` (rendered vs stored manifests, object by object, and live drift) and
+`envman status` (live versions, health, drift, verification)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,53 @@ import click
 
 from envman.application import inspection
 from envman.application.app import Choice
-from envman.cli.root import State, cli, pass_state, selectors
-from envman.output.diff_views import unified_diff
-from envman.output.status_views import status_json, status_line, status_row
+from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
+from envman.kit.errors import EXIT_CHANGES, EXIT_OK
+from envman.output.diff_views import release_diff
+from envman.output.status_views import status_json, status_line, status_row, wave_line, wave_row
 
 
 @cli.command()
 @click.argument("environment", metavar="ENV")
 @selectors
 @click.option("--prune", is_flag=True, help="Also show envman's releases no longer in the spec.")
+@no_refresh
+@detailed_exitcode
 @pass_state
-def diff(state: State, environment: str, choice: Choice, prune: bool) -> None:
-    """Unified diff of rendered vs live manifests of every release that would change; secrets redacted."""
-    diffs = state.app.run(inspection.diff(state.app, environment, choice, prune))
+def diff(
+    state: State, environment: str, choice: Choice, prune: bool, refresh: bool, detailed_exitcode: bool
+) -> int:
+    """Per object (kind namespace/name), the rendered manifest against the stored one of every
+    release that would change, and its live drift; secrets redacted."""
+    diffs = state.app.run(inspection.diff(state.app, environment, choice, prune, refresh=refresh))
     for item in diffs:
-        state.echo(unified_diff(item.release, item.rendered, state.app.redactor), nl=False)
+        state.echo(release_diff(item.release, item.rendered, state.app.redactor), nl=False)
     if not diffs:
         state.echo("no changes", err=True)
+    return EXIT_CHANGES if detailed_exitcode and diffs else EXIT_OK
 
 
 @cli.command()
 @click.argument("environment", metavar="ENV")
 @selectors
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@no_refresh
+@detailed_exitcode
 @pass_state
-def status(state: State, environment: str, choice: Choice, output: str) -> None:
-    """Live chart version, revision, helm status and workload health of every release; drift flagged."""
-    found = state.app.run(inspection.status(state.app, environment, choice))
-    rows = [status_row(s.release, s.problems) for s in found]
+def status(
+    state: State, environment: str, choice: Choice, output: str, refresh: bool, detailed_exitcode: bool
+) -> int:
+    """Live chart version, revision, helm status, workload health and drift of every release,
+    and each wave's last verification. Reads no secret."""
+    found = state.app.run(inspection.status(state.app, environment, choice, refresh=refresh))
+    rows = [status_row(s.release, s.problems) for s in found.releases]
+    waves = [wave_row(w.name, w.verified, w.records) for w in found.waves]
     if output == "json":
-        state.echo(status_json(environment, rows))
-        return
-    for row in rows:
-        state.echo(status_line(row, state.style))
+        state.echo(status_json(environment, rows, waves))
+    else:
+        for row, item in zip(rows, found.releases, strict=True):
+            state.echo(status_line(row, item.release, state.style))
+        for wave in waves:
+            state.echo(wave_line(wave))
+    pending = any(s.release.changed for s in found.releases)
+    return EXIT_CHANGES if detailed_exitcode and pending else EXIT_OK

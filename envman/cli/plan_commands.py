@@ -6,7 +6,7 @@ import click
 
 from envman.application.app import Choice
 from envman.application.planning import make_plan
-from envman.cli.root import State, cli, pass_state, selectors
+from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
 from envman.kit.errors import EXIT_CHANGES
 from envman.output.plan_views import json_view, markdown_view, text_view
 
@@ -18,7 +18,8 @@ from envman.output.plan_views import json_view, markdown_view, text_view
     "-o", "--output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
 @click.option("--prune", is_flag=True, help="Plan the uninstall of envman's releases no longer in the spec.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when something does.")
+@no_refresh
+@detailed_exitcode
 @pass_state
 def plan(
     state: State,
@@ -26,15 +27,18 @@ def plan(
     choice: Choice,
     output: str,
     prune: bool,
+    refresh: bool,
     detailed_exitcode: bool,
 ) -> int:
     """Desired vs live: per wave, cluster and release, install / upgrade / unchanged /
-    uninstall, and what changes. Nothing is changed on any cluster."""
-    planned = state.app.run(make_plan(state.app, environment, choice, prune))
+    uninstall, what changes (values, version, chart content, live drift) and the waves whose
+    gates will run to verify. Nothing is changed on any cluster. A secret whose source is not
+    set is not compared (and said so)."""
+    planned = state.app.run(make_plan(state.app, environment, choice, prune, refresh=refresh, secrets="try"))
     views = {
         "text": lambda p: text_view(p, state.style),
         "json": json_view,
         "markdown": markdown_view,
     }
     state.echo(views[output](planned.plan))
-    return EXIT_CHANGES if detailed_exitcode and planned.plan.changed else 0
+    return EXIT_CHANGES if detailed_exitcode and planned.plan.pending else 0

@@ -162,3 +162,16 @@ def selectors(func: Any) -> Any:
             help=f"Only this {name} (repeatable).",
         )(command)
     return command
+
+
+no_refresh = click.option(
+    "--no-refresh",
+    "refresh",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Do not read the live objects (no drift check): helm's release records only.",
+)
+detailed_exitcode = click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when something does."
+)

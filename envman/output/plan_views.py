@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from envman.kit.redact import REDACTED
-from envman.plan.model import Action, Change, Plan, ReleasePlan
+from envman.plan.drift import MISSING, ObjectDrift
+from envman.plan.model import CHART_CONTENT, Action, Change, Plan, ReleasePlan, WavePlan
 
 Style = Callable[..., str]
+FORMAT_VERSION = 1
+"""The version of the plan JSON's shape (DESIGN.md section 5)."""
 
 _COLOURS = {
     Action.INSTALL: "green",
@@ -30,11 +33,19 @@ def change_text(change: Change) -> str:
         return f"{change.path}: {REDACTED} (changed)"
     if change.kind in ("version", "status"):
         return f"{change.kind} {change.before} -> {change.after}"
+    if change.kind == CHART_CONTENT:
+        return _content_text(change)
     if change.before is None and change.after is not None:
         return f"{change.path}: added {_value(change.after)}"
     if change.after is None and change.before is not None:
         return f"{change.path}: removed (was {_value(change.before)})"
     return f"{change.path}: {_value(change.before)} -> {_value(change.after)}"
+
+
+def _content_text(change: Change) -> str:
+    if change.before is None:
+        return f"chart content changed: {change.after}"
+    return f"chart content changed (digest {change.before} -> {change.after})"
 
 
 def change_json(change: Change) -> dict[str, Any]:
@@ -50,14 +61,31 @@ def change_json(change: Change) -> dict[str, Any]:
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     parts = [f"{counts[a.value]} to {a.value}" for a in (Action.INSTALL, Action.UPGRADE, Action.UNINSTALL)]
-    return f"Plan for {plan.environment}: {', '.join(parts)}, {counts['unchanged']} unchanged."
+    parts.append(f"{counts['unchanged']} unchanged")
+    if counts["drift"]:
+        parts.append(f"{counts['drift']} drifted")
+    if counts["verify"]:
+        parts.append(f"{counts['verify']} {'wave' if counts['verify'] == 1 else 'waves'} to verify")
+    return f"Plan for {plan.environment}: {', '.join(parts)}."
+
+
+def drift_text(drift: ObjectDrift) -> str:
+    """`drift: Deployment web/web missing`, `drift: Deployment api/api modified: spec.replicas`."""
+    if drift.reason == MISSING:
+        return f"drift: {drift.ref} missing"
+    return f"drift: {drift.ref} modified: {', '.join(drift.paths)}"
+
+
+def wave_state(wave: WavePlan) -> str:
+    if wave.changed:
+        return ""
+    return "  (verify: gates will run)" if wave.needs_verify else "  (no change)"
 
 
 def text_view(plan: Plan, style: Style) -> str:
     lines = []
     for index, wave in enumerate(plan.waves, 1):
-        state = "" if wave.changed else "  (no change)"
-        lines.append(style(f"wave {index}: {wave.name}{state}", bold=True))
+        lines.append(style(f"wave {index}: {wave.name}{wave_state(wave)}", bold=True))
         for cluster in wave.clusters:
             lines.append(f"  cluster {cluster.name} [{cluster.region}]")
             for release in cluster.releases:
@@ -73,16 +101,27 @@ def _release_lines(release: ReleasePlan, style: Style) -> list[str]:
     if release.action is Action.INSTALL and release.version:
         head += f"  version {release.version}"
     lines = [style(head, fg=colour) if colour else head]
-    lines.extend(f"        {change_text(c)}" for c in release.changes)
+    lines.extend(f"        {text}" for text in release_details(release))
     return lines
+
+
+def release_details(release: ReleasePlan) -> list[str]:
+    """Each change, each drifted object and each note of a release, one line each."""
+    return [
+        *(change_text(c) for c in release.changes),
+        *(drift_text(d) for d in release.drift),
+        *release.notes,
+    ]
 
 
 def json_view(plan: Plan) -> str:
     document = {
+        "format_version": FORMAT_VERSION,
         "environment": plan.environment,
         "waves": [
             {
                 "name": wave.name,
+                "verified": wave.verified,
                 "clusters": [
                     {
                         "name": cluster.name,
@@ -109,6 +148,8 @@ def _release_json(release: ReleasePlan) -> dict[str, Any]:
         "action": release.action.value,
         "revision": release.live.revision if release.live else None,
         "changes": [change_json(c) for c in release.changes],
+        "drift": [d.to_dict() for d in release.drift],
+        "notes": list(release.notes),
     }
 
 
@@ -116,14 +157,14 @@ def markdown_view(plan: Plan) -> str:
     lines = [f"**{summary_line(plan)}**", ""]
     for index, wave in enumerate(plan.waves, 1):
         lines += [
-            f"### Wave {index}: {wave.name}",
+            f"### Wave {index}: {wave.name}{wave_state(wave)}",
             "",
             "| cluster | release | action | changes |",
             "|---|---|---|---|",
         ]
         for cluster in wave.clusters:
             for release in cluster.releases:
-                changes = "<br>".join(_md(change_text(c)) for c in release.changes) or "-"
+                changes = "<br>".join(_md(text) for text in release_details(release)) or "-"
                 lines.append(f"| {cluster.name} | {release.release} | {release.action.value} | {changes} |")
         lines.append("")
     return "\n".join(lines)

@@ -2,27 +2,57 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from envman.plan.desired import DesiredRelease
+from envman.plan.drift import ObjectDrift, object_drift
 from envman.plan.fleet import Fleet
-from envman.plan.live import APP_LABEL, ClusterState, LiveRelease
-from envman.plan.model import Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
+from envman.plan.live import APP_LABEL, DIGEST_LABEL, ClusterState, LiveRelease
+from envman.plan.manifests import ObjectRef, manifest_differences, manifest_objects
+from envman.plan.model import CHART_CONTENT, Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import Selection
+from envman.plan.verification import release_digest
 
 DEPLOYED = "deployed"
 _ABSENT = object()
 
 
 def value_changes(
-    before: Mapping[str, Any], after: Mapping[str, Any], secret_paths: tuple[str, ...] = ()
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    secret_paths: tuple[str, ...] = (),
+    skipped: tuple[str, ...] = (),
 ) -> list[Change]:
-    """Every changed leaf as a dotted path; lists compare whole; paths under a secret are marked."""
+    """Every changed leaf as a dotted path; lists compare whole; paths under a secret are
+    marked; `skipped` paths (secrets not resolved) and what is under them are not compared."""
     return [
         Change(path, _shown(old), _shown(new), secret=_is_secret(path, secret_paths))
-        for path, old, new in _diff(before, after, "")
+        for path, old, new in _diff(_without(before, skipped), _without(after, skipped), "")
     ]
+
+
+def _without(values: Mapping[str, Any], paths: tuple[str, ...]) -> Mapping[str, Any]:
+    """`values` without `paths`, a map emptied by that removed too."""
+    if not paths:
+        return values
+    kept: dict[str, Any] = json.loads(json.dumps(values, default=str))
+    for path in paths:
+        _remove(kept, path.split("."))
+    return kept
+
+
+def _remove(node: dict[str, Any], parts: list[str]) -> None:
+    head, *rest = parts
+    if not rest:
+        node.pop(head, None)
+        return
+    child = node.get(head)
+    if isinstance(child, dict):
+        _remove(child, rest)
+        if not child:
+            node.pop(head)
 
 
 def _diff(before: Any, after: Any, prefix: str) -> Iterator[tuple[str, Any, Any]]:
@@ -48,19 +78,40 @@ def _is_secret(path: str, secret_paths: tuple[str, ...]) -> bool:
     return any(path == s or path.startswith(s + ".") or s.startswith(path + ".") for s in secret_paths)
 
 
-def release_plan(desired: DesiredRelease, live: LiveRelease | None) -> ReleasePlan:
-    """Install, upgrade or unchanged, with what changes."""
+def release_plan(
+    desired: DesiredRelease,
+    live: LiveRelease | None,
+    objects: Mapping[ObjectRef, Mapping[str, Any] | None] | None = None,
+    rendered: str | None = None,
+) -> ReleasePlan:
+    """Install, upgrade or unchanged, with what changes and what drifted live.
+
+    `objects` are the live objects of the release's stored manifest (None: not read);
+    `rendered` is the desired manifest, for a local chart whose release records no content
+    digest (installed by another tool)."""
+    digest = release_digest(desired, live)
+    notes = tuple(f"secret not compared: {path}" for path in desired.unresolved)
     if live is None:
         return ReleasePlan(
-            desired.cluster, desired.app, desired.release, desired.namespace, Action.INSTALL, desired, None
+            desired.cluster,
+            desired.app,
+            desired.release,
+            desired.namespace,
+            Action.INSTALL,
+            desired,
+            None,
+            notes=notes,
+            digest=digest,
         )
     changes: list[Change] = []
     if desired.chart.version is not None and desired.chart.version != live.chart_version:
         changes.append(Change("version", live.chart_version, desired.chart.version))
     if live.status != DEPLOYED:
         changes.append(Change("status", live.status, DEPLOYED))
-    changes.extend(value_changes(live.values, desired.values, desired.secret_paths))
-    action = Action.UPGRADE if changes else Action.UNCHANGED
+    changes.extend(_content_changes(desired, live, rendered))
+    changes.extend(value_changes(live.values, desired.values, desired.secret_paths, desired.unresolved))
+    drift = live_drift(desired, live, objects) if objects is not None else ()
+    action = Action.UPGRADE if changes or drift else Action.UNCHANGED
     return ReleasePlan(
         desired.cluster,
         desired.app,
@@ -70,7 +121,37 @@ def release_plan(desired: DesiredRelease, live: LiveRelease | None) -> ReleasePl
         desired,
         live,
         tuple(changes),
+        drift,
+        notes,
+        digest,
     )
+
+
+def _content_changes(desired: DesiredRelease, live: LiveRelease, rendered: str | None) -> list[Change]:
+    if desired.chart_digest is None:
+        return []
+    recorded = live.labels.get(DIGEST_LABEL)
+    if recorded is not None:
+        if recorded == desired.chart_digest:
+            return []
+        return [Change(CHART_CONTENT, recorded[:12], desired.chart_digest[:12])]
+    if rendered is None:
+        return []
+    differing = manifest_differences(live.manifest, rendered, desired.namespace)
+    return [Change(CHART_CONTENT, None, "; ".join(differing))] if differing else []
+
+
+def live_drift(
+    desired: DesiredRelease, live: LiveRelease, objects: Mapping[ObjectRef, Mapping[str, Any] | None]
+) -> tuple[ObjectDrift, ...]:
+    """Every object of the stored manifest that is missing or modified live."""
+    found = []
+    for obj in manifest_objects(live.manifest, live.namespace):
+        if obj.ref in objects:
+            drift = object_drift(obj, objects[obj.ref], desired.ignore)
+            if drift is not None:
+                found.append(drift)
+    return tuple(found)
 
 
 def _orphans(
@@ -96,12 +177,18 @@ def cluster_plan(
     state: ClusterState,
     selection: Selection,
     prune: bool,
+    rendered: Mapping[tuple[str, str], str] | None = None,
 ) -> ClusterPlan:
     """The releases of `cluster` in dependency layers, then its uninstalls (with `prune`)."""
     layers: list[tuple[ReleasePlan, ...]] = []
     for layer in fleet.layers[cluster]:
         plans = tuple(
-            release_plan(desired[app], state.get(desired[app].namespace, desired[app].release))
+            release_plan(
+                desired[app],
+                state.get(desired[app].namespace, desired[app].release),
+                state.objects,
+                (rendered or {}).get((cluster, app)),
+            )
             for app in layer
             if app in desired
         )
@@ -121,15 +208,29 @@ def build_plan(
     desired: Mapping[str, Mapping[str, DesiredRelease]],
     states: Mapping[str, ClusterState],
     prune: bool = False,
+    rendered: Mapping[tuple[str, str], str] | None = None,
 ) -> Plan:
-    """The plan of the selected clusters and apps; `desired` maps cluster -> app -> release."""
+    """The plan of the selected clusters and apps; `desired` maps cluster -> app -> release;
+    `rendered` maps (cluster, app) -> desired manifest where the content is compared by
+    rendering (see `release_plan`)."""
     waves = []
     for wave in fleet.waves:
         clusters = tuple(
-            cluster_plan(fleet, c, desired.get(c, {}), states[c], selection, prune)
+            cluster_plan(fleet, c, desired.get(c, {}), states[c], selection, prune, rendered)
             for c in wave.clusters
             if c in selection.clusters
         )
         if clusters:
-            waves.append(WavePlan(wave, clusters))
+            unverified = frozenset(k for c in clusters for k in _unverified(wave.name, c, states[c.name]))
+            waves.append(WavePlan(wave, clusters, unverified))
     return Plan(fleet.env.name, tuple(waves))
+
+
+def _unverified(wave: str, cluster: ClusterPlan, state: ClusterState) -> Iterator[tuple[str, str]]:
+    """Each release of `cluster` whose desired state `wave`'s gates and bake never passed."""
+    record = state.verifications.get(wave)
+    for release in cluster.releases:
+        if release.desired is not None and (
+            record is None or record.releases.get(release.app) != release.digest
+        ):
+            yield cluster.name, release.app

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envman.plan.drift import IgnoreRule
 from envman.plan.values import app_values, chart_version
 from envman.spec.checks import is_local_chart, repository_of
 from envman.spec.environment import Environment
-from envman.spec.merge import set_path
+from envman.spec.merge import get_path, set_path
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,14 @@ class DesiredRelease:
     values: dict[str, Any] = field(hash=False)
     secret_paths: tuple[str, ...] = ()
     timeout_seconds: float = 300.0
+    chart_spec: str = ""
+    """The chart as written in the spec (`charts/api`, `repo/chart`, `oci://...`)."""
+    chart_digest: str | None = None
+    """The content digest of a local chart (set by the application, which reads files)."""
+    unresolved: tuple[str, ...] = ()
+    """Secret paths whose source a read-only command could not read: not compared."""
+    ignore: tuple[IgnoreRule, ...] = ()
+    """Live fields that are not drift (the app's `ignoreDifferences`)."""
 
 
 def chart_ref(env: Environment, app: str, cluster: str) -> ChartSource:
@@ -57,9 +67,14 @@ def chart_ref(env: Environment, app: str, cluster: str) -> ChartSource:
 
 
 def desired_release(
-    env: Environment, app: str, cluster: str, secrets: Mapping[str, str] | None = None
+    env: Environment,
+    app: str,
+    cluster: str,
+    secrets: Mapping[str, str] | None = None,
+    unresolved: tuple[str, ...] = (),
 ) -> DesiredRelease:
-    """`app` on `cluster`, its values layered and its resolved secrets set at their paths."""
+    """`app` on `cluster`, its values layered and its resolved secrets set at their paths;
+    `unresolved` secret paths are left out of the values (and not compared)."""
     spec = env.apps[app]
     values = app_values(env, app, cluster)
     for path, secret in (secrets or {}).items():
@@ -74,4 +89,18 @@ def desired_release(
         values=values,
         secret_paths=tuple(spec.secrets),
         timeout_seconds=spec.timeout,
+        chart_spec=spec.chart,
+        unresolved=unresolved,
+        ignore=tuple(IgnoreRule(rule.kind, tuple(rule.paths)) for rule in spec.ignoreDifferences),
     )
+
+
+def values_with_live_secrets(release: DesiredRelease, live_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The release's values, each secret a read-only command could not read
+    (`release.unresolved`) taken from the live release's values: as the plan compares them."""
+    values: dict[str, Any] = json.loads(json.dumps(release.values, default=str))
+    for path in release.unresolved:
+        present, value = get_path(live_values, path)
+        if present:
+            set_path(values, path, value)
+    return values

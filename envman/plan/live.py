@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from envman.plan.manifests import ObjectRef
 
 MANAGED_BY = "managed-by"
 MANAGED_BY_ENVMAN = "envman"
 ENV_LABEL = "envman.io/environment"
 APP_LABEL = "envman.io/app"
+DIGEST_LABEL = "envman.io/chart-digest"
+"""The release label recording the content digest of the local chart it was synced from."""
 
 
 def managed_labels(environment: str, app: str) -> dict[str, str]:
@@ -37,11 +43,40 @@ class LiveRelease:
 
 
 @dataclass(frozen=True)
+class WaveVerification:
+    """The last time a wave's gates and bake passed on a cluster, and for what."""
+
+    wave: str
+    verified_at: str
+    releases: Mapping[str, str] = field(default_factory=dict)
+    """app -> release digest."""
+
+    def to_text(self) -> str:
+        return json.dumps(
+            {"wave": self.wave, "verifiedAt": self.verified_at, "releases": dict(self.releases)},
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_text(cls, text: str) -> WaveVerification | None:
+        """None for a record envman cannot read (it is then simply not verified)."""
+        try:
+            data = json.loads(text)
+            return cls(str(data["wave"]), str(data["verifiedAt"]), dict(data["releases"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+@dataclass(frozen=True)
 class ClusterState:
-    """Every release of one cluster, by (namespace, name)."""
+    """Every release of one cluster, by (namespace, name); the live objects of their stored
+    manifests (None: not read, `--no-refresh`; an object maps to None when it is missing);
+    the verification record of each wave on this cluster."""
 
     cluster: str
     releases: dict[tuple[str, str], LiveRelease] = field(hash=False, default_factory=dict)
+    objects: Mapping[ObjectRef, Mapping[str, Any] | None] | None = field(hash=False, default=None)
+    verifications: Mapping[str, WaveVerification] = field(hash=False, default_factory=dict)
 
     def get(self, namespace: str, name: str) -> LiveRelease | None:
         return self.releases.get((namespace, name))

@@ -8,8 +8,12 @@ from enum import StrEnum
 from typing import Any
 
 from envman.plan.desired import DesiredRelease
+from envman.plan.drift import ObjectDrift
 from envman.plan.live import LiveRelease
 from envman.plan.waves import WaveSettings
+
+CHART_CONTENT = "chart content"
+"""The path of a change of a local chart's files (its content digest, or its rendering)."""
 
 
 class Action(StrEnum):
@@ -30,7 +34,7 @@ class Change:
 
     @property
     def kind(self) -> str:
-        if self.path in ("version", "chart", "status"):
+        if self.path in ("version", "chart", "status", CHART_CONTENT):
             return self.path
         return "value"
 
@@ -47,6 +51,12 @@ class ReleasePlan:
     desired: DesiredRelease | None
     live: LiveRelease | None
     changes: tuple[Change, ...] = ()
+    drift: tuple[ObjectDrift, ...] = ()
+    """Objects of the stored manifest missing or modified live (an upgrade repairs them)."""
+    notes: tuple[str, ...] = ()
+    """What could not be compared (`secret not compared: db.password`)."""
+    digest: str | None = None
+    """The digest of the desired state, as the verification record keeps it."""
 
     @property
     def changed(self) -> bool:
@@ -54,8 +64,9 @@ class ReleasePlan:
 
     @property
     def chart(self) -> str:
+        """The chart as written in the spec (the live chart's name for an uninstall)."""
         if self.desired is not None:
-            return self.desired.chart.ref
+            return self.desired.chart_spec or self.desired.chart.ref
         return self.live.chart_name if self.live else ""
 
     @property
@@ -84,10 +95,22 @@ class ClusterPlan:
 
 @dataclass(frozen=True)
 class WavePlan:
-    """A wave of the plan: its settings and its clusters' plans, in rollout order."""
+    """A wave of the plan: its settings and its clusters' plans, in rollout order, and which
+    releases the verification record does not show as verified for their desired state."""
 
     settings: WaveSettings
     clusters: tuple[ClusterPlan, ...]
+    unverified: frozenset[tuple[str, str]] = frozenset()
+    """(cluster, app) of each release whose desired state this wave's gates never passed."""
+
+    @property
+    def verified(self) -> bool:
+        return not self.unverified
+
+    @property
+    def needs_verify(self) -> bool:
+        """Nothing to change, but its gates never passed for this state: they run again."""
+        return not self.changed and not self.verified
 
     @property
     def name(self) -> str:
@@ -111,6 +134,14 @@ class Plan:
     def changed(self) -> bool:
         return any(w.changed for w in self.waves)
 
+    @property
+    def pending(self) -> bool:
+        """Anything for `sync` to do: a change, or a wave to verify."""
+        return self.changed or any(w.needs_verify for w in self.waves)
+
     def summary(self) -> dict[str, int]:
         counts = Counter(r.action.value for r in self.releases)
-        return {action.value: counts.get(action.value, 0) for action in Action}
+        summary = {action.value: counts.get(action.value, 0) for action in Action}
+        summary["drift"] = sum(1 for r in self.releases if r.drift)
+        summary["verify"] = sum(1 for w in self.waves if w.needs_verify)
+        return summary

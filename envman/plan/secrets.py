@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from envman.kit.errors import PlanError
@@ -12,23 +13,38 @@ EnvReader = Callable[[str], str | None]
 FileReader = Callable[[Path], str | None]
 
 
-def resolve_secrets(env: Environment, app: str, getenv: EnvReader, read_file: FileReader) -> dict[str, str]:
-    """Dotted value path -> secret value for `app`; a missing source is a `PlanError`."""
-    resolved: dict[str, str] = {}
+@dataclass
+class Resolved:
+    """The secrets of one app: path -> value, and each path whose source is not available
+    with the reason (`missing`)."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_secrets(env: Environment, app: str, getenv: EnvReader, read_file: FileReader) -> Resolved:
+    """Dotted value path -> secret value for `app`; every unavailable source is in `missing`,
+    its message located at the spec's line (see `require`)."""
+    resolved = Resolved()
     for path, source in env.apps[app].secrets.items():
         where = env.value_at("apps", app, "secrets", path)
         prefix = f"{where}: " if where else ""
         if source.env is not None:
             value = getenv(source.env)
-            if value is None:
-                raise PlanError(
-                    f"{prefix}app {app!r}: secret {path}: environment variable {source.env} is not set"
-                )
+            why = f"environment variable {source.env} is not set"
         else:
             assert source.file is not None
             value = read_file(env.root / Path(source.file).expanduser())
-            if value is None:
-                raise PlanError(f"{prefix}app {app!r}: secret {path}: cannot read file {source.file}")
-            value = value.rstrip("\n")
-        resolved[path] = value
+            value = value.rstrip("\n") if value is not None else None
+            why = f"cannot read file {source.file}"
+        if value is None:
+            resolved.missing[path] = f"{prefix}app {app!r}: secret {path}: {why}"
+        else:
+            resolved.values[path] = value
     return resolved
+
+
+def require(missing: list[str]) -> None:
+    """A `PlanError` naming every unavailable secret source at once, if any."""
+    if missing:
+        raise PlanError("\n".join(sorted(missing)))

@@ -11,7 +11,16 @@ from typing import TypeVar
 from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
 from envman.kit.redact import Redactor
 from envman.rollout.events import Event, Phase, Scope
-from envman.rollout.ports import Clock, HelmFor, Lock, LockHolder, Progress, Prompt
+from envman.rollout.ports import (
+    Clock,
+    HelmFor,
+    Lock,
+    LockHolder,
+    NoVerifications,
+    Progress,
+    Prompt,
+    Verifications,
+)
 from envman.spec.models import OnFailure
 
 _T = TypeVar("_T")
@@ -30,6 +39,7 @@ class RolloutPorts:
     prompt: Prompt
     lock: Lock
     progress: Progress
+    verifications: Verifications = field(default_factory=NoVerifications)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,12 @@ from envman.rollout.events import Phase, Scope
 from envman.rollout.lock import LockKeeper
 from envman.rollout.report import Report, WaveReport
 from envman.rollout.results import RunResult, WaveResult
+from envman.rollout.verify import record_verification
 from envman.rollout.wave_gates import run_gates
 from envman.rollout.wave_rollback import undo_wave
 from envman.rollout.wave_sync import sync_clusters
+
+_PASSED = (WaveResult.SUCCEEDED, WaveResult.VERIFIED)
 
 
 async def sync(
@@ -52,10 +55,10 @@ async def _run_waves(run: Run, report: Report) -> None:
         if run.stopped:
             _interrupted(run, report)
             return
-        if not wave.plan.changed:
+        if not wave.plan.changed and not wave.plan.needs_verify:
             run.emit(Scope.WAVE, Phase.INFO, wave=wave.name, result=WaveResult.UNCHANGED.value)
             continue
-        go = await approved(run, wave)
+        go = await approved(run, wave) if wave.plan.changed else True
         if go is None:
             _interrupted(run, report)
             return
@@ -65,7 +68,7 @@ async def _run_waves(run: Run, report: Report) -> None:
             report.next = continue_command(run, wave)
             return
         state = await _run_wave(run, wave)
-        if run.stopped and wave.result is not WaveResult.SUCCEEDED:
+        if run.stopped and wave.result not in _PASSED:
             _interrupted(
                 run, report, f"; wave {wave.name} had failed: {state.failure}" if state.failed else ""
             )
@@ -82,6 +85,10 @@ async def _run_wave(run: Run, wave: WaveReport) -> FirstFailure:
     await sync_clusters(run, wave, state)
     finished = not (state.failed or run.stopped) and await run_gates(run, wave, state)
     wave.result = _wave_result(state, finished=finished)
+    if finished:
+        await record_verification(run, wave)
+        if not wave.plan.changed:
+            wave.result = WaveResult.VERIFIED
     wave.seconds = run.clock.now() - start
     run.emit(
         Scope.WAVE,
@@ -104,6 +111,7 @@ async def _fail(run: Run, report: Report, index: int, failure: str) -> None:
     undone = [failing]
     if policy == "rollback-all":
         undone += [w for w in reversed(report.waves[:index]) if w.result is WaveResult.SUCCEEDED]
+    undone = [w for w in undone if any(r.attempted for r in w.releases)]
     for wave in undone:
         await undo_wave(run, wave)
     if any(w.result is WaveResult.ROLLBACK_FAILED for w in undone):

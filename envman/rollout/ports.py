@@ -182,6 +182,22 @@ class Lock(Protocol):
     async def release(self) -> None: ...
 
 
+class Verifications(Protocol):
+    """The verification record of the environment, per cluster."""
+
+    async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
+        """Record that `wave`'s gates and bake passed on `cluster` for `releases` (app ->
+        release digest) at `at` (ISO 8601 UTC); other releases of the wave keep their record."""
+        ...
+
+
+class NoVerifications:
+    """`Verifications` that records nothing (a dry run, a test that does not look)."""
+
+    async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
+        return None
+
+
 class Progress(Protocol):
     def event(self, event: Event) -> None:
         """Show one start/finish/info event; must not block."""

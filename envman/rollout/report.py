@@ -122,7 +122,8 @@ class WaveReport:
         clusters = [
             ClusterReport(c.name, c.region, [ReleaseReport.of(r) for r in c.releases]) for c in plan.clusters
         ]
-        return cls(plan, WaveResult.NOT_STARTED if plan.changed else WaveResult.UNCHANGED, clusters)
+        started = plan.changed or plan.needs_verify
+        return cls(plan, WaveResult.NOT_STARTED if started else WaveResult.UNCHANGED, clusters)
 
     @property
     def name(self) -> str:

@@ -3,6 +3,8 @@
 DESIGN.md section 5 lists the values a consumer must expect; envman adds a few where the
 rollout needs to say more, all documented here:
 - run `interrupted`: SIGINT/SIGTERM (or a lost lock) stopped it; nothing was rolled back; exit 1.
+- wave `verified`: nothing to change, but its gates and bake had not passed for this
+  desired state (after halt, an interrupt, a crash, a hand-made upgrade): they ran and passed;
 - wave `rollback-failed`: it failed and at least one of its rollbacks failed too;
   wave `interrupted`: it was running when the run was interrupted.
 - release `not-started`: its wave failed, was interrupted or never ran before it was reached;
@@ -44,6 +46,7 @@ class WaveResult(StrEnum):
     NOT_STARTED = "not-started"
     UNCHANGED = "unchanged"
     INTERRUPTED = "interrupted"
+    VERIFIED = "verified"
 
 
 class ReleaseResult(StrEnum):

@@ -15,7 +15,7 @@ from envman.gates.kind import GateSite
 from envman.gates.ports import Deployed, GateResult
 from envman.gates.registry import KINDS
 from envman.kit.durations import elapsed
-from envman.plan.model import Action, ClusterPlan
+from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.gate_context import RunGateContext, poll_health
@@ -52,12 +52,20 @@ async def run_gates(run: Run, wave: WaveReport, state: FirstFailure) -> bool:
 
 
 def deployed(wave: WaveReport, cluster: ClusterPlan) -> list[Deployed]:
-    """The releases `wave` installed or upgraded on `cluster`."""
+    """The releases the gates of `wave` look at on `cluster`: those it installed or upgraded,
+    and those unchanged whose desired state its gates never passed (see `WavePlan.unverified`)."""
     return [
         Deployed(r.app, r.release, r.namespace)
         for r in cluster.releases
-        if r.action is not Action.UNINSTALL and wave.record(r).result is ReleaseResult.SUCCEEDED
+        if r.action is not Action.UNINSTALL and _to_verify(wave, cluster, r)
     ]
+
+
+def _to_verify(wave: WaveReport, cluster: ClusterPlan, release: ReleasePlan) -> bool:
+    result = wave.record(release).result
+    if result is ReleaseResult.SUCCEEDED:
+        return True
+    return result is ReleaseResult.UNCHANGED and (cluster.name, release.app) in wave.plan.unverified
 
 
 async def _run_gate(run: Run, wave: WaveReport, gate: Gate) -> list[GateReport]:

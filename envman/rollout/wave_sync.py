@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from envman.kit.errors import EnvmanError
 from envman.kit.limits import each_limited
-from envman.plan.live import managed_labels
+from envman.plan.live import DIGEST_LABEL, managed_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
@@ -91,9 +91,17 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
         desired.values,
         timeout=desired.timeout_seconds,
         wait=True,
-        labels=managed_labels(run.environment, plan.app),
+        labels=release_labels(run.environment, plan),
         recover=plan.live is not None and plan.live.status in PENDING_STATUSES,
     )
+
+
+def release_labels(environment: str, plan: ReleasePlan) -> dict[str, str]:
+    """The release's labels: envman's, and the content digest of its local chart."""
+    labels = managed_labels(environment, plan.app)
+    if plan.desired is not None and plan.desired.chart_digest is not None:
+        labels[DIGEST_LABEL] = plan.desired.chart_digest
+    return labels
 
 
 def _cluster_result(records: list[ReleaseReport]) -> str:

@@ -51,6 +51,14 @@ class Override(Strict):
     values: dict[str, Any] = Field(default_factory=dict)
 
 
+class IgnoreDifference(Strict):
+    """Live fields that are not drift: `paths` (dotted, `[*]` for any list item) of objects
+    of `kind` (every kind when unset), e.g. an HPA's `spec.replicas` of a Deployment."""
+
+    kind: str | None = None
+    paths: list[str] = Field(min_length=1)
+
+
 class App(Strict):
     chart: str
     version: str | None = None
@@ -65,6 +73,7 @@ class App(Strict):
     regions: dict[str, Override] = Field(default_factory=dict)
     clusters: dict[str, Override] = Field(default_factory=dict)
     timeout: Duration = 300.0
+    ignoreDifferences: list[IgnoreDifference] = Field(default_factory=list)
 
 
 class GateSpec(Strict):

@@ -28,7 +28,7 @@ def test_rollback_returns_an_app_to_its_previous_revision(prod: Fleet) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("prod-use1: api succeeded: ")
     after = api_status(prod, "prod-use1")
-    assert (after["revision"], after["status"], after["drift"]) == (3, "deployed", True)
+    assert (after["revision"], after["status"], after["state"]) == (3, "deployed", "differs")
     result = prod.envman("rollback", "prod", "--app", "nope")
     assert result.exit_code == 1 and "unknown app 'nope'" in result.stderr
 

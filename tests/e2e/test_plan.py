@@ -34,7 +34,14 @@ def test_empty_clusters_plan_installs_in_rollout_order(prod: Fleet) -> None:
     canary = plan["waves"][0]["clusters"][0]
     assert [r["app"] for r in canary["releases"]] == ORDER
     assert {r["action"] for w in plan["waves"] for c in w["clusters"] for r in c["releases"]} == {"install"}
-    assert plan["summary"] == {"install": 24, "upgrade": 0, "unchanged": 0, "uninstall": 0}
+    assert plan["summary"] == {
+        "install": 24,
+        "upgrade": 0,
+        "unchanged": 0,
+        "uninstall": 0,
+        "drift": 0,
+        "verify": 0,
+    }
     result = prod.envman("plan", "prod", "--detailed-exitcode")
     assert result.exit_code == 2
 
@@ -42,7 +49,9 @@ def test_empty_clusters_plan_installs_in_rollout_order(prod: Fleet) -> None:
 def test_planned_values_installed_are_unchanged_then_targeted_changes_show(prod: Fleet) -> None:
     prod.apply("prod-use1-canary", "prod-euw1")
     unchanged = prod.envman("plan", "prod", *TWO, "--detailed-exitcode")
-    assert unchanged.exit_code == 0, unchanged.output
+    # installed by hand (not by a sync): nothing to change, but no gate ever passed for it
+    assert unchanged.exit_code == 2, unchanged.output
+    assert "0 to install, 0 to upgrade, 0 to uninstall, 10 unchanged, 2 waves to verify." in unchanged.stdout
     prod.edit(
         "environments/prod.yaml",
         "ingress: {host: api.eu.example.com}",
@@ -154,15 +163,21 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
         "logLevel=debug",
     )
     diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
-    assert diff.startswith("--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n")
-    assert '-  LOG_LEVEL: "debug"\n+  LOG_LEVEL: "warn"\n' in diff
+    config = diff[diff.index("# ConfigMap api/api\n") :]
+    assert config.startswith(
+        "# ConfigMap api/api\n--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n"
+    )
+    assert "-  LOG_LEVEL: debug\n+  LOG_LEVEL: warn\n" in config
     assert not any(secret in diff for secret in SECRETS.values())
     status = json.loads(prod.envman("status", "prod", "--cluster", "prod-use1", "-o", "json").stdout)
     rows = {r["app"]: r for r in status["releases"]}
-    assert (rows["api"]["drift"], rows["api"]["revision"], rows["api"]["status"]) == (True, 2, "deployed"), (
-        rows
+    assert (rows["api"]["state"], rows["api"]["revision"], rows["api"]["status"]) == (
+        "differs",
+        2,
+        "deployed",
     )
-    assert (rows["web"]["drift"], rows["web"]["healthy"]) == (False, True), rows
+    assert rows["api"]["changes"] == [{"path": "logLevel", "kind": "value", "from": "debug", "to": "warn"}]
+    assert (rows["web"]["state"], rows["web"]["healthy"]) == ("in-sync", True), rows
 
 
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
@@ -181,5 +196,5 @@ def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
     web = text[text.index("prod-euw1-b          web") :]
-    assert "unhealthy  drift: live differs from the spec" in web.splitlines()[0]
+    assert "unhealthy  differs" in web.splitlines()[0]
     assert "deployment web/web: " in web

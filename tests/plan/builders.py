@@ -10,8 +10,9 @@ from typing import Any
 
 from envman.plan.desired import DesiredRelease, desired_release
 from envman.plan.fleet import Fleet, resolve
-from envman.plan.live import ClusterState, LiveRelease, managed_labels
+from envman.plan.live import ClusterState, LiveRelease, WaveVerification, managed_labels
 from envman.plan.select import Selection
+from envman.plan.verification import release_digest
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
 from tests.repo_builder import write_repo
@@ -93,6 +94,10 @@ def desired_of(
     }
 
 
+WAVES = ("all", "canary", "us", "world")
+"""Every wave name the builders' environments use: a record per wave, whichever holds the cluster."""
+
+
 def live_of(
     desired: DesiredRelease,
     *,
@@ -123,9 +128,20 @@ def empty_states(fleet: Fleet) -> dict[str, ClusterState]:
     return {c: state_of(c) for c in fleet.env.clusters}
 
 
-def synced_states(desired: Mapping[str, Mapping[str, DesiredRelease]]) -> dict[str, ClusterState]:
-    """Every desired release live exactly as desired."""
-    return {c: state_of(c, (live_of(r) for r in releases.values())) for c, releases in desired.items()}
+def synced_states(
+    desired: Mapping[str, Mapping[str, DesiredRelease]], *, verified: bool = True
+) -> dict[str, ClusterState]:
+    """Every desired release live exactly as desired and, with `verified`, recorded as
+    verified by the gates of every wave (as a finished sync leaves them)."""
+    states = {}
+    for cluster, releases in desired.items():
+        lives = [live_of(r) for r in releases.values()]
+        digests = {r.app: release_digest(r, live) for r, live in zip(releases.values(), lives, strict=True)}
+        records = (
+            {w: WaveVerification(w, "2026-12-01T00:00:00+00:00", digests) for w in WAVES} if verified else {}
+        )
+        states[cluster] = ClusterState(cluster, {(r.namespace, r.name): r for r in lives}, None, records)
+    return states
 
 
 def load_fleet(root: Path, text: str = PROD) -> Fleet:

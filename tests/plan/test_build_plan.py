@@ -51,7 +51,14 @@ def test_empty_clusters_install_everything_in_wave_then_layer_order(fleet: Fleet
     assert [r.app for r in plan.waves[2].clusters[1].releases] == ["crds", "web"]  # api, db disabled
     assert {r.action for r in plan.releases} == {Action.INSTALL}
     assert all(r.changes == () and r.live is None for r in plan.releases)
-    assert plan.summary() == {"install": 14, "upgrade": 0, "unchanged": 0, "uninstall": 0}
+    assert plan.summary() == {
+        "install": 14,
+        "upgrade": 0,
+        "unchanged": 0,
+        "uninstall": 0,
+        "drift": 0,
+        "verify": 0,
+    }
     assert plan.changed
 
 
@@ -60,7 +67,8 @@ def test_an_install_carries_its_desired_chart_and_version(fleet: Fleet) -> None:
     plan = build_plan(fleet, selection, desired_of(fleet, selection), empty_states(fleet))
     api = release(plan, "use1", "api")
     assert (api.release, api.namespace, api.version) == ("api", "api", "1.0.0")
-    assert Path(api.chart) == fleet.env.root / "charts" / "app"
+    assert api.chart == "charts/app"  # as written in the spec, not a path of this machine
+    assert Path(api.desired.chart.ref) == fleet.env.root / "charts" / "app"
 
 
 def test_releases_live_as_desired_are_unchanged(fleet: Fleet) -> None:
@@ -176,7 +184,14 @@ def test_prune_uninstalls_only_this_environments_envman_releases(fleet: Fleet) -
     gone = cluster.layers[-1][0]
     assert (gone.release, gone.namespace, gone.desired, gone.live) == ("old-app", "legacy", None, stale)
     assert (gone.chart, gone.version) == ("old-app", "0.1.0")
-    assert pruned.summary() == {"install": 0, "upgrade": 0, "unchanged": 4, "uninstall": 1}
+    assert pruned.summary() == {
+        "install": 0,
+        "upgrade": 0,
+        "unchanged": 4,
+        "uninstall": 1,
+        "drift": 0,
+        "verify": 0,
+    }
 
 
 def test_prune_removes_an_app_disabled_on_a_cluster_but_not_an_unselected_app(fleet: Fleet) -> None:

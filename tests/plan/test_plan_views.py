@@ -22,7 +22,18 @@ from envman.plan.model import Plan
 from envman.plan.select import select
 from tests.plan.builders import API_SECRET, desired_of, live_of, load_fleet, state_of, synced_states
 
-RELEASE_KEYS = {"app", "release", "namespace", "chart", "version", "action", "revision", "changes"}
+RELEASE_KEYS = {
+    "app",
+    "release",
+    "namespace",
+    "chart",
+    "version",
+    "action",
+    "revision",
+    "changes",
+    "drift",
+    "notes",
+}
 
 
 def plain(text: str, **_: Any) -> str:
@@ -67,11 +78,12 @@ def use1(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_json_document_has_the_documented_shape(mixed: Plan) -> None:
     document = json.loads(json_view(mixed))
-    assert set(document) == {"environment", "waves", "summary"}
+    assert set(document) == {"format_version", "environment", "waves", "summary"}
+    assert document["format_version"] == 1
     assert document["environment"] == "prod"
     assert [w["name"] for w in document["waves"]] == ["canary", "us", "world"]
     for wave in document["waves"]:
-        assert set(wave) == {"name", "clusters"}
+        assert set(wave) == {"name", "verified", "clusters"}
         for cluster in wave["clusters"]:
             assert set(cluster) == {"name", "region", "releases"}
             assert all(set(r) == RELEASE_KEYS for r in cluster["releases"])
@@ -83,7 +95,14 @@ def test_json_document_has_the_documented_shape(mixed: Plan) -> None:
 
 def test_json_summary_counts_every_action(mixed: Plan) -> None:
     document = json.loads(json_view(mixed))
-    assert document["summary"] == {"install": 11, "upgrade": 2, "unchanged": 1, "uninstall": 1}
+    assert document["summary"] == {
+        "install": 11,
+        "upgrade": 2,
+        "unchanged": 1,
+        "uninstall": 1,
+        "drift": 0,
+        "verify": 0,
+    }
     assert document["summary"] == mixed.summary()
 
 
@@ -109,7 +128,7 @@ def test_json_release_fields(mixed: Plan, fleet: Fleet) -> None:
         None,
         [],
     )
-    assert Path(web["chart"]) == fleet.env.root / "charts" / "app"
+    assert web["chart"] == "charts/app"  # as written in the spec, relative to the repository
     assert db["revision"] == 4
     assert db["changes"] == [{"path": "version", "kind": "version", "from": "0.9.0", "to": "1.0.0"}]
     assert (old["release"], old["namespace"], old["chart"], old["version"], old["revision"]) == (

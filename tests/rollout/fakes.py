@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
-from envman.kit.errors import HelmError
+from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
 from envman.plan.desired import ChartSource, DesiredRelease
 from envman.plan.live import LiveRelease
@@ -277,6 +277,19 @@ class RecordingProgress:
         self.events.append(event)
 
 
+class FakeVerifications:
+    """Records every verification; raises for a cluster in `failing`."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, str, dict[str, str]]] = []
+        self.failing: set[str] = set()
+
+    async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
+        if cluster in self.failing:
+            raise KubeError(f"cluster {cluster!r}: update configmap: 503 Service Unavailable")
+        self.records.append((cluster, wave, dict(releases)))
+
+
 @dataclass
 class World:
     """A complete set of fakes wired as the engine's ports."""
@@ -292,6 +305,7 @@ class World:
         self.helm = FakeFleet(self.clock)
         self.health = FakeHealth(self.clock)
         self.lock = RecordingLock(self.clock)
+        self.verifications = FakeVerifications()
 
     def ports(self) -> RolloutPorts:
         return RolloutPorts(
@@ -304,6 +318,7 @@ class World:
             self.prompt,
             self.lock,
             self.progress,
+            self.verifications,
         )
 
 
@@ -350,7 +365,8 @@ def release(
     live = None
     if act is not Action.INSTALL:
         live = LiveRelease(app, app, revision, "deployed", app, "0.9.0")
-    return ReleasePlan(cluster, app, app, app, act, desired, live)
+    digest = f"digest-{app}" if desired is not None else None
+    return ReleasePlan(cluster, app, app, app, act, desired, live, digest=digest)
 
 
 def cluster(
@@ -379,9 +395,10 @@ def wave(
     bake: float | None = None,
     approval: bool = False,
     max_parallel: int = 1,
+    unverified: Sequence[tuple[str, str]] = (),
 ) -> WavePlan:
     plan = WaveSettings(name, tuple(c.name for c in clusters), tuple(gates), bake, approval, max_parallel)
-    return WavePlan(plan, tuple(clusters))
+    return WavePlan(plan, tuple(clusters), frozenset(unverified))
 
 
 def plan(*waves: WavePlan) -> Plan:

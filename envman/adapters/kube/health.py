@@ -1,193 +1,57 @@
-"""Workload health of helm releases, read with the kubernetes client.
-
-A release's workloads are the Deployments, StatefulSets, DaemonSets and Jobs of its current
-manifest (from helm's storage). Healthy means rolled out and available: the controller has
-observed the latest generation, every replica is updated and available, Jobs are complete,
-and no pod of the workload is in CrashLoopBackOff.
-"""
+"""Workload health of helm releases, read with a bounded number of requests: the workloads
+of each release's deployed revision (helm storage), a LIST per kind and namespace of them,
+and a LIST of pods per namespace, judged by `envman.plan.health`. Blocking: run in a thread."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from kubernetes import client
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from envman.adapters.kube.client import REQUEST_TIMEOUT, KubeClients, call
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.objects import ClusterApi, read_objects
 from envman.adapters.kube.releases import list_storage
 from envman.adapters.target import ClusterTarget
+from envman.plan.health import workload_problem, workloads
+from envman.plan.manifests import ObjectRef, manifest_objects
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
-
-
-@dataclass(frozen=True)
-class Workload:
-    kind: str
-    namespace: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.kind.lower()} {self.namespace}/{self.name}"
-
-
-@dataclass(frozen=True)
-class WorkloadHealth:
-    workload: Workload
-    ok: bool
-    detail: str
-
-
-def workloads_of(manifest: str, namespace: str) -> list[Workload]:
-    """The workloads a rendered manifest declares (namespace defaults to the release's)."""
-    try:
-        docs = list(YAML(typ="safe").load_all(manifest))
-    except YAMLError:
-        return []
-    found = []
-    for doc in docs:
-        if isinstance(doc, dict) and doc.get("kind") in WORKLOAD_KINDS:
-            meta = doc.get("metadata") or {}
-            found.append(Workload(doc["kind"], meta.get("namespace") or namespace, str(meta.get("name", ""))))
-    return found
+_K = TypeVar("_K")
 
 
 def release_workloads(
     clients: KubeClients, cluster: ClusterTarget, release: str, namespace: str
-) -> list[Workload]:
-    """The workloads of the deployed revision of `release` (blocking: run it in a thread)."""
+) -> list[ObjectRef]:
+    """The workloads of the deployed revision of `release`."""
     selector = f"owner=helm,name={release},status=deployed"
-    found: list[Workload] = []
+    found: list[ObjectRef] = []
     for live in list_storage(clients, cluster, selector, namespace):
-        found.extend(workloads_of(live.manifest, namespace))
+        found.extend(workloads(manifest_objects(live.manifest, namespace)))
     return found
 
 
-def check_workloads(
-    clients: KubeClients, cluster: ClusterTarget, workloads: list[Workload]
-) -> list[WorkloadHealth]:
-    """One poll of every workload (blocking: run it in a thread)."""
-    api = clients.api(cluster)
-    return [_check(api, cluster, w) for w in workloads]
+def health_problems(api: ClusterApi, refs: Sequence[ObjectRef]) -> list[str]:
+    """What is unhealthy about the workloads `refs`."""
+    return cluster_health(api, {"": refs})[""]
 
 
-def _check(api: client.ApiClient, cluster: ClusterTarget, workload: Workload) -> WorkloadHealth:
-    reader, judge = _KINDS[workload.kind]
-    obj = call(cluster, f"read {workload}", lambda: reader(api, workload))
-    problem = judge(obj)
-    if problem is None and workload.kind != "Job":
-        problem = _crashlooping(api, cluster, workload, obj)
-    return WorkloadHealth(workload, problem is None, problem or "ready")
+def cluster_health(
+    api: ClusterApi,
+    releases: Mapping[_K, Sequence[ObjectRef]],
+    objects: Mapping[ObjectRef, Mapping[str, Any] | None] | None = None,
+) -> dict[_K, list[str]]:
+    """What is unhealthy about the workloads of each release of one cluster, reading each
+    kind and namespace once and the pods of each namespace once; `objects` already read are
+    not read again."""
+    refs = [ref for found in releases.values() for ref in found]
+    live = dict(objects or {})
+    live.update(read_objects(api, [ref for ref in refs if ref not in live]))
+    pods = list_pods(api, {ref.namespace for ref in refs})
+    health = {}
+    for key, found in releases.items():
+        problems = [workload_problem(ref, live.get(ref), pods.get(ref.namespace, ())) for ref in found]
+        health[key] = [problem for problem in problems if problem]
+    return health
 
 
-def _read_deployment(api: client.ApiClient, w: Workload) -> Any:
-    return client.AppsV1Api(api).read_namespaced_deployment(
-        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
-    )
-
-
-def _read_statefulset(api: client.ApiClient, w: Workload) -> Any:
-    return client.AppsV1Api(api).read_namespaced_stateful_set(
-        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
-    )
-
-
-def _read_daemonset(api: client.ApiClient, w: Workload) -> Any:
-    return client.AppsV1Api(api).read_namespaced_daemon_set(
-        w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT
-    )
-
-
-def _read_job(api: client.ApiClient, w: Workload) -> Any:
-    return client.BatchV1Api(api).read_namespaced_job(w.name, w.namespace, _request_timeout=REQUEST_TIMEOUT)
-
-
-def _generation_problem(obj: Any) -> str | None:
-    observed = obj.status.observed_generation or 0
-    if observed < (obj.metadata.generation or 0):
-        return f"generation {obj.metadata.generation} not yet observed (at {observed})"
-    return None
-
-
-def _judge_deployment(obj: Any) -> str | None:
-    want = obj.spec.replicas if obj.spec.replicas is not None else 1
-    status = obj.status
-    updated, available = status.updated_replicas or 0, status.available_replicas or 0
-    if (problem := _generation_problem(obj)) is not None:
-        return problem
-    if updated < want:
-        return f"{updated}/{want} replicas updated"
-    if available < want:
-        return f"{available}/{want} replicas available"
-    return None
-
-
-def _judge_statefulset(obj: Any) -> str | None:
-    want = obj.spec.replicas if obj.spec.replicas is not None else 1
-    status = obj.status
-    if (problem := _generation_problem(obj)) is not None:
-        return problem
-    if (status.updated_replicas or 0) < want and status.current_revision != status.update_revision:
-        return f"{status.updated_replicas or 0}/{want} replicas updated"
-    if (status.ready_replicas or 0) < want:
-        return f"{status.ready_replicas or 0}/{want} replicas ready"
-    return None
-
-
-def _judge_daemonset(obj: Any) -> str | None:
-    status = obj.status
-    want = status.desired_number_scheduled or 0
-    if (problem := _generation_problem(obj)) is not None:
-        return problem
-    if (status.updated_number_scheduled or 0) < want:
-        return f"{status.updated_number_scheduled or 0}/{want} pods updated"
-    if (status.number_available or 0) < want:
-        return f"{status.number_available or 0}/{want} pods available"
-    return None
-
-
-def _judge_job(obj: Any) -> str | None:
-    conditions = {c.type: c for c in (obj.status.conditions or []) if c.status == "True"}
-    if "Failed" in conditions:
-        return f"failed: {conditions['Failed'].reason or conditions['Failed'].message or 'no reason given'}"
-    if "Complete" not in conditions:
-        return f"not complete ({obj.status.succeeded or 0} succeeded)"
-    return None
-
-
-_KINDS: dict[str, tuple[Callable[[client.ApiClient, Workload], Any], Callable[[Any], str | None]]] = {
-    "Deployment": (_read_deployment, _judge_deployment),
-    "StatefulSet": (_read_statefulset, _judge_statefulset),
-    "DaemonSet": (_read_daemonset, _judge_daemonset),
-    "Job": (_read_job, _judge_job),
-}
-
-
-def _crashlooping(api: client.ApiClient, cluster: ClusterTarget, workload: Workload, obj: Any) -> str | None:
-    labels = (obj.spec.selector.match_labels or {}) if obj.spec.selector else {}
-    if not labels:
-        return None
-    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    core = client.CoreV1Api(api)
-    pods = call(
-        cluster,
-        f"list pods of {workload}",
-        lambda: core.list_namespaced_pod(
-            workload.namespace, label_selector=selector, _request_timeout=REQUEST_TIMEOUT
-        ),
-    )
-    for pod in pods.items:
-        for waiting in _waiting_reasons(pod):
-            if waiting == "CrashLoopBackOff":
-                name = pod.metadata.name if pod.metadata else "?"
-                return f"pod {name} is in CrashLoopBackOff"
-    return None
-
-
-def _waiting_reasons(pod: Any) -> Iterator[str]:
-    for status in (pod.status.container_statuses or []) if pod.status else []:
-        state = status.state
-        if state is not None and state.waiting is not None and state.waiting.reason:
-            yield state.waiting.reason
+def list_pods(api: ClusterApi, namespaces: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """The pods of each namespace: one LIST each."""
+    return {ns: api.list("v1", "Pod", ns) for ns in sorted(namespaces) if ns}

@@ -1,4 +1,5 @@
-"""The kube driver behind the rollout engine's ports: workload health and the environment lock.
+"""The kube adapter behind the rollout engine's ports: workload health, the environment lock
+and the verification record.
 
 The kubernetes client is synchronous; every call here runs in a worker thread.
 """
@@ -9,10 +10,13 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from envman.adapters.kube.client import KubeClients
-from envman.adapters.kube.health import Workload, check_workloads, release_workloads
+from envman.adapters.kube.health import health_problems, release_workloads
 from envman.adapters.kube.lock import LeaseLock
+from envman.adapters.kube.objects import ClusterApi
+from envman.adapters.kube.state import write_verification
 from envman.adapters.target import ClusterTarget
 from envman.gates.ports import Deployed, HealthResult
+from envman.plan.live import WaveVerification
 from envman.rollout.ports import LockHolder
 
 
@@ -27,15 +31,15 @@ class KubeHealth:
         return await asyncio.to_thread(self._check, self._targets[cluster], releases)
 
     def _check(self, target: ClusterTarget, releases: Sequence[Deployed]) -> HealthResult:
-        workloads: list[Workload] = []
-        for release in releases:
-            workloads.extend(release_workloads(self._clients, target, release.release, release.namespace))
-        problems = [
-            f"{h.workload}: {h.detail}" for h in check_workloads(self._clients, target, workloads) if not h.ok
+        refs = [
+            ref
+            for release in releases
+            for ref in release_workloads(self._clients, target, release.release, release.namespace)
         ]
+        problems = health_problems(ClusterApi(self._clients, target), refs)
         if problems:
             return HealthResult(False, "; ".join(problems))
-        return HealthResult(True, f"{len(workloads)} workloads ready")
+        return HealthResult(True, f"{len(refs)} workloads ready")
 
 
 class KubeLock:
@@ -52,3 +56,18 @@ class KubeLock:
 
     async def release(self) -> None:
         await asyncio.to_thread(self._lease.release)
+
+
+class KubeVerifications:
+    """`Verifications`: the ConfigMap `envman-verified-<env>` in each cluster."""
+
+    def __init__(self, clients: KubeClients, targets: Mapping[str, ClusterTarget], environment: str) -> None:
+        self._clients = clients
+        self._targets = targets
+        self._environment = environment
+
+    async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
+        record = WaveVerification(wave, at, dict(releases))
+        await asyncio.to_thread(
+            write_verification, self._clients, self._targets[cluster], self._environment, record
+        )

@@ -1,0 +1,174 @@
+"""Live drift: an object of a release's stored manifest that is missing in the cluster, or
+a field the manifest sets that has another value live (pure).
+
+Only what the manifest sets is compared, so fields the API server defaults and fields other
+controllers add are not drift. Values are compared as the API server stores them: resource
+quantities by amount (`0.5` = `500m`), numbers by value, a Secret's `stringData` as the
+`data` it becomes; a null or empty value in the manifest asks for nothing. Lists of named
+items (containers, ports, env) are matched by name, other lists item by item. A path an
+app's `ignoreDifferences` names (and anything under it) is never drift; `[*]` matches any
+list item. Paths are reported, values never (a Secret's data stays unseen).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from envman.plan.manifests import ManifestObject, ObjectRef
+
+MISSING = "missing"
+MODIFIED = "modified"
+_SKIPPED_TOP = frozenset({"apiVersion", "kind", "status"})
+_SKIPPED_META = frozenset({"namespace", "creationTimestamp", "generation", "resourceVersion", "uid"})
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[munkm]?)$")
+_SUFFIX: dict[str, Decimal | int] = {
+    "": 1,
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": 10**3,
+    "K": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
+
+
+@dataclass(frozen=True)
+class ObjectDrift:
+    """One drifted object: `missing`, or `modified` at `paths`."""
+
+    ref: ObjectRef
+    reason: str
+    paths: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.ref.kind,
+            "namespace": self.ref.namespace,
+            "name": self.ref.name,
+            "reason": self.reason,
+            "paths": list(self.paths),
+        }
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """An app's `ignoreDifferences` entry: these paths of objects of `kind` (None: any kind)."""
+
+    kind: str | None
+    paths: tuple[str, ...]
+
+
+def object_drift(
+    obj: ManifestObject, live: Mapping[str, Any] | None, ignore: Sequence[IgnoreRule] = ()
+) -> ObjectDrift | None:
+    """How the live object differs from the manifest's, or None when it does not."""
+    if live is None:
+        return ObjectDrift(obj.ref, MISSING)
+    rules = [p for rule in ignore if rule.kind in (None, obj.ref.kind) for p in rule.paths]
+    wanted = _as_stored(obj.body)
+    paths = sorted({p for p in _differences(wanted, live, "") if not _ignored(p, rules)})
+    return ObjectDrift(obj.ref, MODIFIED, tuple(paths)) if paths else None
+
+
+def _as_stored(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The manifest object as the API server would store what it sets."""
+    wanted = {k: v for k, v in body.items() if k not in _SKIPPED_TOP}
+    meta = {k: v for k, v in (body.get("metadata") or {}).items() if k not in _SKIPPED_META}
+    wanted["metadata"] = meta
+    if body.get("kind") == "Secret" and isinstance(body.get("stringData"), Mapping):
+        data = dict(wanted.get("data") or {})
+        for key, value in wanted.pop("stringData").items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        wanted["data"] = data
+    return wanted
+
+
+def _differences(wanted: Any, live: Any, path: str) -> Iterator[str]:
+    if wanted is None or (isinstance(wanted, Mapping | list) and not wanted):
+        return
+    if isinstance(wanted, Mapping):
+        if not isinstance(live, Mapping):
+            yield path
+            return
+        for key, value in wanted.items():
+            yield from _differences(value, live.get(key), _join(path, str(key)))
+    elif isinstance(wanted, list):
+        yield from _list_differences(wanted, live, path)
+    elif not _same(wanted, live, path):
+        yield path
+
+
+def _list_differences(wanted: list[Any], live: Any, path: str) -> Iterator[str]:
+    if not isinstance(live, list):
+        yield path
+        return
+    if all(isinstance(item, Mapping) and "name" in item for item in wanted):
+        by_name = {item.get("name"): item for item in live if isinstance(item, Mapping)}
+        for item in wanted:
+            yield from _differences(item, by_name.get(item["name"]), f"{path}[{item['name']}]")
+        return
+    if not all(isinstance(item, Mapping | list) for item in wanted):
+        if len(wanted) != len(live) or any(not _same(w, v, path) for w, v in zip(wanted, live, strict=False)):
+            yield path
+        return
+    for index, item in enumerate(wanted):
+        yield from _differences(item, live[index] if index < len(live) else None, f"{path}[{index}]")
+
+
+def _same(wanted: Any, live: Any, path: str) -> bool:
+    if wanted == live and type(wanted) is type(live):
+        return True
+    if isinstance(wanted, bool) or isinstance(live, bool):
+        return False
+    if isinstance(wanted, int | float) and isinstance(live, int | float):
+        return wanted == live
+    if _is_quantity_path(path):
+        return _quantity(wanted) is not None and _quantity(wanted) == _quantity(live)
+    return False
+
+
+def _is_quantity_path(path: str) -> bool:
+    parts = path.split(".")
+    return len(parts) >= 2 and (parts[-2] in ("limits", "requests", "capacity") or parts[-1] == "storage")
+
+
+def _quantity(value: Any) -> Decimal | None:
+    match = _QUANTITY.match(str(value).strip())
+    if match is None:
+        return None
+    number, suffix = match.groups()
+    try:
+        amount = Decimal(number)
+        if suffix[:1] in ("e", "E"):
+            return amount * Decimal(10) ** int(suffix[1:])
+        return amount * Decimal(_SUFFIX[suffix])
+    except (InvalidOperation, KeyError):
+        return None
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _ignored(path: str, rules: Sequence[str]) -> bool:
+    return any(_matches(path, rule) for rule in rules)
+
+
+def _matches(path: str, rule: str) -> bool:
+    pattern = re.escape(rule).replace(r"\[\*\]", r"\[[^\]]*\]")
+    return re.match(f"^{pattern}(?:$|[.\\[])", path) is not None

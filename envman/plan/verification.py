@@ -1,0 +1,38 @@
+"""The verification record: which releases of a wave passed its gates and bake, for which
+desired state (DESIGN.md section 5, "Verification record"). Pure: the kube adapter stores
+it in a ConfigMap `envman-verified-<env>` in namespace `default` of each cluster.
+
+A release's digest covers what it is meant to run: the chart as written, its version, its
+content digest, and its values (secrets included, so a rotated secret is a new state). Only
+the digest is stored, never a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from envman.plan.desired import DesiredRelease, values_with_live_secrets
+from envman.plan.live import LiveRelease
+
+RECORD_NAMESPACE = "default"
+WAVE_KEY_PREFIX = "wave."
+DIGEST_LENGTH = 24
+
+
+def record_name(environment: str) -> str:
+    return f"envman-verified-{environment}"
+
+
+def release_digest(desired: DesiredRelease, live: LiveRelease | None = None) -> str:
+    """The digest of what `desired` is meant to run. A secret a read-only command could not
+    resolve (`desired.unresolved`) is taken from the live release, as the plan compares it."""
+    values = values_with_live_secrets(desired, live.values if live else {})
+    material = {
+        "chart": desired.chart_spec or desired.chart.ref,
+        "version": desired.chart.version,
+        "content": desired.chart_digest,
+        "values": values,
+    }
+    text = json.dumps(material, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]

@@ -1,0 +1,280 @@
+"""The plan tells the truth (DESIGN.md section 5): chart content, live drift, the verification
+record and a resume that never skips a gate, read-only commands without secrets. Each test
+checks the clusters (helm history, the kubernetes API) besides envman's own output, on both
+helm versions."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
+from tests.e2e.test_sync import ENVMAN, fast, report, results, synced
+
+pytestmark = pytest.mark.helm
+
+EXTRA_CONFIGMAP = """---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ .Release.Name }}-extra
+data:
+  hello: world
+"""
+
+
+def kube(prod: Fleet, cluster: str) -> client.ApiClient:
+    return config.new_client_from_config(str(prod.sandbox.kubeconfig), context=cluster)
+
+
+def history(prod: Fleet, cluster: str, release: str, namespace: str) -> list[dict[str, Any]]:
+    argv = [str(prod.helm), "--kube-context", cluster, "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    out = subprocess.run(
+        [*argv, "history", release, "-n", namespace, "-o", "json"], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def plan_json(prod: Fleet, *args: str) -> dict[str, Any]:
+    result = prod.envman("plan", "prod", "-o", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def releases(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(c["name"], r["app"]): r for w in doc["waves"] for c in w["clusters"] for r in c["releases"]}
+
+
+def changed(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {key for key, r in releases(doc).items() if r["action"] != "unchanged"}
+
+
+def test_plan_right_after_sync_is_empty_and_every_wave_verified(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    doc = plan_json(prod)
+    assert changed(doc) == set()
+    assert [w["verified"] for w in doc["waves"]] == [True, True, True]
+    assert doc["summary"]["drift"] == 0 and doc["summary"]["verify"] == 0
+    assert all(r["chart"].startswith("charts/") for r in releases(doc).values())
+    assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 0
+    assert prod.envman("diff", "prod", "--detailed-exitcode").exit_code == 0
+    assert prod.envman("status", "prod", "--detailed-exitcode").exit_code == 0
+
+
+def test_template_edit_without_a_version_bump_is_planned_and_deployed(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    template = prod.root / "charts/web/templates/deployment.yaml"
+    template.write_text(template.read_text() + EXTRA_CONFIGMAP)
+    doc = plan_json(prod)
+    using_web = {(c, "web") for c in PROD_CLUSTERS if c != "prod-apse1"}  # web is off on apse1
+    assert changed(doc) == using_web
+    web = releases(doc)[("prod-use1", "web")]
+    assert [c["kind"] for c in web["changes"]] == ["chart content"]
+    assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 2
+    diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
+    assert "# ConfigMap web/web-extra\n" in diff and "+  hello: world\n" in diff
+    synced(prod)
+    for cluster, _ in using_web:
+        extra = client.CoreV1Api(kube(prod, cluster)).read_namespaced_config_map("web-extra", "web")
+        assert extra.data == {"hello": "world"}
+        assert [h["revision"] for h in history(prod, cluster, "web", "web")] == [1, 2]
+    assert changed(plan_json(prod)) == set()
+
+
+def test_a_default_edited_in_a_charts_values_yaml_is_a_change(prod: Fleet) -> None:
+    fast(prod)
+    prod.apply("prod-euw1")
+    values = prod.root / "charts/worker/values.yaml"
+    values.write_text(values.read_text().replace("    memory: 256Mi", "    memory: 512Mi"))
+    doc = plan_json(prod, "--cluster", "prod-euw1")
+    assert changed(doc) == {("prod-euw1", "worker")}  # no digest recorded: compared by rendering
+    worker = releases(doc)[("prod-euw1", "worker")]
+    assert worker["changes"][0]["kind"] == "chart content"
+
+
+def test_deleted_object_is_drift_and_sync_restores_it(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    apps = client.AppsV1Api(kube(prod, "prod-use1"))
+    apps.delete_namespaced_deployment("web", "web")
+    doc = plan_json(prod)
+    web = releases(doc)[("prod-use1", "web")]
+    assert web["action"] == "upgrade" and web["changes"] == []
+    assert web["drift"] == [
+        {"kind": "Deployment", "namespace": "web", "name": "web", "reason": "missing", "paths": []}
+    ]
+    status = prod.envman("status", "prod", "--cluster", "prod-use1", "--detailed-exitcode")
+    assert status.exit_code == 2, status.output
+    assert "missing" in status.stdout and "drift: Deployment web/web missing" in status.stdout
+    synced(prod)
+    assert apps.read_namespaced_deployment("web", "web").spec.replicas == 3
+    assert changed(plan_json(prod)) == set()
+
+
+def test_hand_scaled_replicas_are_drift_unless_ignored(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    apps = client.AppsV1Api(kube(prod, "prod-euw1"))
+    apps.patch_namespaced_deployment_scale("worker", "api", {"spec": {"replicas": 5}})
+    worker = releases(plan_json(prod, "--cluster", "prod-euw1"))[("prod-euw1", "worker")]
+    assert [(d["name"], d["reason"], d["paths"]) for d in worker["drift"]] == [
+        ("worker", "modified", ["spec.replicas"])
+    ]
+    prod.edit(
+        "environments/base.yaml",
+        "  worker:\n",
+        "  worker:\n    ignoreDifferences: [{kind: Deployment, paths: [spec.replicas]}]\n",
+    )
+    assert releases(plan_json(prod, "--cluster", "prod-euw1"))[("prod-euw1", "worker")]["drift"] == []
+    prod.edit(
+        "environments/base.yaml", "    ignoreDifferences: [{kind: Deployment, paths: [spec.replicas]}]\n", ""
+    )
+    synced(prod)
+    assert apps.read_namespaced_deployment("worker", "api").spec.replicas == 3
+    assert [h["revision"] for h in history(prod, "prod-euw1", "worker", "api")] == [1, 2]
+
+
+def test_hand_edited_field_is_drift_and_sync_restores_it(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    core = client.CoreV1Api(kube(prod, "prod-apse1"))
+    core.patch_namespaced_config_map("api", "api", {"data": {"LOG_LEVEL": "trace"}})
+    api = releases(plan_json(prod, "--cluster", "prod-apse1"))[("prod-apse1", "api")]
+    assert api["drift"] == [
+        {
+            "kind": "ConfigMap",
+            "namespace": "api",
+            "name": "api",
+            "reason": "modified",
+            "paths": ["data.LOG_LEVEL"],
+        }
+    ]
+    synced(prod)
+    assert core.read_namespaced_config_map("api", "api").data["LOG_LEVEL"] == "warn"
+
+
+def test_no_refresh_skips_the_live_read(prod: Fleet) -> None:
+    fast(prod)
+    synced(prod)
+    client.AppsV1Api(kube(prod, "prod-use1")).delete_namespaced_deployment("web", "web")
+    assert prod.envman("plan", "prod", "--no-refresh", "--detailed-exitcode").exit_code == 0
+    assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 2
+
+
+class _Gate(http.server.BaseHTTPRequestHandler):
+    status: ClassVar[int] = 200
+
+    def do_GET(self) -> None:
+        self.send_response(self.status)
+        self.end_headers()
+        self.wfile.write(b"state")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gate)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/", timeout: 2s}}\n'
+    prod.edit(
+        "environments/prod.yaml",
+        "      gates:\n        - helmTest",
+        "      gates:\n" + gate + "        - helmTest",
+    )
+    prod.edit("environments/prod.yaml", "rollout:\n", "rollout:\n  onFailure: halt\n")
+    try:
+        synced(prod)
+        prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
+        _Gate.status = 503
+        halted = prod.envman("sync", "prod", "--report", str(tmp_path / "halted.json"))
+        assert halted.exit_code == 3, halted.output
+        assert results(report(prod, tmp_path / "halted.json"))["us"] == "not-started"
+        doc = plan_json(prod)
+        assert (doc["waves"][0]["name"], doc["waves"][0]["verified"]) == ("canary", False)
+        assert "canary  (verify: gates will run)" in prod.envman("plan", "prod").stdout
+        again = prod.envman("sync", "prod", "--report", str(tmp_path / "again.json"))
+        assert again.exit_code == 3, again.output
+        second = report(prod, tmp_path / "again.json")
+        assert results(second) == {"canary": "failed", "us": "not-started", "world": "not-started"}
+        assert ("http", "failed") in [(g["gate"], g["result"]) for g in second["waves"][0]["gates"]]
+        assert len(history(prod, "prod-use1", "api", "api")) == 1  # never carried past the gate
+        _Gate.status = 200
+        fixed = prod.envman("sync", "prod", "--report", str(tmp_path / "fixed.json"))
+        assert fixed.exit_code == 0, fixed.output
+        assert results(report(prod, tmp_path / "fixed.json")) == {
+            "canary": "verified",
+            "us": "succeeded",
+            "world": "succeeded",
+        }
+    finally:
+        server.shutdown()
+        _Gate.status = 200
+    assert len(history(prod, "prod-use1", "api", "api")) == 2
+    assert changed(plan_json(prod)) == set()
+
+
+def test_interrupt_during_the_bake_then_rerun_verifies_the_canary(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    prod.edit("environments/prod.yaml", "bake: 2s", "bake: 2m")
+    argv = [str(ENVMAN), "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    run = subprocess.Popen(
+        [*argv, "sync", "prod"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ENVMAN_HELM": str(prod.helm)},
+    )
+    assert run.stderr is not None
+    for line in run.stderr:
+        if "bake" in line and "started" in line:
+            break
+    run.send_signal(signal.SIGINT)
+    _, rest = run.communicate(timeout=120)
+    assert run.returncode == 1, rest
+    prod.edit("environments/prod.yaml", "bake: 2m", "bake: 2s")
+    rerun = prod.envman("sync", "prod", "--report", str(tmp_path / "rerun.json"))
+    assert rerun.exit_code == 0, rerun.output
+    doc = report(prod, tmp_path / "rerun.json")
+    assert results(doc)["canary"] == "verified"
+    gates = [(g["gate"], g["result"]) for g in doc["waves"][0]["gates"]]
+    assert ("health", "passed") in gates and ("bake", "passed") in gates
+
+
+def test_status_and_plan_need_no_secrets(prod: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast(prod)
+    synced(prod)
+    for name in SECRETS:
+        monkeypatch.delenv(name)
+    status = prod.envman("status", "prod", "--detailed-exitcode")
+    assert status.exit_code == 0, status.output
+    assert "in-sync" in status.stdout and "wave canary: verified for what runs" in status.stdout
+    plan = prod.envman("plan", "prod", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "secret not compared: db.password" in plan.stdout
+    sync = prod.envman("sync", "prod")
+    assert sync.exit_code == 1
+    assert "API_DB_PASSWORD is not set" in sync.stderr and "POSTGRES_PASSWORD is not set" in sync.stderr
+
+
+def test_status_of_a_missing_deployment_says_missing(prod: Fleet) -> None:
+    prod.apply("prod-use1")
+    client.AppsV1Api(kube(prod, "prod-use1")).delete_namespaced_deployment("api", "api")
+    status = prod.envman("status", "prod", "--cluster", "prod-use1")
+    assert status.exit_code == 0, status.output
+    api = next(line for line in status.stdout.splitlines() if line.startswith("prod-use1            api "))
+    assert "unhealthy  missing" in api
+    with pytest.raises(ApiException):
+        client.AppsV1Api(kube(prod, "prod-use1")).read_namespaced_deployment("api", "api")

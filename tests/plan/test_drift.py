@@ -1,0 +1,145 @@
+"""Live drift with plain data: only what the manifest sets is compared, as the API server stores it."""
+
+from __future__ import annotations
+
+import base64
+
+from envman.plan.drift import IgnoreRule, ObjectDrift, object_drift
+from envman.plan.manifests import ManifestObject, ObjectRef, manifest_differences, manifest_objects
+
+DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}, annotations: null}
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          resources: {limits: {cpu: 0.5, memory: 1024Mi}}
+          ports: [{containerPort: 80}]
+          args: [--a, --b]
+        - name: sidecar
+          image: side:1
+"""
+
+
+def deployment() -> ManifestObject:
+    return manifest_objects(DEPLOYMENT, "web")[0]
+
+
+def live(**changes: object) -> dict[str, object]:
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "web",
+            "namespace": "web",
+            "labels": {"app": "web", "added": "by-someone"},
+            "uid": "1",
+        },
+        "spec": {
+            "replicas": 3,
+            "strategy": {"type": "RollingUpdate"},
+            "template": {
+                "spec": {
+                    "containers": [
+                        {"name": "sidecar", "image": "side:1", "imagePullPolicy": "Always"},
+                        {
+                            "name": "web",
+                            "image": "web:1",
+                            "resources": {"limits": {"cpu": "500m", "memory": "1Gi"}},
+                            "ports": [{"containerPort": 80, "protocol": "TCP"}],
+                            "args": ["--a", "--b"],
+                        },
+                    ]
+                }
+            },
+        },
+        "status": {"replicas": 3},
+    }
+    for path, value in changes.items():
+        node = body
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node[part] if not part.isdigit() else node[int(part)]  # type: ignore[index]
+        node[last if not last.isdigit() else int(last)] = value  # type: ignore[index]
+    return body
+
+
+def test_defaulted_and_added_fields_and_normalised_quantities_are_not_drift() -> None:
+    assert deployment().ref == ObjectRef("apps/v1", "Deployment", "web", "web")
+    assert object_drift(deployment(), live()) is None
+
+
+def test_a_missing_object() -> None:
+    assert object_drift(deployment(), None) == ObjectDrift(deployment().ref, "missing")
+
+
+def test_modified_fields_are_listed_by_path_with_named_list_items() -> None:
+    edited = live(spec__replicas=0)
+    edited["spec"]["template"]["spec"]["containers"][1]["image"] = "web:hacked"  # type: ignore[index]
+    drift = object_drift(deployment(), edited)
+    assert drift is not None and drift.reason == "modified"
+    assert drift.paths == ("spec.replicas", "spec.template.spec.containers[web].image")
+
+
+def test_scalar_lists_compare_whole_and_a_removed_named_item_is_drift() -> None:
+    edited = live()
+    containers = edited["spec"]["template"]["spec"]["containers"]  # type: ignore[index]
+    containers[1]["args"] = ["--b", "--a"]
+    del containers[0]
+    drift = object_drift(deployment(), edited)
+    assert drift is not None
+    assert drift.paths == (
+        "spec.template.spec.containers[sidecar]",
+        "spec.template.spec.containers[web].args",
+    )
+
+
+def test_ignore_differences_by_kind_and_with_any_list_item() -> None:
+    edited = live(spec__replicas=7)
+    edited["spec"]["template"]["spec"]["containers"][1]["image"] = "web:2"  # type: ignore[index]
+    rules = [
+        IgnoreRule("Deployment", ("spec.replicas",)),
+        IgnoreRule(None, ("spec.template.spec.containers[*].image",)),
+    ]
+    assert object_drift(deployment(), edited, rules) is None
+    assert object_drift(deployment(), edited, [IgnoreRule("StatefulSet", ("spec.replicas",))]) is not None
+
+
+def test_secret_string_data_is_compared_as_the_data_it_becomes_and_values_never_shown() -> None:
+    secret = manifest_objects(
+        "kind: Secret\napiVersion: v1\nmetadata: {name: s}\nstringData: {password: hunter2}\n", "ns"
+    )[0]
+    stored = {"metadata": {"name": "s"}, "data": {"password": base64.b64encode(b"hunter2").decode()}}
+    assert object_drift(secret, stored) is None
+    changed = object_drift(secret, {"metadata": {"name": "s"}, "data": {"password": "eHl6"}})
+    assert changed is not None and changed.paths == ("data.password",)
+    assert "hunter2" not in repr(changed.to_dict()) and "eHl6" not in repr(changed.to_dict())
+
+
+def test_bools_and_numbers_differ() -> None:
+    obj = manifest_objects(
+        "kind: ConfigMap\napiVersion: v1\nmetadata: {name: c}\ndata: {on: 'true'}\n", "ns"
+    )[0]
+    assert object_drift(obj, {"metadata": {"name": "c"}, "data": {"on": True}}) is not None
+
+
+def test_cluster_scoped_kinds_have_no_namespace_and_lists_are_unwrapped() -> None:
+    text = "kind: List\napiVersion: v1\nitems:\n- {kind: ClusterRole, apiVersion: rbac.authorization.k8s.io/v1, metadata: {name: r}}\n"
+    assert [o.ref for o in manifest_objects(text, "ns")] == [
+        ObjectRef("rbac.authorization.k8s.io/v1", "ClusterRole", "", "r")
+    ]
+
+
+def test_manifest_differences_name_each_object() -> None:
+    before = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\ndata: {x: '1'}\n---\nkind: Service\napiVersion: v1\nmetadata: {name: old}\n"
+    after = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: a}\ndata: {x: '2'}\n---\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: new}\n"
+    assert manifest_differences(before, after, "ns") == [
+        "ConfigMap ns/new added",
+        "Service ns/old removed",
+        "ConfigMap ns/a changed",
+    ]
