@@ -43,12 +43,17 @@ class Application:
     """One command's repository, clients, secrets and event loop."""
 
     def __init__(
-        self, root: Path, kubeconfig: Path | None = None, environ: Mapping[str, str] = os.environ
+        self,
+        root: Path,
+        kubeconfig: Path | None = None,
+        environ: Mapping[str, str] = os.environ,
+        *,
+        redactor: Redactor | None = None,
     ) -> None:
         self.root = root
         self.kubeconfig = kubeconfig
         self.environ = environ
-        self.redactor = Redactor()
+        self.redactor = redactor or Redactor()
         """Every secret value this command resolved: all output passes through it."""
         self._runner: asyncio.Runner | None = None
         self._kube: KubeClients | None = None

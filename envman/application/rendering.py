@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application, Choice
 from envman.application.live import desired_state
+from envman.kit.errors import EnvmanError, HelmError
 from envman.plan.desired import DesiredRelease
 from envman.rollout.ports import Templater
 
@@ -35,7 +36,14 @@ async def render_releases(
             )
 
     keys = list(unique)
-    manifests = await asyncio.gather(*(render(unique[k]) for k in keys))
+    results = await asyncio.gather(*(render(unique[k]) for k in keys), return_exceptions=True)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, EnvmanError):
+            raise failure
+    if failures:
+        raise HelmError("\n".join(str(f) for f in failures))
+    manifests = [r for r in results if isinstance(r, str)]
     by_key = dict(zip(keys, manifests, strict=True))
     return [by_key[render_key(r)] for r in releases]
 

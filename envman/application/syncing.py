@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
@@ -18,6 +19,7 @@ from envman.adapters.probes.prometheus import PrometheusApi
 from envman.adapters.prompt import TtyPrompt
 from envman.application.app import Application, Choice
 from envman.application.planning import Planned
+from envman.kit.errors import EnvmanError
 from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
 from envman.plan.values import is_enabled
@@ -77,14 +79,29 @@ async def sync(
         return await run_sync(planned.plan, ports, options, stop=stop)
 
 
+def check_outputs(app: Application, path: Path | None) -> None:
+    """Before anything changes: the report file and `$GITHUB_STEP_SUMMARY` can be written."""
+    summary = app.environ.get("GITHUB_STEP_SUMMARY")
+    for what, target in (("--report", path), ("$GITHUB_STEP_SUMMARY", Path(summary) if summary else None)):
+        if target is not None and not _writable(target):
+            raise EnvmanError(f"{what} {target}: cannot write there (no such directory, or no permission)")
+
+
+def _writable(path: Path) -> bool:
+    if path.exists():
+        return path.is_file() and os.access(path, os.W_OK)
+    parent = path.parent if str(path.parent) else Path()
+    return parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
 def write_reports(app: Application, report: Report, path: Path | None) -> None:
     """The JSON report to `path`, the markdown summary appended to `$GITHUB_STEP_SUMMARY`."""
     if path is not None:
-        path.write_text(report.to_json(), encoding="utf-8")
+        path.write_text(app.redactor.text(report.to_json()), encoding="utf-8")
     summary = app.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(markdown_summary(report) + "\n")
+            handle.write(app.redactor.text(markdown_summary(report)) + "\n")
 
 
 async def rollback(

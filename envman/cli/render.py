@@ -36,7 +36,10 @@ def render(
         text = manifest if show_secrets else redactor.text(redact_secret_data(manifest))
         if output_dir is None:
             state.echo(f"# envman: cluster={release.cluster} app={release.app} release={release.release}")
-            click.echo(text.rstrip("\n"), color=state.color)
+            if show_secrets:
+                state.echo_unredacted(text.rstrip("\n"))
+            else:
+                state.echo(text.rstrip("\n"))
         else:
             target = output_dir / release.cluster / f"{release.release}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)

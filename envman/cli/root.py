@@ -15,6 +15,7 @@ import click
 
 from envman.application.app import Application, Choice
 from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
+from envman.kit.redact import RedactingStream, Redactor
 from envman.plan.fleet import Fleet
 from envman.spec.environment import Environment
 from envman.spec.loader import find_root
@@ -38,8 +39,13 @@ class State:
         return self.app.fleet(name)
 
     def echo(self, message: str = "", *, err: bool = False, nl: bool = True) -> None:
-        """Print through the command's redactor: no resolved secret leaves this way."""
-        click.echo(self.app.redactor.text(message), err=err, nl=nl, color=self.color)
+        """Print (through the redacting sink every output passes, see `EnvmanGroup`)."""
+        click.echo(message, err=err, nl=nl, color=self.color)
+
+    def echo_unredacted(self, message: str) -> None:
+        """Print to the real stdout: only for what the user asked to see (`--show-secrets`)."""
+        out = sys.stdout.raw if isinstance(sys.stdout, RedactingStream) else sys.stdout
+        click.echo(message, file=out, color=self.color)
 
     def style(self, text: str, **styles: Any) -> str:
         return text if self.color is False else click.style(text, **styles)
@@ -72,6 +78,20 @@ class EnvmanGroup(click.Group):
         return code
 
     def _run(
+        self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
+    ) -> int:
+        """Run the command with stdout and stderr behind one redacting sink (`ctx.obj` is its
+        redactor until the group builds the `Application` around it)."""
+        redactor = Redactor()
+        streams = sys.stdout, sys.stderr
+        sys.stdout = RedactingStream(sys.stdout, redactor)
+        sys.stderr = RedactingStream(sys.stderr, redactor)
+        try:
+            return self._command(args, prog_name, complete_var, obj=redactor, **extra)
+        finally:
+            sys.stdout, sys.stderr = streams
+
+    def _command(
         self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
     ) -> int:
         color = False if os.environ.get("NO_COLOR") else None
@@ -117,7 +137,8 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
     repository = find_root(Path.cwd()) if root is None else root.resolve()
-    app = Application(repository, kubeconfig)
+    redactor = ctx.obj if isinstance(ctx.obj, Redactor) else Redactor()
+    app = Application(repository, kubeconfig, redactor=redactor)
     ctx.call_on_close(app.close)
     ctx.obj = State(app, color)
 

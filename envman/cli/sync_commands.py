@@ -52,6 +52,7 @@ def sync(
     3 rollout failed (rolled back per onFailure), 4 stopped before a wave that needs approval.
     """
     app = state.app
+    syncing.check_outputs(app, report_path)
     planned = app.run(make_plan(app, environment, choice, prune))
     if dry_run:
         state.echo(text_view(planned.plan, state.style))

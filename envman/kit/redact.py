@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 import re
 from collections.abc import Iterable
+from typing import Any, TextIO
+
+import yaml
 
 REDACTED = "<redacted>"
 
 
+MIN_LINE = 8
+"""A line of a multi-line secret shorter than this (`-----`, a blank) is not a needle of its own."""
+
+
 class Redactor:
-    """Replaces known secret values (plain and base64-encoded, as in Secret data) in text."""
+    """Replaces known secret values in text, in every encoding output gives them: plain,
+    base64 (as in Secret data, also wrapped at 64 and 76 columns), JSON- and YAML-escaped,
+    and for a multi-line secret (a PEM key) each of its lines and its lines joined by spaces
+    or escaped newlines. A secret is redacted whatever its length (`validate` warns about
+    short ones)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._needles: set[str] = set()
@@ -19,8 +32,7 @@ class Redactor:
     def add(self, secrets: Iterable[str]) -> None:
         for secret in secrets:
             if secret:
-                self._needles.add(secret)
-                self._needles.add(base64.b64encode(secret.encode()).decode())
+                self._needles.update(n for n in encodings(secret) if n)
 
     def text(self, text: str) -> str:
         for needle in sorted(self._needles, key=len, reverse=True):
@@ -29,6 +41,20 @@ class Redactor:
 
     def __bool__(self) -> bool:
         return bool(self._needles)
+
+
+def encodings(secret: str) -> set[str]:
+    """Every form of `secret` that output may carry."""
+    encoded = base64.b64encode(secret.encode()).decode()
+    forms = {secret, encoded, json.dumps(secret)[1:-1], secret.replace("'", "''")}
+    for width in (64, 76):
+        forms.update(encoded[i : i + width] for i in range(0, len(encoded), width) if len(encoded) > width)
+    lines = [line.strip() for line in secret.splitlines()]
+    if len(lines) > 1:
+        forms.update(line for line in lines if len(line) >= MIN_LINE)
+        forms.add(" ".join(line for line in lines if line))
+        forms.add("\\n".join(lines))
+    return forms
 
 
 _DOC_SPLIT = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -41,8 +67,44 @@ def redact_secret_data(manifest: str) -> str:
     `<redacted>`: a secret may reach a Secret combined with other text and then encoded."""
     parts = _DOC_SPLIT.split(manifest)
     seps = _DOC_SPLIT.findall(manifest)
-    out = [_redact_doc(part) if _SECRET_KIND.search(part) else part for part in parts]
+    out = [_redact_part(part) for part in parts]
     return "".join(p + (seps[i] if i < len(seps) else "") for i, p in enumerate(out))
+
+
+def _redact_part(part: str) -> str:
+    if _SECRET_KIND.search(part):
+        return _redact_doc(part)
+    if "Secret" not in part:
+        return part
+    try:  # JSON, flow style, or a `kind: List` holding Secrets
+        doc = yaml.safe_load(part)
+    except yaml.YAMLError:
+        return part
+    if not _hide_secret_data(doc):
+        return part
+    lines = part.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and (not lines[head].strip() or lines[head].lstrip().startswith("#")):
+        head += 1
+    prefix, body = "".join(lines[:head]), "".join(lines[head:])
+    if body.lstrip().startswith("{"):
+        return prefix + json.dumps(doc, indent=2) + "\n"
+    return prefix + str(yaml.safe_dump(doc, sort_keys=False))
+
+
+def _hide_secret_data(doc: Any) -> bool:
+    """Replace the data of every Secret in `doc` (a List's items too); True if any."""
+    if not isinstance(doc, dict):
+        return False
+    found = False
+    if doc.get("kind") == "Secret":
+        for key in ("data", "stringData"):
+            if isinstance(doc.get(key), dict):
+                doc[key] = dict.fromkeys(doc[key], REDACTED)
+                found = True
+    for item in doc.get("items") or [] if isinstance(doc.get("items"), list) else []:
+        found = _hide_secret_data(item) or found
+    return found
 
 
 def _redact_doc(doc: str) -> str:
@@ -65,3 +127,35 @@ def _redact_doc(doc: str) -> str:
             shown = f"{line.split(':', 1)[0]}: {REDACTED}"
         lines.append(shown)
     return "\n".join(lines)
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that writes through `redactor`: installed as `sys.stdout` and
+    `sys.stderr` for a command, so every byte envman prints (echo, log records, the live
+    view) passes the one sink that knows every resolved secret."""
+
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
+        self.raw = stream
+        self._redactor = redactor
+
+    def write(self, text: str) -> int:
+        self.raw.write(self._redactor.text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.raw, "encoding", "utf-8")
+
+    @property
+    def buffer(self) -> Any:
+        """Bytes written here bypass redaction: click writes text, never through this."""
+        return getattr(self.raw, "buffer", None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from envman.kit.errors import PlanError
 from envman.plan.drift import IgnoreRule
 from envman.plan.values import app_values, chart_version
 from envman.spec.checks import is_local_chart, repository_of
@@ -78,7 +79,13 @@ def desired_release(
     spec = env.apps[app]
     values = app_values(env, app, cluster)
     for path, secret in (secrets or {}).items():
-        set_path(values, path, secret)
+        try:
+            set_path(values, path, secret)
+        except ValueError as exc:
+            where = env.key_at("apps", app, "secrets", path)
+            raise PlanError(
+                f"{where}: app {app!r}: secret {exc}" if where else f"app {app!r}: secret {exc}"
+            ) from exc
     return DesiredRelease(
         cluster=cluster,
         region=env.clusters[cluster].region,

@@ -37,6 +37,19 @@ class LiveRelease:
     labels: dict[str, str] = field(hash=False, default_factory=dict)
     updated: datetime | None = None
     manifest: str = field(hash=False, default="", repr=False)
+    deployed_revision: int | None = None
+    """The newest revision helm still holds as `deployed`: what a rollback returns to when
+    the latest one is pending (a crashed run's) or failed."""
+
+    @property
+    def rollback_target(self) -> int | None:
+        """The revision this release goes back to after a failed change (None: it had no
+        deployed revision, so undoing means uninstalling)."""
+        if self.status == "deployed":
+            return self.revision
+        if self.deployed_revision is not None:
+            return self.deployed_revision
+        return None if self.status == "pending-install" else self.revision
 
     def managed_by(self, environment: str) -> bool:
         return self.labels.get(MANAGED_BY) == MANAGED_BY_ENVMAN and self.labels.get(ENV_LABEL) == environment

@@ -63,13 +63,13 @@ async def _put_back(run: Run, record: ReleaseReport) -> RollbackReport:
     plan = record.plan
     helm = run.ports.helm_for(plan.cluster)
     timeout = plan.desired.timeout_seconds if plan.desired else run.options.uninstall_timeout
-    if plan.live is None:
+    previous = plan.live.rollback_target if plan.live is not None else None
+    if previous is None:
         try:
             await helm.uninstall(plan.release, plan.namespace, timeout=timeout, wait=True)
         except EnvmanError as exc:
             return RollbackReport("uninstall", RollbackResult.FAILED, detail=run.redact(str(exc)))
         return RollbackReport("uninstall", RollbackResult.SUCCEEDED, detail="uninstalled the fresh install")
-    previous = plan.live.revision
     try:
         revision = await helm.rollback(plan.release, plan.namespace, previous, timeout=timeout, wait=True)
     except EnvmanError as exc:

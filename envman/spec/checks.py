@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from envman.kit.errors import Problem
 from envman.kit.suggest import did_you_mean
@@ -34,9 +35,28 @@ def check(env: Environment) -> Iterator[Problem]:
             yield from _check_override_names(env, name, app)
 
 
+def inside(root: Path, path: Path) -> bool:
+    """`path`, symlinks followed, lies within the repository `root`."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def escaping_links(root: Path, folder: Path) -> list[str]:
+    """Files under `folder` whose symlinks lead out of the repository, relative to `root`."""
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if path.is_symlink() and not inside(root, path):
+            found.append(str(path.relative_to(root)))
+    return found
+
+
 def _check_chart(env: Environment, name: str, app: App) -> Iterator[Problem]:
     where = env.value_at("apps", name, "chart")
+    if is_local_chart(app.chart, env) and not inside(env.root, env.root / app.chart):
+        yield Problem(f"apps.{name}.chart: {app.chart} lies outside the repository", where)
+        return
     if is_local_chart(app.chart, env):
+        for link in escaping_links(env.root, env.root / app.chart):
+            yield Problem(f"apps.{name}.chart: {link} links to a file outside the repository", where)
         local = env.chart_versions.get(app.chart)
         if local is None:
             head = app.chart.partition("/")[0]
@@ -68,7 +88,12 @@ def _versions(name: str, app: App) -> Iterator[tuple[tuple[str, ...], str | None
 def _check_values_files(env: Environment, name: str) -> Iterator[Problem]:
     for layer in env.value_layers.get(name, ()):
         for index, file in enumerate(layer.values_files):
-            if file not in env.values_files:
+            if not inside(env.root, env.root / file):
+                yield Problem(
+                    f"apps.{name}.valuesFiles: {file} lies outside the repository",
+                    env.value_at("apps", name, "valuesFiles", index),
+                )
+            elif file not in env.values_files:
                 yield Problem(
                     f"apps.{name}.valuesFiles: no values file {file}",
                     env.value_at("apps", name, "valuesFiles", index),

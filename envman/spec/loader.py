@@ -5,7 +5,7 @@ Every problem found in a run is collected and raised together as one `SpecError`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,9 @@ ENV_DIR = "environments"
 class _Repository:
     """The parsed files of one repository root, and the problems found so far."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overrides: Mapping[str, str] | None = None) -> None:
         self.root = root
+        self.overrides = dict(overrides or {})
         self.problems: list[Problem] = []
         self.documents: dict[str, Document] = {}
         self._read_environment_files()
@@ -50,7 +51,9 @@ class _Repository:
 
     def parse_file(self, path: Path) -> Document | None:
         try:
-            doc = parse(path.read_text(encoding="utf-8"), self.relative(path))
+            name = self.relative(path)
+            text = self.overrides[name] if name in self.overrides else path.read_text(encoding="utf-8")
+            doc = parse(text, name)
         except SpecError as exc:
             self.problems.extend(exc.problems)
             return None
@@ -106,9 +109,12 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def load_environments(root: Path, names: Sequence[str] = ()) -> dict[str, Environment]:
-    """Load the named environments (all when none is named); raise every problem at once."""
-    repo = _Repository(root)
+def load_environments(
+    root: Path, names: Sequence[str] = (), overrides: Mapping[str, str] | None = None
+) -> dict[str, Environment]:
+    """Load the named environments (all when none is named); raise every problem at once.
+    `overrides` maps a file (relative to `root`) to the text to read instead of it."""
+    repo = _Repository(root, overrides)
     wanted = list(names) or sorted(repo.documents)
     for name in wanted:
         if name not in repo.documents and not _file_failed(repo, name):
@@ -213,6 +219,8 @@ def _read_charts(repo: _Repository, env: Environment) -> None:
         chart_yaml = repo.root / app.chart / "Chart.yaml"
         if app.chart in env.chart_versions or not checks.is_local_chart(app.chart, env):
             continue
+        if not checks.inside(repo.root, chart_yaml):
+            continue
         if not chart_yaml.is_file():
             continue
         doc = repo.parse_file(chart_yaml)
@@ -226,7 +234,7 @@ def _read_values_files(repo: _Repository, env: Environment) -> None:
         for layer in layers:
             for name in layer.values_files:
                 path = repo.root / name
-                if name not in env.values_files and path.is_file():
+                if name not in env.values_files and path.is_file() and checks.inside(repo.root, path):
                     doc = repo.parse_file(path)
                     if doc is not None:
                         env.values_files[name] = doc.data

@@ -30,22 +30,41 @@ def _copy(value: Any) -> Any:
 
 
 def set_path(values: dict[str, Any], dotted: str, value: Any) -> None:
-    """Set `a.b.c` in nested maps, creating maps on the way."""
+    """Set `a.b.c` in nested maps, creating maps on the way; a number indexes an existing
+    list (`tolerations.0.value`). A path that indexes past a list's end, or names a key of a
+    list, raises `ValueError`."""
     *parents, last = dotted.split(".")
-    node = values
+    node: Any = values
     for part in parents:
+        if isinstance(node, list):
+            node = node[_index(node, part, dotted)]
+            continue
         child = node.get(part)
-        if not isinstance(child, dict):
+        if not isinstance(child, dict | list):
             child = node[part] = {}
         node = child
-    node[last] = value
+    if isinstance(node, list):
+        node[_index(node, last, dotted)] = value
+    else:
+        node[last] = value
+
+
+def _index(items: list[Any], part: str, dotted: str) -> int:
+    if not part.isdigit():
+        raise ValueError(f"{dotted}: {part!r} names a key, but the value there is a list")
+    if int(part) >= len(items):
+        raise ValueError(f"{dotted}: index {part} is past the end of a list of {len(items)}")
+    return int(part)
 
 
 def get_path(values: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
-    """(found, value) of `a.b.c` in nested maps."""
+    """(found, value) of `a.b.c` in nested maps (a number indexes a list)."""
     node: Any = values
     for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, Mapping) and part in node:
+            node = node[part]
+        else:
             return False, None
-        node = node[part]
     return True, node

@@ -25,6 +25,18 @@ def _release_name(name: str) -> str:
 ReleaseName = Annotated[str, AfterValidator(_release_name)]
 
 
+def _namespace(name: str) -> str:
+    if len(name) > 63 or not _DNS1123.match(name):
+        raise ValueError(
+            f"{name!r} is not a valid namespace: a DNS-1123 label (lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63 characters)"
+        )
+    return name
+
+
+Namespace = Annotated[str, AfterValidator(_namespace)]
+
+
 class Cluster(Strict):
     region: str
     context: str | None = None
@@ -63,7 +75,7 @@ class App(Strict):
     chart: str
     version: str | None = None
     release: ReleaseName | None = None
-    namespace: str = "default"
+    namespace: Namespace = "default"
     enabled: bool = True
     needs: list[str] = Field(default_factory=list)
     valuesFiles: list[str] = Field(default_factory=list)

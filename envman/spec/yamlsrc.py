@@ -61,8 +61,20 @@ class Document:
     locations: Locations
 
 
+MAX_BYTES = 4 << 20
+"""An environment or values file larger than this is refused (4 MiB)."""
+MAX_NODES = 100_000
+"""Values a document may expand to, aliases followed: an alias bomb stops here."""
+MAX_DEPTH = 100
+"""Nesting a document may have."""
+
+
 def parse(text: str, file: str) -> Document:
-    """Parse YAML text; malformed YAML raises a located `SpecError`."""
+    """Parse YAML text; malformed YAML, a file over `MAX_BYTES`, nesting deeper than
+    `MAX_DEPTH` or more than `MAX_NODES` values once aliases are expanded raise a located
+    `SpecError`, in well under a second."""
+    if len(text) > MAX_BYTES:
+        raise SpecError([Problem(f"file too large: {len(text)} bytes, at most {MAX_BYTES}", Location(file))])
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(text)
@@ -70,9 +82,11 @@ def parse(text: str, file: str) -> Document:
         raise SpecError([_yaml_problem(exc, file)]) from exc
     except YAMLError as exc:
         raise SpecError([Problem(f"invalid YAML: {exc}", Location(file))]) from exc
+    except RecursionError as exc:
+        raise SpecError([Problem(f"nesting deeper than {MAX_DEPTH} levels", Location(file, 1, 1))]) from exc
     locations = Locations()
     locations.values[()] = Location(file, 1, 1)
-    data = _plain(raw, (), file, locations)
+    data = _Plain(file, locations).convert(raw, ())
     return Document(file, data, locations)
 
 
@@ -85,34 +99,54 @@ def _yaml_problem(exc: MarkedYAMLError, file: str) -> Problem:
     return Problem(f"invalid YAML: {what}", location)
 
 
-def _plain(node: Any, path: Path_, file: str, locs: Locations) -> Any:
-    if isinstance(node, CommentedMap):
-        return {str(k): _map_item(node, k, path, file, locs) for k in node}
-    if isinstance(node, CommentedSeq):
-        return [_seq_item(node, i, path, file, locs) for i in range(len(node))]
-    return _scalar(node)
+class _Plain:
+    """Converts a round-trip document to plain data, recording where each part stands and
+    counting what it expands to."""
 
+    def __init__(self, file: str, locs: Locations) -> None:
+        self.file = file
+        self.locs = locs
+        self.nodes = 0
 
-def _map_item(node: CommentedMap, key: Any, path: Path_, file: str, locs: Locations) -> Any:
-    child = (*path, str(key))
-    for index, getter in ((locs.keys, node.lc.key), (locs.values, node.lc.value)):
+    def convert(self, node: Any, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES or len(path) > MAX_DEPTH:
+            raise SpecError([self._too_big(path)])
+        if isinstance(node, CommentedMap):
+            return {str(k): self._map_item(node, k, path) for k in node}
+        if isinstance(node, CommentedSeq):
+            return [self._seq_item(node, i, path) for i in range(len(node))]
+        return _scalar(node)
+
+    def _too_big(self, path: Path_) -> Problem:
+        where = self.locs.value(path)
+        if len(path) > MAX_DEPTH:
+            return Problem(f"nesting deeper than {MAX_DEPTH} levels", where)
+        return Problem(
+            f"the document expands to more than {MAX_NODES} values (aliases followed): "
+            "an alias bomb, or a file to split",
+            where,
+        )
+
+    def _map_item(self, node: CommentedMap, key: Any, path: Path_) -> Any:
+        child = (*path, str(key))
+        for index, getter in ((self.locs.keys, node.lc.key), (self.locs.values, node.lc.value)):
+            try:
+                line, col = getter(key)
+            except (KeyError, TypeError):  # merged (<<) keys carry no position of their own
+                continue
+            index[child] = Location(self.file, line + 1, col + 1)
+        return self.convert(node[key], child)
+
+    def _seq_item(self, node: CommentedSeq, index: int, path: Path_) -> Any:
+        child = (*path, index)
         try:
-            line, col = getter(key)
-        except (KeyError, TypeError):  # merged (<<) keys carry no position of their own
-            continue
-        index[child] = Location(file, line + 1, col + 1)
-    return _plain(node[key], child, file, locs)
-
-
-def _seq_item(node: CommentedSeq, index: int, path: Path_, file: str, locs: Locations) -> Any:
-    child = (*path, index)
-    try:
-        line, col = node.lc.item(index)
-    except (KeyError, TypeError):
-        pass
-    else:
-        locs.keys[child] = locs.values[child] = Location(file, line + 1, col + 1)
-    return _plain(node[index], child, file, locs)
+            line, col = node.lc.item(index)
+        except (KeyError, TypeError):
+            pass
+        else:
+            self.locs.keys[child] = self.locs.values[child] = Location(self.file, line + 1, col + 1)
+        return self.convert(node[index], child)
 
 
 def _scalar(node: Any) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from envman.plan.model import Plan
+from dataclasses import replace
+
+from envman.plan.model import ClusterPlan, Plan
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave
 
 HTTP_GATE = gate(http={"url": "https://{cluster}.example.com/healthz", "timeout": "30s"})
@@ -134,3 +136,22 @@ async def test_an_uninstall_is_not_undone() -> None:
     old = next(r for r in report.waves[0].releases if r.plan.app == "old")
     assert old.rollback is not None and old.rollback.result == "skipped"
     assert report.waves[0].result == "rolled-back"
+
+
+async def test_rollback_after_a_crashed_run_goes_to_the_last_deployed_revision() -> None:
+    world = World()
+    world.http.status["https://c1.example.com/healthz"] = 503
+    crashed = cluster("c1", layers=(("api",),))
+    api = crashed.layers[0][0]
+    assert api.live is not None
+    pending = replace(api.live, revision=6, status="pending-upgrade", deployed_revision=5)
+    stuck = ClusterPlan("c1", "us-east-1", ((replace(api, live=pending),),))
+
+    report = await run_sync(world, plan(wave("canary", stuck, gates=[HTTP_GATE])))
+
+    assert report.result == "failed"
+    assert world.helm.calls[0].kwargs["recover"] is True  # the crash's pending release is recovered first
+    undo = [c for c in world.helm.calls if c.verb == "rollback"]
+    assert [(c.key, c.kwargs["revision"]) for c in undo] == [(("rollback", "c1", "api"), 5)]
+    rollback = report.waves[0].releases[0].rollback
+    assert rollback is not None and rollback.to_revision == 5

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from envman.gates.registry import KINDS
+from envman.kit.errors import PlanError
 from envman.plan.desired import desired_release
 from envman.plan.values import app_values, chart_version, is_enabled
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
 from envman.spec.merge import deep_merge
+from envman.spec.models import Gate
 from tests.repo_builder import write_repo
 
 BASE = """
@@ -101,9 +106,28 @@ def test_secrets_are_set_at_their_paths(tmp_path: Path) -> None:
 
 
 def test_the_gate_model_follows_the_gate_registry() -> None:
-    from envman.gates.registry import KINDS
-    from envman.spec.models import Gate
-
     assert list(Gate.model_fields) == list(KINDS)
     gate = Gate.model_validate({"http": {"url": "https://x/{cluster}"}})
     assert gate.kind == "http" and KINDS[gate.kind].strings(gate.config) == ("https://x/{cluster}",)
+
+
+def test_a_secret_path_through_a_list_indexes_it_or_is_a_located_error(tmp_path: Path) -> None:
+    write_repo(
+        tmp_path,
+        {
+            "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+            "environments/prod.yaml": (
+                "clusters: {c1: {region: r}}\n"
+                "apps:\n  app:\n    chart: charts/app\n"
+                "    values: {tolerations: [{key: a, value: x}, {key: b, value: y}]}\n"
+                "    secrets:\n      tolerations.1.value: {env: T}\n"
+            ),
+        },
+    )
+    env = load_environment(tmp_path, "prod")
+    release = desired_release(env, "app", "c1", {"tolerations.1.value": "s3cret"})
+    assert release.values["tolerations"] == [{"key": "a", "value": "x"}, {"key": "b", "value": "s3cret"}]
+    with pytest.raises(PlanError) as past:
+        desired_release(env, "app", "c1", {"tolerations.5.value": "s3cret"})
+    assert "index 5 is past the end of a list of 2" in str(past.value)
+    assert str(past.value).startswith("environments/prod.yaml")

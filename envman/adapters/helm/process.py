@@ -26,6 +26,8 @@ class HelmReleaseNotFound(HelmError):
     """The release does not exist in that namespace of that cluster."""
 
 
+REAP_GRACE_SECONDS = 10.0
+"""How long a cancelled helm may take to exit after SIGTERM before it is killed."""
 MIN_REDACTED_LENGTH = 4
 """Shorter value strings ("api", "on") are not redacted: they would garble every message."""
 
@@ -58,17 +60,29 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
             stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # a Ctrl-C to the terminal's process group is envman's to handle
         )
         try:
             stdout, stderr = await proc.communicate(input)
         except asyncio.CancelledError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            await proc.wait()
+            await reap(proc)
             raise
         if proc.returncode:
             raise _failure(proc.returncode, stdout, stderr)
         return stdout
+
+
+async def reap(proc: asyncio.subprocess.Process, grace: float = REAP_GRACE_SECONDS) -> None:
+    """Stop a helm process and wait for it, draining its pipes so that it can exit: SIGTERM,
+    then SIGKILL after `grace` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.communicate(), grace)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.communicate()
 
 
 def kube_args(target: KubeTarget) -> list[str]:

@@ -15,6 +15,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 from urllib3.exceptions import HTTPError
+from yaml import YAMLError
 
 from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.kit.errors import KubeError
@@ -51,7 +52,12 @@ class KubeClients:
         path = cluster.target.kubeconfig
         files = str(path) if path else os.environ.get("KUBECONFIG", "~/.kube/config")
         if files not in self._configs:
-            self._configs[files] = KubeConfigMerger(files).config  # type: ignore[no-untyped-call]
+            try:
+                self._configs[files] = KubeConfigMerger(files).config  # type: ignore[no-untyped-call]
+            except (YAMLError, ValueError, TypeError, AttributeError, KeyError) as exc:
+                raise KubeError(
+                    f"{cluster.describe()}: the kubeconfig {files} is not valid: {_first_line(exc)}"
+                ) from exc
         if self._configs[files] is None:
             raise KubeError(f"{cluster.describe()}: no kubeconfig found at {files}")
         return self._configs[files]
@@ -66,9 +72,16 @@ class KubeClients:
             loader.load_and_set(configuration)  # type: ignore[no-untyped-call]
         except ConfigException as exc:
             raise KubeError(f"{cluster.describe()}: {_config_reason(exc, cluster)}") from exc
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            where = cluster.target.kubeconfig or "the kubeconfig"
+            raise KubeError(f"{cluster.describe()}: {where} is not valid: {_first_line(exc)}") from exc
         except OSError as exc:
             raise KubeError(f"{cluster.describe()}: cannot read kubeconfig: {exc.strerror}") from exc
         return client.ApiClient(configuration)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _config_reason(exc: ConfigException, cluster: ClusterTarget) -> str:

@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -69,11 +70,17 @@ def list_storage(
 def read_cluster_state(clients: KubeClients, cluster: ClusterTarget) -> ClusterState:
     """Every current release of `cluster` (blocking: run it in a thread)."""
     releases: dict[tuple[str, str], LiveRelease] = {}
+    deployed: dict[tuple[str, str], int] = {}
     for live in list_storage(clients, cluster, CURRENT):
         key = (live.namespace, live.name)
+        if live.status == "deployed":
+            deployed[key] = max(deployed.get(key, 0), live.revision)
         if key not in releases or releases[key].revision < live.revision:
             releases[key] = live
-    return ClusterState(cluster.name, releases)
+    return ClusterState(
+        cluster.name,
+        {key: replace(live, deployed_revision=deployed.get(key)) for key, live in releases.items()},
+    )
 
 
 def decode_release(
