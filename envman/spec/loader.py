@@ -130,9 +130,29 @@ def load_environments(
             env = _load_one(repo, name)
             if env is not None:
                 environments[name] = env
-    if repo.problems:
-        raise SpecError(set(repo.problems))
+    problems = repo.problems if not names else [p for p in repo.problems if _concerns(repo, p, wanted)]
+    if problems:
+        raise SpecError(set(problems))
     return environments
+
+
+def _concerns(repo: _Repository, problem: Problem, wanted: Sequence[str]) -> bool:
+    """A problem of another environment's file does not fail the named ones."""
+    if problem.location is None:
+        return True
+    path = Path(problem.location.file)
+    if path.parent.as_posix() != ENV_DIR:
+        return True
+    related = set(wanted)
+    for name in wanted:
+        chain = repo.documents.get(name)
+        while chain is not None and isinstance(chain.data.get("extends"), str):
+            parent = chain.data["extends"]
+            if parent in related:
+                break
+            related.add(parent)
+            chain = repo.documents.get(parent)
+    return path.stem in related
 
 
 def load_environment(root: Path, name: str) -> Environment:
