@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from envman.plan.desired import DesiredRelease
 from envman.plan.drift import ObjectDrift, object_drift
 from envman.plan.fleet import Fleet
-from envman.plan.live import APP_LABEL, DIGEST_LABEL, ClusterState, LiveRelease
+from envman.plan.live import APP_LABEL, DIGEST_LABEL, HIDDEN, ClusterState, LiveRelease
 from envman.plan.manifests import ObjectRef, manifest_differences, manifest_objects
 from envman.plan.model import CHART_CONTENT, Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import Selection
@@ -109,7 +110,7 @@ def release_plan(
     if live.status != DEPLOYED:
         changes.append(Change("status", live.status, DEPLOYED))
     changes.extend(_content_changes(desired, live, rendered))
-    changes.extend(value_changes(live.values, desired.values, desired.secret_paths, desired.unresolved))
+    changes.extend(_value_changes(desired, live))
     drift = live_drift(desired, live, objects) if objects is not None else ()
     action = Action.UPGRADE if changes or drift else Action.UNCHANGED
     return ReleasePlan(
@@ -125,6 +126,17 @@ def release_plan(
         notes,
         digest,
     )
+
+
+def _value_changes(desired: DesiredRelease, live: LiveRelease) -> list[Change]:
+    """Value changes; a path the live release records as secret (a secret since removed
+    from the spec) is hidden as well; with a path it could not record, every removed one is."""
+    recorded = live.secret_paths
+    secret = (*desired.secret_paths, *(p for p in recorded if p != HIDDEN))
+    changes = value_changes(live.values, desired.values, secret, desired.unresolved)
+    if HIDDEN in recorded:
+        changes = [replace(c, secret=True) if c.after is None else c for c in changes]
+    return changes
 
 
 def _content_changes(desired: DesiredRelease, live: LiveRelease, rendered: str | None) -> list[Change]:

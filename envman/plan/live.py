@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +20,26 @@ DIGEST_LABEL = "envman.io/chart-digest"
 """The release label recording the content digest of the local chart it was synced from."""
 
 
+SECRET_LABEL_PREFIX = "envman.io/secret-"
+"""Release labels recording each value path that is (or was) a secret: `envman.io/secret-<hash>`
+= the path, or `hidden` for a path a label cannot hold. helm merges labels on upgrade, so a
+path stays recorded after the secret leaves the spec, and its old value is never shown."""
+HIDDEN = "hidden"
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
 def managed_labels(environment: str, app: str) -> dict[str, str]:
     """The helm release labels that mark a release as envman's."""
     return {MANAGED_BY: MANAGED_BY_ENVMAN, ENV_LABEL: environment, APP_LABEL: app}
+
+
+def secret_labels(paths: Iterable[str]) -> dict[str, str]:
+    """The labels recording `paths` as secret value paths."""
+    labels = {}
+    for path in paths:
+        key = SECRET_LABEL_PREFIX + hashlib.sha256(path.encode()).hexdigest()[:10]
+        labels[key] = path if len(path) <= 63 and _LABEL_VALUE.match(path) else HIDDEN
+    return labels
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,11 @@ class LiveRelease:
         if self.deployed_revision is not None:
             return self.deployed_revision
         return None if self.status == "pending-install" else self.revision
+
+    @property
+    def secret_paths(self) -> tuple[str, ...]:
+        """The value paths this release records as secret (`HIDDEN`: one it cannot name)."""
+        return tuple(sorted(v for k, v in self.labels.items() if k.startswith(SECRET_LABEL_PREFIX)))
 
     def managed_by(self, environment: str) -> bool:
         return self.labels.get(MANAGED_BY) == MANAGED_BY_ENVMAN and self.labels.get(ENV_LABEL) == environment

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from envman.kit.errors import EnvmanError
 from envman.kit.limits import each_limited
-from envman.plan.live import DIGEST_LABEL, managed_labels
+from envman.plan.live import DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import FirstFailure, Run
 from envman.rollout.events import Phase, Scope
@@ -97,10 +97,13 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
 
 
 def release_labels(environment: str, plan: ReleasePlan) -> dict[str, str]:
-    """The release's labels: envman's, and the content digest of its local chart."""
+    """The release's labels: envman's, its secret value paths, the content digest of its
+    local chart."""
     labels = managed_labels(environment, plan.app)
-    if plan.desired is not None and plan.desired.chart_digest is not None:
-        labels[DIGEST_LABEL] = plan.desired.chart_digest
+    if plan.desired is not None:
+        labels.update(secret_labels(plan.desired.secret_paths))
+        if plan.desired.chart_digest is not None:
+            labels[DIGEST_LABEL] = plan.desired.chart_digest
     return labels
 
 

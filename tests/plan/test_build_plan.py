@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from envman.plan.compare import build_plan
+from envman.output.plan_views import json_view, markdown_view, text_view
+from envman.plan.compare import build_plan, release_plan
 from envman.plan.fleet import Fleet
-from envman.plan.live import LiveRelease, managed_labels
-from envman.plan.model import Action, Change, Plan, ReleasePlan
+from envman.plan.live import LiveRelease, managed_labels, secret_labels
+from envman.plan.model import Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import select
 from tests.plan.builders import (
     API_SECRET,
@@ -215,3 +217,18 @@ def test_selection_drops_unselected_clusters_and_their_empty_waves(fleet: Fleet)
     assert [(w.name, [c.name for c in w.clusters]) for w in plan.waves] == [("world", ["euw1"])]
     assert [[r.app for r in layer] for layer in plan.waves[0].clusters[0].layers] == [["crds"], ["api"]]
     assert plan.waves[0].settings.max_parallel == 2
+
+
+def test_a_secret_removed_from_the_spec_is_never_shown(tmp_path: Path) -> None:
+    fleet = load_fleet(tmp_path)
+    desired = desired_of(fleet, select(fleet.env))["use1"]["api"]
+    live = live_of(desired, values={**desired.values, "token": "s3cr3tZZZ", "old": {"pw": "hunter2hunter2"}})
+    recorded = replace(live, labels={**live.labels, **secret_labels(["token", "old.pw"])})
+    plan = release_plan(desired, recorded)
+    assert {c.path for c in plan.changes} == {"token", "old"} and all(c.secret for c in plan.changes)
+    whole = Plan("prod", (WavePlan(fleet.waves[0], (ClusterPlan("use1", "us-east-1", ((plan,),)),)),))
+    for view in (json_view(whole), markdown_view(whole), text_view(whole, lambda text, **_: text)):
+        assert "s3cr3tZZZ" not in view and "hunter2hunter2" not in view
+    unnamed = replace(live, labels={**live.labels, **secret_labels(["a path/that no label holds"])})
+    assert list(secret_labels(["a path/that no label holds"]).values()) == ["hidden"]
+    assert all(c.secret for c in release_plan(desired, unnamed).changes)  # every removed value hidden

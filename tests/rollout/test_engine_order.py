@@ -33,7 +33,7 @@ async def test_upgrade_install_gets_the_desired_release() -> None:
         "chart": ChartSource("/repo/charts/api", "1.0.0", None),
         "values": {"image": {"tag": "2.0"}, "db": {"password": SECRET}},
         "timeout": 120.0,
-        "labels": managed_labels("prod", "api"),
+        "labels": {**managed_labels("prod", "api"), "envman.io/secret-5cc7921ace": "db.password"},
         "wait": True,
         "recover": False,
     }
