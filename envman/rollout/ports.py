@@ -114,9 +114,12 @@ class ReleaseOps(HelmTester, Protocol):
         create_namespace: bool = True,
         force: bool = False,
         recover: bool = True,
+        force_conflicts: bool = False,
     ) -> ReleaseRevision:
         """Install or upgrade to exactly `values` (never reusing the previous release's
         values); returns the new revision (from helm's own output, no second call).
+        `force_conflicts` takes over fields other field managers hold (repairing drift)
+        where helm applies server-side.
         `labels` are merged into the release's storage labels. With `recover` (the
         default), a release stuck in a pending state is first recovered; a caller that has
         just read the release's status (the planner) passes `recover=False` unless it saw

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from envman.kit.errors import EnvmanError
 from envman.kit.limits import each_limited
+from envman.plan.drift import MODIFIED
 from envman.plan.live import DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import FirstFailure, Run
@@ -93,6 +94,7 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
         wait=True,
         labels=release_labels(run.environment, plan),
         recover=plan.live is not None and plan.live.status in PENDING_STATUSES,
+        force_conflicts=any(d.reason == MODIFIED for d in plan.drift),
     )
 
 

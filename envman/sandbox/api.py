@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from envman.sandbox import defaults, messages, patch, selectors
-from envman.sandbox.messages import APPLY_PATCH, Target, WatchReply, decode_body
+from envman.sandbox.messages import (
+    APPLY_PATCH,
+    Target,
+    WatchReply,
+    continue_offset,
+    decode_body,
+    resource_version,
+)
+from envman.sandbox.ownership import APPLYING, Ownership, manager_of
 from envman.sandbox.resources import Registry, ResourceType
 from envman.sandbox.status import (
     ApiError,
@@ -42,6 +50,7 @@ class Api:
         self.registry = Registry()
         self.store = Store()
         self._applied: dict[tuple[str, str, str], dict[str, Obj]] = {}
+        self.ownership = Ownership()
         self._next_ip = 10
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.insert("namespaces", {"metadata": {"name": name}})
@@ -104,7 +113,7 @@ class Api:
             self.present(o, target) for o in self.store.items(target.rtype.key, target.namespace) if accept(o)
         ]
         meta: Obj = {"resourceVersion": str(self.store.resource_version)}
-        start = _continue_offset(query.get("continue"))
+        start = continue_offset(query.get("continue"))
         limit = int(query.get("limit") or 0)
         items = items[start:]
         if limit and len(items) > limit:
@@ -139,7 +148,7 @@ class Api:
                 if initial_events:
                     initial.append(("BOOKMARK", self._bookmark(target)))
             else:
-                watcher = self.store.watch(key, namespace, accept, _int(version))
+                watcher = self.store.watch(key, namespace, accept, resource_version(version))
                 initial = []
         timeout = float(query.get("timeoutSeconds") or DEFAULT_WATCH_SECONDS)
         return WatchReply(watcher, initial, timeout, target.rtype.api_version(target.version))
@@ -181,6 +190,11 @@ class Api:
         self.present(obj, target)
         if _dry_run(query):
             return obj
+        ident = (rtype.key, meta.get("namespace", ""), name)
+        if query.get(APPLYING) is None:
+            self.ownership.forget(ident)
+            self.ownership.updated(ident, manager_of(query), None, obj)
+        self.ownership.stamp(ident, obj, meta["creationTimestamp"])
         if rtype.kind == "CustomResourceDefinition" and rtype.group == "apiextensions.k8s.io":
             self._establish(obj)
         return self.present(self.store.put(rtype.key, obj), target)
@@ -262,6 +276,10 @@ class Api:
         self.present(obj, target)
         if _dry_run(query):
             return obj
+        ident = (rtype.key, meta.get("namespace", ""), name)
+        if target.sub != "status" and query.get(APPLYING) is None:
+            self.ownership.updated(ident, manager_of(query), old, obj)
+        self.ownership.stamp(ident, obj, now_iso())
         if rtype.kind == "CustomResourceDefinition" and not target.sub:
             self._establish(obj)
         return self.present(self.store.put(rtype.key, obj), target)
@@ -293,6 +311,9 @@ class Api:
         if applied.get("metadata", {}).get("name", name) != name:
             raise ApiError(400, "the name of the object does not match the name on the URL")
         ident = (rtype.key, target.namespace or "", name)
+        if not _dry_run(query):
+            self.ownership.apply(ident, manager, applied, found, query.get("force") == "true")
+        query = {**query, APPLYING: manager}
         if found is None:
             created = self.create(target, json.loads(json.dumps(applied)), query)
             if not _dry_run(query):
@@ -336,6 +357,7 @@ class Api:
             if self.store.remove(rtype.key, meta.get("namespace", ""), meta["name"]) is None:
                 return
             self._applied.pop((rtype.key, meta.get("namespace", ""), meta["name"]), None)
+            self.ownership.forget((rtype.key, meta.get("namespace", ""), meta["name"]))
             if rtype.key == "/namespaces":
                 self._empty_namespace(meta["name"])
             elif rtype.key == "apiextensions.k8s.io/customresourcedefinitions":
@@ -372,19 +394,3 @@ def _spec(obj: Obj) -> Obj:
 
 def _dry_run(query: dict[str, str]) -> bool:
     return query.get("dryRun") == "All"
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError as exc:
-        raise ApiError(400, f"invalid resourceVersion {text!r}") from exc
-
-
-def _continue_offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ApiError(400, "invalid continue token") from exc

@@ -4,6 +4,7 @@ the object a body carries, the patch a PATCH's media type asks for, a reply or a
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -89,3 +90,20 @@ def patched(rtype: ResourceType, found: Obj, document: Any, media: str) -> Obj:
     if not isinstance(result, dict):
         raise ApiError(400, "the patch must produce an object")
     return result
+
+
+def resource_version(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ApiError(400, f"invalid resourceVersion {text!r}") from exc
+
+
+def continue_offset(token: str | None) -> int:
+    """The list offset a `continue` token carries."""
+    if not token:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(token.encode()))["offset"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ApiError(400, "invalid continue token") from exc

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 from envman.sandbox.api import Api
 from envman.sandbox.controllers import Controllers
 from envman.sandbox.messages import JSON, Reply, WatchReply
+from envman.sandbox.ownership import DEFAULT_MANAGER
 from envman.sandbox.routes import Request, encode, route
 from envman.sandbox.status import ApiError
 
@@ -126,13 +127,9 @@ class ClusterHandler(_Handler):
 
     def _serve(self, method: str) -> None:
         parts = urlsplit(self.path)
-        request = Request(
-            method,
-            parts.path,
-            dict(parse_qsl(parts.query)),
-            self.headers.get("Content-Type") or JSON,
-            self._body(),
-        )
+        query = dict(parse_qsl(parts.query))
+        query[DEFAULT_MANAGER] = (self.headers.get("User-Agent") or "unknown").split("/")[0] or "unknown"
+        request = Request(method, parts.path, query, self.headers.get("Content-Type") or JSON, self._body())
         cluster = self.server.cluster
         cluster.count(_verb(method, request.query))
         address = f"{HOST}:{self.server.port}"

@@ -143,6 +143,15 @@ async def test_upgrade_install_without_recovery_is_one_helm_call(fake: FakeHelm)
     assert (revision.revision, revision.status, revision.labels) == (3, "deployed", LABELS)
 
 
+async def test_repairing_drift_forces_conflicts_on_helm_4_only(fake: FakeHelm) -> None:
+    fake.respond_json("upgrade", doc=release(revision=3))
+    await fake.driver(TARGET).upgrade_install(
+        "api", "api", CHART, {}, timeout=300, labels=LABELS, recover=False, force_conflicts=True
+    )
+    forced = ["--force-conflicts"] if fake.major == 4 else []
+    assert fake.argvs() == [[*UPGRADE, *forced, *KUBE]]
+
+
 async def test_unreadable_upgrade_output_is_a_helm_error(fake: FakeHelm) -> None:
     fake.respond("upgrade", stdout="not json")
     with pytest.raises(HelmError, match=r"^helm upgrade api on context prod-use1: unreadable output$"):

@@ -146,6 +146,7 @@ class FakeHelm:
         create_namespace: bool = True,
         force: bool = False,
         recover: bool = True,
+        force_conflicts: bool = False,
     ) -> ReleaseRevision:
         kwargs = {
             "chart": chart,

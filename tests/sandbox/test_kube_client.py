@@ -126,6 +126,37 @@ def test_apply_keeps_fields_other_managers_own(sandbox: RunningSandbox) -> None:
     assert obj["metadata"]["generation"] == 3
 
 
+def test_managed_fields_and_apply_conflicts_as_a_real_api_server(sandbox: RunningSandbox) -> None:
+    path = "/apis/apps/v1/namespaces/default/deployments/owned"
+    applied = _deployment([{"name": "A", "value": "1"}])
+    applied["metadata"]["name"] = "owned"
+    applied["spec"]["replicas"] = 2
+    assert (
+        _raw(sandbox, "PATCH", path + "?fieldManager=helm", applied, "application/apply-patch+yaml")[0] == 201
+    )
+    scaled = {"spec": {"replicas": 5}}
+    code, obj = _raw(sandbox, "PATCH", path + "?fieldManager=kubectl", scaled, "application/merge-patch+json")
+    managers = {m["manager"]: m for m in obj["metadata"]["managedFields"]}
+    assert (managers["helm"]["operation"], managers["kubectl"]["operation"]) == ("Apply", "Update")
+    assert managers["kubectl"]["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
+    env = managers["helm"]["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name": "c"}']
+    assert 'k:{"name": "A"}' in env["f:env"] and "f:replicas" not in managers["helm"]["fieldsV1"]["f:spec"]
+    untouched = _deployment([{"name": "A", "value": "1"}])  # one that does not set replicas
+    untouched["metadata"]["name"] = "owned"
+    code, body = _raw(sandbox, "PATCH", path + "?fieldManager=helm", applied, "application/apply-patch+yaml")
+    assert code == 409 and body["reason"] == "Conflict"
+    assert body["message"] == 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas'
+    assert (
+        _raw(sandbox, "PATCH", path + "?fieldManager=helm", untouched, "application/apply-patch+yaml")[0]
+        == 200
+    )
+    code, obj = _raw(
+        sandbox, "PATCH", path + "?fieldManager=helm&force=true", applied, "application/apply-patch+yaml"
+    )
+    assert code == 200 and obj["spec"]["replicas"] == 2
+    assert [m["manager"] for m in obj["metadata"]["managedFields"]] == ["helm"]
+
+
 def test_strategic_merge_directives(sandbox: RunningSandbox) -> None:
     base = "/apis/apps/v1/namespaces/default/deployments"
     _raw(sandbox, "POST", base, _deployment([{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]))

@@ -74,6 +74,7 @@ class HelmDriver:
         create_namespace: bool = True,
         force: bool = False,
         recover: bool = True,
+        force_conflicts: bool = False,
     ) -> ReleaseRevision:
         if recover:
             await self.recover_pending(release, namespace, timeout=timeout)
@@ -87,6 +88,7 @@ class HelmDriver:
             wait=wait,
             create_namespace=create_namespace,
             force=force,
+            force_conflicts=force_conflicts,
         )
         output = await self._run("upgrade", release, args, values=values)
         try:

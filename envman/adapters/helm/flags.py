@@ -34,11 +34,14 @@ class HelmFlags:
 
     major: int
     force: tuple[str, ...]
+    force_conflicts: tuple[str, ...] = ()
+    """helm 4's server-side apply takes fields other managers own (a hand edit being
+    repaired) only with `--force-conflicts`; helm 3's three-way merge never conflicts."""
 
 
 FLAGS = {
     3: HelmFlags(3, force=("--force",)),
-    4: HelmFlags(4, force=("--force-replace", "--server-side=false")),
+    4: HelmFlags(4, force=("--force-replace", "--server-side=false"), force_conflicts=("--force-conflicts",)),
 }
 
 
@@ -81,6 +84,7 @@ def upgrade_args(
     wait: bool,
     create_namespace: bool,
     force: bool,
+    force_conflicts: bool = False,
 ) -> list[str]:
     """`helm upgrade --install` to exactly the values given on stdin."""
     args = [
@@ -107,6 +111,8 @@ def upgrade_args(
         args += WAIT
     if force:
         args += flags.force
+    elif force_conflicts:
+        args += flags.force_conflicts
     return args
 
 
