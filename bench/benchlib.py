@@ -6,16 +6,19 @@ Nothing here writes outside a temporary directory that is removed on exit.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PARTS = ("environments", "charts", "values", "scripts")
@@ -152,3 +155,12 @@ def machine() -> str:
             )
             versions.append(f"{name} {out.stdout.strip()}")
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, " + ", ".join(versions)
+
+
+def api(sandbox: Any, cluster: str, method: str, path: str, body: Any = None) -> Any:
+    """One JSON request to a sandbox cluster's API (`sandbox`: a RunningSandbox)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(sandbox.server(cluster) + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")

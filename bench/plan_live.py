@@ -26,10 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
-import urllib.request
 from typing import Any
 
-from benchlib import HELMS, PROD_CLUSTERS, Stats, Workspace, machine, table, timed, workspace
+from benchlib import HELMS, PROD_CLUSTERS, Stats, Workspace, api, machine, table, timed, workspace
 
 from envman.plan.manifests import manifest_objects
 from envman.sandbox.server import DEFAULT_READY_DELAY
@@ -55,14 +54,6 @@ def environment(clusters: list[str], releases: int) -> str:
         )
     lines += ["rollout:", "  concurrency: 8", "  waves: [{name: all, regions: [r0], maxParallel: 4}]"]
     return "\n".join(lines) + "\n"
-
-
-def api(sandbox: RunningSandbox, cluster: str, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(sandbox.server(cluster) + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
 
 
 def collection(obj: dict[str, Any], plural: str) -> str:

@@ -15,11 +15,8 @@ time, API requests (summed over clusters) and the peak RSS of the envman process
 from __future__ import annotations
 
 import argparse
-import json
-import urllib.request
-from typing import Any
 
-from benchlib import HELMS, Stats, machine, table, workspace
+from benchlib import HELMS, Stats, api, machine, table, workspace
 
 from envman.sandbox.server import DEFAULT_READY_DELAY
 from envman.sandbox.testing import RunningSandbox, running_sandbox
@@ -34,14 +31,6 @@ def environment(clusters: list[str]) -> str:
     lines += [f"  {name}: {{region: r{i % 3}}}" for i, name in enumerate(clusters)]
     lines += ["rollout:", "  waves:", "    - {name: all, selector: {region: [r0, r1, r2]}, maxParallel: 4}"]
     return "\n".join(lines) + "\n"
-
-
-def api(sandbox: RunningSandbox, cluster: str, method: str, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(sandbox.server(cluster) + path, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
 
 
 def copy_storage(sandbox: RunningSandbox, clusters: list[str]) -> int:

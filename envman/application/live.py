@@ -13,6 +13,7 @@ from envman.adapters.target import ClusterTarget
 from envman.application.charts import chart_digest
 from envman.application.secrets import SecretUse, resolve_releases
 from envman.kit.errors import KubeError
+from envman.kit.limits import gather_all
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
@@ -35,28 +36,19 @@ async def read_states(
 ) -> dict[str, ClusterState]:
     """Every cluster of `desired` read concurrently; any unreachable cluster fails the whole
     read, naming every cluster that failed (never a partial state presented as whole)."""
-    clusters = list(desired)
-    results = await asyncio.gather(
-        *(
-            asyncio.to_thread(
-                read_live,
-                clients,
-                targets[c],
-                environment,
-                {(r.namespace, r.release) for r in desired[c].values()},
-                refresh=refresh,
-            )
-            for c in clusters
-        ),
-        return_exceptions=True,
+    reads = (
+        asyncio.to_thread(
+            read_live,
+            clients,
+            targets[c],
+            environment,
+            {(r.namespace, r.release) for r in releases.values()},
+            refresh=refresh,
+        )
+        for c, releases in desired.items()
     )
-    failures = [r for r in results if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(failure, KubeError):
-            raise failure
-    if failures:
-        raise KubeError("\n".join(str(f) for f in failures))
-    return {state.cluster: state for state in results if isinstance(state, ClusterState)}
+    results = await gather_all(reads, KubeError)
+    return {state.cluster: state for state in results}
 
 
 def desired_state(

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application, Choice
 from envman.application.live import desired_state
-from envman.kit.errors import EnvmanError, HelmError
+from envman.kit.errors import HelmError
+from envman.kit.limits import gather_all
 from envman.plan.desired import DesiredRelease
 from envman.rollout.ports import Templater
 
@@ -36,14 +37,7 @@ async def render_releases(
             )
 
     keys = list(unique)
-    results = await asyncio.gather(*(render(unique[k]) for k in keys), return_exceptions=True)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    for failure in failures:
-        if not isinstance(failure, EnvmanError):
-            raise failure
-    if failures:
-        raise HelmError("\n".join(str(f) for f in failures))
-    manifests = [r for r in results if isinstance(r, str)]
+    manifests = await gather_all((render(unique[k]) for k in keys), HelmError)
     by_key = dict(zip(keys, manifests, strict=True))
     return [by_key[render_key(r)] for r in releases]
 

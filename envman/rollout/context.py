@@ -51,7 +51,8 @@ class RolloutOptions:
     sync (default `envman sync ENV`), shown with `--approve WAVE` when approval is needed.
     `poll_seconds`: interval of health and HTTP polling; `bake_check_seconds`: interval of
     the bake's health checks; `uninstall_timeout`: helm timeout of an uninstall (it has no app).
-    `lock_renew_seconds`: interval of lock renewals. `redactor`: every secret value.
+    `lock_renew_seconds`: interval of lock renewals; `lock_expiry_seconds`: how long
+    an unrenewed lock lasts (the run stops before that). `redactor`: every secret value.
     """
 
     holder: LockHolder
@@ -63,6 +64,7 @@ class RolloutOptions:
     poll_seconds: float = 5.0
     bake_check_seconds: float = 30.0
     lock_renew_seconds: float = 15.0
+    lock_expiry_seconds: float = 300.0
     uninstall_timeout: float = 300.0
     redactor: Redactor = field(default_factory=Redactor)
 

@@ -37,7 +37,13 @@ async def sync(
     report = Report.of(plan, on_failure=options.on_failure, redactor=options.redactor, started=started)
     begin = run.clock.now()
     keeper = LockKeeper(
-        ports.lock, options.holder, run.clock, options.lock_renew_seconds, ports.progress, run.halt
+        ports.lock,
+        options.holder,
+        run.clock,
+        options.lock_renew_seconds,
+        ports.progress,
+        run.halt,
+        options.lock_expiry_seconds,
     )
     run.emit(Scope.RUN, Phase.START, detail=f"sync {plan.environment}: {_count(len(plan.waves), 'wave')}")
     async with keeper:

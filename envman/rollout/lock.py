@@ -2,9 +2,10 @@
 
 `LockKeeper` acquires before the first wave, renews every `interval` seconds on the clock
 while the run goes on, and releases at the end, on failure and on interrupt alike. A renewal
-that finds the lock taken by another run stops the run (no new work starts); one that fails
-for another reason is reported and retried at the next interval.
-"""
+that finds the lock taken by another run stops the run (no new work starts). One that fails
+for another reason (an unreachable cluster) is reported and retried with backoff (1 s,
+doubling, at most `interval`); when the lock has gone unrenewed so long that it could expire
+before the next try (`expiry`), the run stops too: another sync could otherwise start."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class LockKeeper:
         interval: float,
         progress: Progress,
         on_lost: Callable[[str], None],
+        expiry: float = 300.0,
     ) -> None:
         self._lock = lock
         self._holder = holder
@@ -36,6 +38,7 @@ class LockKeeper:
         self._interval = interval
         self._progress = progress
         self._on_lost = on_lost
+        self._expiry = expiry
         self._renewer: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> LockKeeper:
@@ -59,8 +62,10 @@ class LockKeeper:
             self._tell(Phase.FINISH, "released", "")
 
     async def _renew_forever(self) -> None:
+        renewed, failures = self._clock.now(), 0
         while True:
-            await self._clock.sleep(self._interval)
+            backoff = min(self._interval, 2.0 ** (failures - 1))
+            await self._clock.sleep(backoff if failures else self._interval)
             try:
                 await self._lock.renew()
             except LockHeld as exc:
@@ -68,7 +73,16 @@ class LockKeeper:
                 self._on_lost(f"lock lost: {exc}")
                 return
             except EnvmanError as exc:
+                failures += 1
+                unrenewed = self._clock.now() - renewed
+                if unrenewed + self._interval >= self._expiry:
+                    why = f"the lock could not be renewed for {unrenewed:.0f}s and could expire ({exc})"
+                    self._tell(Phase.INFO, "expiring", why)
+                    self._on_lost(f"interrupted: {why}; no new work started")
+                    return
                 self._tell(Phase.INFO, "renew-failed", f"{exc}; retrying")
+            else:
+                renewed, failures = self._clock.now(), 0
 
     def _tell(self, phase: Phase, result: str, detail: str) -> None:
         self._progress.event(Event(Scope.LOCK, phase, result=result, detail=detail))

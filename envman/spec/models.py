@@ -13,28 +13,20 @@ from envman.kit.strict import Duration, Strict
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def _release_name(name: str) -> str:
-    if len(name) > 53 or not _DNS1123.match(name):
-        raise ValueError(
-            f"{name!r} is not a valid helm release name: lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 53 characters"
-        )
-    return name
+def _dns_label(what: str, longest: int) -> AfterValidator:
+    def check(name: str) -> str:
+        if len(name) > longest or not _DNS1123.match(name):
+            raise ValueError(
+                f"{name!r} is not a valid {what}: lowercase letters, digits and '-', "
+                f"starting and ending with a letter or digit, at most {longest} characters"
+            )
+        return name
+
+    return AfterValidator(check)
 
 
-ReleaseName = Annotated[str, AfterValidator(_release_name)]
-
-
-def _namespace(name: str) -> str:
-    if len(name) > 63 or not _DNS1123.match(name):
-        raise ValueError(
-            f"{name!r} is not a valid namespace: a DNS-1123 label (lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters)"
-        )
-    return name
-
-
-Namespace = Annotated[str, AfterValidator(_namespace)]
+ReleaseName = Annotated[str, _dns_label("helm release name", 53)]
+Namespace = Annotated[str, _dns_label("namespace (a DNS-1123 label)", 63)]
 
 
 class Cluster(Strict):

@@ -256,6 +256,8 @@ class RecordingLock(InMemoryLock):
         super().__init__("prod", table)
         self.clock = clock
         self.log: list[tuple[str, float]] = []
+        self.unreachable_until = 0.0
+        """Renewals before this virtual time fail as an unreachable cluster would."""
 
     async def acquire(self, holder: LockHolder) -> None:
         await super().acquire(holder)
@@ -263,6 +265,8 @@ class RecordingLock(InMemoryLock):
 
     async def renew(self) -> None:
         self.log.append(("renew", self.clock.now()))
+        if self.clock.now() < self.unreachable_until:
+            raise KubeError("cluster 'c1': renew the lock: cannot reach the API server (connection refused)")
         await super().renew()
 
     async def release(self) -> None:

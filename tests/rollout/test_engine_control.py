@@ -177,3 +177,31 @@ async def test_a_lost_lock_stops_the_run() -> None:
     )
     assert not any(c.cluster == "c3" for c in world.helm.calls)
     assert world.lock.table["prod"] == Holder("bob@ci")
+
+
+async def test_an_outage_of_20s_is_ridden_out_by_renewals_with_backoff() -> None:
+    world = World()
+    world.lock.unreachable_until = 35.0  # the first renewals, at 15 s to 35 s, fail
+    the_plan = plan(wave("canary", cluster("c1"), bake=120), wave("us", cluster("c2")))
+
+    report = await run_sync(world, the_plan, lock_renew_seconds=15, bake_check_seconds=30)
+
+    assert report.result == "succeeded"
+    renewals = [t for verb, t in world.lock.log if verb == "renew"]
+    assert renewals[:6] == [15.0, 16.0, 18.0, 22.0, 30.0, 45.0]  # retried after 1, 2, 4, 8, then 15 s
+    assert renewals[6] == 60.0  # back to the interval once renewed
+
+
+async def test_a_lock_that_cannot_be_renewed_before_it_expires_stops_new_work() -> None:
+    world = World()
+    world.lock.unreachable_until = 10_000.0
+    the_plan = plan(wave("canary", cluster("c1"), bake=600), wave("us", cluster("c2")))
+
+    report = await run_sync(world, the_plan, lock_renew_seconds=15, lock_expiry_seconds=300)
+
+    assert report.result == "interrupted" and report.exit_code == 1
+    assert report.error is not None and "could not be renewed for" in report.error
+    assert "could expire" in report.error
+    assert not any(c.cluster == "c2" for c in world.helm.calls)
+    assert world.lock.log[-1][0] == "release"
+    assert max(t for verb, t in world.lock.log if verb == "renew") < 300

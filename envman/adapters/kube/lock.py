@@ -86,13 +86,27 @@ class LeaseLock:
             raise
 
     def renew(self) -> None:
+        """Renew on every cluster; a lost lock wins over an unreachable cluster."""
+        failures: list[KubeError] = []
         for cluster in self._taken:
-            self._renew(cluster)
+            try:
+                self._renew(cluster)
+            except KubeError as exc:
+                failures.append(exc)
+        if failures:
+            raise KubeError("; ".join(str(f) for f in failures))
 
     def release(self) -> None:
+        """Release on every cluster, the unreachable ones named after trying all."""
+        failures: list[KubeError] = []
         for cluster in reversed(self._taken):
-            self._delete(cluster)
+            try:
+                self._delete(cluster)
+            except KubeError as exc:
+                failures.append(exc)
         self._taken.clear()
+        if failures:
+            raise KubeError("; ".join(str(f) for f in failures))
 
     def break_lock(self) -> list[str]:
         """Delete the Lease wherever it exists (`envman unlock`); the holders found."""
@@ -119,10 +133,16 @@ class LeaseLock:
     def _delete(self, cluster: ClusterTarget) -> None:
         api = self._api(cluster)
         try:
-            api.delete_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise KubeError(f"{cluster.describe()}: delete the lock: {exc.status} {exc.reason}") from exc
+            call(
+                cluster,
+                "delete the lock",
+                lambda: api.delete_namespaced_lease(
+                    self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT
+                ),
+            )
+        except KubeError as exc:
+            if not _not_found(exc):
+                raise
 
     def _api(self, cluster: ClusterTarget) -> client.CoordinationV1Api:
         return client.CoordinationV1Api(self._clients.api(cluster))
@@ -130,11 +150,17 @@ class LeaseLock:
     def _read(self, cluster: ClusterTarget) -> Any:
         api = self._api(cluster)
         try:
-            return api.read_namespaced_lease(self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT)
-        except ApiException as exc:
-            if exc.status == 404:
+            return call(
+                cluster,
+                "read the lock",
+                lambda: api.read_namespaced_lease(
+                    self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT
+                ),
+            )
+        except KubeError as exc:
+            if _not_found(exc):
                 return None
-            raise KubeError(f"{cluster.describe()}: read the lock: {exc.status} {exc.reason}") from exc
+            raise
 
     def _take(self, cluster: ClusterTarget, holder: LockHolder) -> None:
         api = self._api(cluster)
@@ -168,6 +194,10 @@ class LeaseLock:
                 "take over an expired lock",
                 lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, body),
             )
+
+
+def _not_found(exc: KubeError) -> bool:
+    return isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404
 
 
 def _now() -> datetime:
