@@ -6,7 +6,10 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from envman.application.rendering import render_releases
+from envman.kit.errors import HelmError
 from envman.plan.desired import ChartSource, DesiredRelease
 
 
@@ -17,6 +20,9 @@ class RecordingHelm:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.running = 0
         self.peak = 0
+        self.failing: set[str] = set()
+        """Releases whose render fails at once (as `helm template` with a `fail` does)."""
+        self.finished: list[str] = []
 
     async def template(
         self,
@@ -28,10 +34,13 @@ class RecordingHelm:
         hooks: bool = False,
     ) -> str:
         self.calls.append((release, dict(values)))
+        if release in self.failing:
+            raise HelmError(f"helm template {release}: Error: execution error: bad {release}")
         self.running += 1
         self.peak = max(self.peak, self.running)
         await asyncio.sleep(0.01)
         self.running -= 1
+        self.finished.append(release)
         return f"{release} {values.get('tag')}"
 
 
@@ -56,3 +65,16 @@ async def test_parallel_limit_is_kept() -> None:
     releases = [release("a", f"app{i}", "1") for i in range(9)]
     await render_releases(releases, helm, parallel=2)
     assert helm.peak == 2 and len(helm.calls) == 9
+
+
+async def test_render_failures_are_reported_together_and_the_other_renders_finish() -> None:
+    helm = RecordingHelm()
+    helm.failing = {"bad-a", "bad-b"}
+    releases = [release("a", "bad-a", "1"), release("a", "good", "1"), release("a", "bad-b", "1")]
+    with pytest.raises(HelmError) as failed:
+        await render_releases(releases, helm)
+    assert str(failed.value).splitlines() == [
+        "helm template bad-a: Error: execution error: bad bad-a",
+        "helm template bad-b: Error: execution error: bad bad-b",
+    ]
+    assert helm.finished == ["good"]

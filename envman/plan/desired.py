@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +12,7 @@ from envman.plan.drift import IgnoreRule
 from envman.plan.values import app_values, chart_version
 from envman.spec.checks import is_local_chart, repository_of
 from envman.spec.environment import Environment
-from envman.spec.merge import get_path, set_path
+from envman.spec.merge import set_path
 
 
 @dataclass(frozen=True)
@@ -100,14 +99,3 @@ def desired_release(
         unresolved=unresolved,
         ignore=tuple(IgnoreRule(rule.kind, tuple(rule.paths)) for rule in spec.ignoreDifferences),
     )
-
-
-def values_with_live_secrets(release: DesiredRelease, live_values: Mapping[str, Any]) -> dict[str, Any]:
-    """The release's values, each secret a read-only command could not read
-    (`release.unresolved`) taken from the live release's values: as the plan compares them."""
-    values: dict[str, Any] = json.loads(json.dumps(release.values, default=str))
-    for path in release.unresolved:
-        present, value = get_path(live_values, path)
-        if present:
-            set_path(values, path, value)
-    return values

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from typing import Any
 
-from envman.plan.desired import DesiredRelease, values_with_live_secrets
+from envman.plan.desired import DesiredRelease
 from envman.plan.live import LiveRelease
+from envman.spec.merge import get_path, set_path
 
 RECORD_NAMESPACE = "default"
 WAVE_KEY_PREFIX = "wave."
@@ -36,3 +39,14 @@ def release_digest(desired: DesiredRelease, live: LiveRelease | None = None) -> 
     }
     text = json.dumps(material, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+def values_with_live_secrets(release: DesiredRelease, live_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The release's values, each secret a read-only command could not read
+    (`release.unresolved`) taken from the live release's values: as the plan compares them."""
+    values: dict[str, Any] = json.loads(json.dumps(release.values, default=str))
+    for path in release.unresolved:
+        present, value = get_path(live_values, path)
+        if present:
+            set_path(values, path, value)
+    return values

@@ -1,5 +1,4 @@
-"""A cancelled helm is reaped without a hang, in its own process group; render failures are
-reported together, the other renders still finish."""
+"""A cancelled helm is reaped without a hang, in its own process group."""
 
 from __future__ import annotations
 
@@ -7,17 +6,12 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from envman.adapters.helm.process import HelmCommand
 from envman.adapters.target import KubeTarget
-from envman.application.rendering import render_releases
-from envman.kit.errors import HelmError
-from envman.plan.desired import ChartSource, DesiredRelease
 
 CHATTY = """#!{python}
 import os, sys, time
@@ -49,39 +43,3 @@ async def test_a_cancelled_helm_with_full_pipes_is_reaped_promptly(tmp_path: Pat
         await task
     assert time.monotonic() - start < 5
     assert int(pgid.read_text()) != os.getpgid(0)  # its own process group: a terminal's Ctrl-C spares it
-
-
-class _Templater:
-    def __init__(self) -> None:
-        self.finished: list[str] = []
-
-    async def template(
-        self,
-        release: str,
-        namespace: str,
-        chart: ChartSource,
-        values: Mapping[str, Any],
-        *,
-        hooks: bool = False,
-    ) -> str:
-        if release.startswith("bad"):
-            await asyncio.sleep(0.01)
-            raise HelmError(f"helm template {release}: Error: execution error: bad {release}")
-        await asyncio.sleep(0.2)
-        self.finished.append(release)
-        return f"kind: ConfigMap\nmetadata: {{name: {release}}}\n"
-
-
-def desired(name: str) -> DesiredRelease:
-    return DesiredRelease("c1", "r1", name, name, "ns", ChartSource(f"/charts/{name}"), {})
-
-
-async def test_render_failures_are_reported_together_and_nothing_is_left_running() -> None:
-    helm = _Templater()
-    with pytest.raises(HelmError) as failed:
-        await render_releases([desired("bad-a"), desired("good"), desired("bad-b")], helm)
-    assert str(failed.value).splitlines() == [
-        "helm template bad-a: Error: execution error: bad bad-a",
-        "helm template bad-b: Error: execution error: bad bad-b",
-    ]
-    assert helm.finished == ["good"]

@@ -12,14 +12,14 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
-from tests.e2e.test_sync import ENVMAN, fast, report, results, synced
+from tests.e2e.test_sync import ENVMAN, _Health, fast, report, results, synced
 
 pytestmark = pytest.mark.helm
 
@@ -173,23 +173,11 @@ def test_no_refresh_skips_the_live_read(prod: Fleet) -> None:
     assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 2
 
 
-class _Gate(http.server.BaseHTTPRequestHandler):
-    status: ClassVar[int] = 200
-
-    def do_GET(self) -> None:
-        self.send_response(self.status)
-        self.end_headers()
-        self.wfile.write(b"state")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Path) -> None:
     fast(prod)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gate)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/", timeout: 2s}}\n'
+    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/healthz/{{wave}}", timeout: 2s}}\n'
     prod.edit(
         "environments/prod.yaml",
         "      gates:\n        - helmTest",
@@ -199,7 +187,7 @@ def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Pat
     try:
         synced(prod)
         prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
-        _Gate.status = 503
+        _Health.failing.add("canary")
         halted = prod.envman("sync", "prod", "--report", str(tmp_path / "halted.json"))
         assert halted.exit_code == 3, halted.output
         assert results(report(prod, tmp_path / "halted.json"))["us"] == "not-started"
@@ -212,7 +200,7 @@ def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Pat
         assert results(second) == {"canary": "failed", "us": "not-started", "world": "not-started"}
         assert ("http", "failed") in [(g["gate"], g["result"]) for g in second["waves"][0]["gates"]]
         assert len(history(prod, "prod-use1", "api", "api")) == 1  # never carried past the gate
-        _Gate.status = 200
+        _Health.failing.clear()
         fixed = prod.envman("sync", "prod", "--report", str(tmp_path / "fixed.json"))
         assert fixed.exit_code == 0, fixed.output
         assert results(report(prod, tmp_path / "fixed.json")) == {
@@ -222,7 +210,7 @@ def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Pat
         }
     finally:
         server.shutdown()
-        _Gate.status = 200
+        _Health.failing.clear()
     assert len(history(prod, "prod-use1", "api", "api")) == 2
     assert changed(plan_json(prod)) == set()
 

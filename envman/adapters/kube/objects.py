@@ -37,13 +37,11 @@ class ClusterApi:
 
     clients: KubeClients
     cluster: ClusterTarget
-    requests: int = 0
     _kinds: dict[str, dict[str, Resource]] = field(default_factory=dict)
 
     def get(self, path: str, what: str) -> Any:
         """The JSON answer to a GET of `path`; a `KubeError` for any failure."""
         api = self.clients.api(self.cluster)
-        self.requests += 1
 
         def request() -> Any:
             method, url, headers, body, _ = api.param_serialize(
