@@ -10,7 +10,7 @@ from typing import Literal
 
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease, desired_release
-from envman.plan.secrets import Resolved, require, resolve_secrets
+from envman.plan.secrets import Resolved, require, resolve_secrets, short_secrets
 from envman.spec.environment import Environment
 
 SecretUse = Literal["require", "try", "skip"]
@@ -47,4 +47,13 @@ def resolve_releases(
     return [
         desired_release(env, app, cluster, resolved[app].values, tuple(resolved[app].missing))
         for cluster, app in pairs
+    ]
+
+
+def secret_warnings(env: Environment, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """`validate`'s warnings about the secrets it can read here (an unset source is no warning)."""
+    return [
+        warning
+        for app in env.apps
+        for warning in short_secrets(env, app, resolve_secrets(env, app, environ.get, read_secret_file))
     ]

@@ -27,20 +27,32 @@ from envman.plan.waves import rollout_of
 from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync as run_sync
+from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import Progress
 from envman.rollout.report import Report
 
+_STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to cancel them)"
+_CANCELLING = "cancelling in-flight helm calls; their releases are put back"
+
 
 @contextlib.asynccontextmanager
-async def _stop_on_signals() -> AsyncIterator[asyncio.Event]:
-    """SIGINT/SIGTERM set the stop event: no new work starts, in-flight helm calls finish."""
-    stop = asyncio.Event()
+async def _interrupts(progress: Progress) -> AsyncIterator[tuple[asyncio.Event, asyncio.Event]]:
+    """SIGINT/SIGTERM set `stop`: no new work starts, in-flight helm calls finish. A second
+    one sets `cancel` too: in-flight helm calls are stopped and their releases put back."""
+    stop, cancel = asyncio.Event(), asyncio.Event()
+
+    def interrupted() -> None:
+        second = stop.is_set()
+        (cancel if second else stop).set()
+        detail, result = (_CANCELLING, "cancelling") if second else (_STOPPING, "stopping")
+        progress.event(Event(Scope.RUN, Phase.INFO, result=result, detail=detail))
+
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, interrupted)
     try:
-        yield stop
+        yield stop, cancel
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
@@ -75,8 +87,8 @@ async def sync(
         resume_command=resume_command,
         redactor=app.redactor,
     )
-    async with _stop_on_signals() as stop, showing(progress):
-        return await run_sync(planned.plan, ports, options, stop=stop)
+    async with _interrupts(progress) as (stop, cancel), showing(progress):
+        return await run_sync(planned.plan, ports, options, stop=stop, cancel=cancel)
 
 
 def check_outputs(app: Application, path: Path | None) -> None:

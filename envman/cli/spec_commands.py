@@ -6,6 +6,7 @@ import json
 
 import click
 
+from envman.application.secrets import secret_warnings
 from envman.cli.root import State, cli, pass_state
 from envman.kit.errors import Problem, SpecError
 from envman.output.graph_views import VIEWS
@@ -18,13 +19,17 @@ from envman.spec.models import EnvironmentSpec
 @click.argument("environments", nargs=-1, metavar="[ENV]...")
 @pass_state
 def validate(state: State, environments: tuple[str, ...]) -> None:
-    """Load and check every (or each named) environment; no cluster is contacted."""
+    """Load and check every (or each named) environment; no cluster is contacted.
+
+    Warns about a secret it can read here that is too short to redact cleanly."""
     loaded = load_environments(state.root, environments)
     problems: list[Problem] = []
     for env in loaded.values():
         problems.extend(graph_problems(env))
     if problems:
         raise SpecError(set(problems))
+    for warning in sorted({w for env in loaded.values() for w in secret_warnings(env)}):
+        state.echo(f"{state.style('warning', fg='yellow')}: {warning}", err=True)
     for name, env in loaded.items():
         kind = "base" if env.spec.abstract else f"{len(env.clusters)} clusters, {len(env.apps)} apps"
         state.echo(f"{state.style('ok', fg='green')} {name} ({kind})")

@@ -11,10 +11,11 @@ from envman.application import syncing
 from envman.application.app import Choice
 from envman.application.planning import make_plan
 from envman.cli.root import State, cli, pass_state, selectors
-from envman.kit.errors import EXIT_ERROR, EXIT_OK
+from envman.kit.errors import EXIT_ERROR, EXIT_OK, EnvmanError
 from envman.output.plan_views import text_view
 from envman.output.progress import progress_for
 from envman.output.rollback_views import rollback_lines, unlock_lines
+from envman.rollout.report import Report
 from envman.rollout.results import RollbackResult
 
 
@@ -53,7 +54,14 @@ def sync(
     """
     app = state.app
     syncing.check_outputs(app, report_path)
-    planned = app.run(make_plan(app, environment, choice, prune))
+    try:
+        planned = app.run(make_plan(app, environment, choice, prune))
+    except EnvmanError as exc:  # the plan step failed: nothing changed, and the report says why
+        if not dry_run:
+            syncing.write_reports(
+                app, Report.error_before_start(environment, str(exc), app.redactor), report_path
+            )
+        raise
     if dry_run:
         state.echo(text_view(planned.plan, state.style))
         return EXIT_OK

@@ -17,6 +17,8 @@ _ICONS = {
     "rollback-failed": "❌",
     "rolled-back": "↩️",
     "interrupted": "⚠️",
+    "cancelled": "⚠️",
+    "error": "❌",
 }
 
 

@@ -44,6 +44,24 @@ def resolve_secrets(env: Environment, app: str, getenv: EnvReader, read_file: Fi
     return resolved
 
 
+MIN_SECRET_LENGTH = 8
+"""A shorter secret is still redacted, but so is every other occurrence of its characters."""
+
+
+def short_secrets(env: Environment, app: str, resolved: Resolved) -> list[str]:
+    """A located warning for every resolved secret of `app` shorter than `MIN_SECRET_LENGTH`."""
+    warnings = []
+    for path, value in resolved.values.items():
+        if len(value) < MIN_SECRET_LENGTH:
+            where = env.value_at("apps", app, "secrets", path)
+            warnings.append(
+                f"{f'{where}: ' if where else ''}app {app!r}: secret {path} is only {len(value)} characters"
+                f" long: it is redacted, and so is every other occurrence of those characters in"
+                f" output; use at least {MIN_SECRET_LENGTH}"
+            )
+    return warnings
+
+
 def require(missing: list[str]) -> None:
     """A `PlanError` naming every unavailable secret source at once, if any."""
     if missing:

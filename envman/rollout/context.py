@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
+from envman.kit.errors import EnvmanError
 from envman.kit.redact import Redactor
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import (
@@ -92,6 +93,8 @@ class Run:
     options: RolloutOptions
     environment: str
     stop: asyncio.Event
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by a second interrupt: in-flight helm calls are cancelled too."""
     stop_reason: str = "interrupted: stopped by a signal; in-flight helm calls finished, nothing rolled back"
 
     @property
@@ -133,16 +136,31 @@ class Run:
 
     async def unless_stopped(self, work: Awaitable[_T]) -> _T | None:
         """The result of `work`, or None (and `work` cancelled) when the run stops first."""
-        task = asyncio.ensure_future(work)
-        if self.stopped:
-            task.cancel()
-            return None
-        waiter = asyncio.ensure_future(self.stop.wait())
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-        for pending in (task, waiter):
-            if not pending.done():
-                pending.cancel()
-        await asyncio.gather(task, waiter, return_exceptions=True)
+        task = await _unless(work, self.stop)
+        return None if task.cancelled() else task.result()
+
+    async def unless_cancelled(self, work: Awaitable[_T]) -> _T:
+        """The result of `work`; `Cancelled` (and `work` cancelled, its helm process stopped)
+        when a second interrupt comes first."""
+        task = await _unless(work, self.cancel)
         if task.cancelled():
-            return None
+            raise Cancelled("cancelled by a second interrupt")
         return task.result()
+
+
+class Cancelled(EnvmanError):
+    """A helm call cancelled by a second interrupt."""
+
+
+async def _unless(work: Awaitable[_T], event: asyncio.Event) -> asyncio.Future[_T]:
+    """`work` run to its end, or cancelled as soon as `event` is set; the finished task."""
+    task = asyncio.ensure_future(work)
+    if event.is_set():
+        task.cancel()
+    waiter = asyncio.ensure_future(event.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, waiter):
+        if not pending.done():
+            pending.cancel()
+    await asyncio.gather(task, waiter, return_exceptions=True)
+    return task

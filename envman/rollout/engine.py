@@ -5,7 +5,10 @@ changes nothing (no gates either), check approval, sync its clusters (`releases`
 gates and bake (`gating`). The first failure ends the run: the rollback policy `onFailure`
 is applied (`undo`) and later waves stay `not-started` (exit 3). Setting `stop` (SIGINT,
 SIGTERM) starts no new work: in-flight helm calls finish, nothing is rolled back, the run is
-`interrupted` (exit 1). `LockHeld` from the lock propagates before anything is touched.
+`interrupted` (exit 1); a second one (`cancel`) also cancels the in-flight helm calls, and the
+releases they were changing are put back (`rollback` to their pre-run revision, or
+uninstall). A lock that cannot be taken (`LockHeld`, an unreachable cluster) ends the run as
+`error` (exit 1) before anything is touched, with a report like every other end.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from envman.kit.errors import EnvmanError
 from envman.plan.model import Plan
 from envman.rollout.approval import approved, continue_command, continue_hint
 from envman.rollout.context import FirstFailure, RolloutOptions, RolloutPorts, Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.lock import LockKeeper
 from envman.rollout.report import Report, WaveReport
-from envman.rollout.results import RunResult, WaveResult
+from envman.rollout.results import ReleaseResult, RunResult, WaveResult
 from envman.rollout.verify import record_verification
 from envman.rollout.wave_gates import run_gates
 from envman.rollout.wave_rollback import undo_wave
@@ -29,10 +33,15 @@ _PASSED = (WaveResult.SUCCEEDED, WaveResult.VERIFIED)
 
 
 async def sync(
-    plan: Plan, ports: RolloutPorts, options: RolloutOptions, *, stop: asyncio.Event | None = None
+    plan: Plan,
+    ports: RolloutPorts,
+    options: RolloutOptions,
+    *,
+    stop: asyncio.Event | None = None,
+    cancel: asyncio.Event | None = None,
 ) -> Report:
     """Roll `plan` out; the report says what happened (`Report.exit_code` for the CLI)."""
-    run = Run(ports, options, plan.environment, stop or asyncio.Event())
+    run = Run(ports, options, plan.environment, stop or asyncio.Event(), cancel or asyncio.Event())
     started = datetime.now(UTC).isoformat(timespec="seconds")
     report = Report.of(plan, on_failure=options.on_failure, redactor=options.redactor, started=started)
     begin = run.clock.now()
@@ -46,8 +55,11 @@ async def sync(
         options.lock_expiry_seconds,
     )
     run.emit(Scope.RUN, Phase.START, detail=f"sync {plan.environment}: {_count(len(plan.waves), 'wave')}")
-    async with keeper:
-        await _run_waves(run, report)
+    try:
+        async with keeper:
+            await _run_waves(run, report)
+    except EnvmanError as exc:  # the lock was not taken, or something no step expects
+        report.result, report.error = RunResult.ERROR, str(exc)
     report.seconds = run.clock.now() - begin
     report.error = run.redact(report.error) if report.error else None
     run.emit(
@@ -75,9 +87,10 @@ async def _run_waves(run: Run, report: Report) -> None:
             return
         state = await _run_wave(run, wave)
         if run.stopped and wave.result not in _PASSED:
-            _interrupted(
-                run, report, f"; wave {wave.name} had failed: {state.failure}" if state.failed else ""
-            )
+            note = await _recover_cancelled(run, wave)
+            if state.failed:
+                note += f"; wave {wave.name} had failed: {state.failure}"
+            _interrupted(run, report, note)
             return
         if state.failed:
             await _fail(run, report, index, state.failure or "")
@@ -122,6 +135,21 @@ async def _fail(run: Run, report: Report, index: int, failure: str) -> None:
         await undo_wave(run, wave)
     if any(w.result is WaveResult.ROLLBACK_FAILED for w in undone):
         report.error += "; a rollback failed too: see the rollback of each release"
+
+
+async def _recover_cancelled(run: Run, wave: WaveReport) -> str:
+    """Put back the releases whose helm call a second interrupt cancelled (helm leaves them
+    `failed` at a new revision); what was done, for the run's error."""
+    cancelled = [r for r in wave.releases if r.result is ReleaseResult.CANCELLED]
+    if not cancelled:
+        return ""
+    await undo_wave(run, wave, lambda r: r.result is ReleaseResult.CANCELLED)
+    if wave.result is not WaveResult.ROLLBACK_FAILED:
+        wave.result = WaveResult.INTERRUPTED
+    names = ", ".join(f"{r.plan.cluster}/{r.plan.app}" for r in cancelled)
+    failed = any(r.result is ReleaseResult.ROLLBACK_FAILED for r in cancelled)
+    outcome = "and putting it back failed" if failed else "put back to its previous state"
+    return f"; a second interrupt cancelled helm for {names}, {outcome}"
 
 
 def _wave_result(state: FirstFailure, *, finished: bool) -> WaveResult:

@@ -82,6 +82,10 @@ class LockKeeper:
                     return
                 self._tell(Phase.INFO, "renew-failed", f"{exc}; retrying")
             else:
+                if failures:
+                    self._tell(
+                        Phase.INFO, "renewed", f"renewed on every cluster after {failures} failed tries"
+                    )
                 renewed, failures = self._clock.now(), 0
 
     def _tell(self, phase: Phase, result: str, detail: str) -> None:

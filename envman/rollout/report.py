@@ -169,6 +169,11 @@ class Report:
             plan.environment, RunResult.SUCCEEDED, waves, started, on_failure=on_failure, redactor=redactor
         )
 
+    @classmethod
+    def error_before_start(cls, environment: str, error: str, redactor: Redactor) -> Report:
+        """The report of a sync whose plan step failed: nothing was touched."""
+        return cls(environment, RunResult.ERROR, [], error=error, redactor=redactor)
+
     @property
     def exit_code(self) -> int:
         return self.result.exit_code

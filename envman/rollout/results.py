@@ -2,13 +2,18 @@
 
 DESIGN.md section 5 lists the values a consumer must expect; envman adds a few where the
 rollout needs to say more, all documented here:
-- run `interrupted`: SIGINT/SIGTERM (or a lost lock) stopped it; nothing was rolled back; exit 1.
+- run `interrupted`: SIGINT/SIGTERM (or a lost lock) stopped it; nothing was rolled back
+  (but what a second interrupt cancelled); exit 1.
+- run `error`: it could not start (the lock is held by another run, or a cluster could not be
+  reached to take it), or an unexpected error ended it; nothing was rolled back; exit 1.
 - wave `verified`: nothing to change, but its gates and bake had not passed for this
   desired state (after halt, an interrupt, a crash, a hand-made upgrade): they ran and passed;
 - wave `rollback-failed`: it failed and at least one of its rollbacks failed too;
   wave `interrupted`: it was running when the run was interrupted.
 - release `not-started`: its wave failed, was interrupted or never ran before it was reached;
-  release `rollback-failed`: it was changed and rolling it back failed.
+  release `rollback-failed`: it was changed and rolling it back failed;
+  release `cancelled`: a second interrupt stopped its helm call (and envman then recovered
+  it: it ends `rolled-back` or `rollback-failed` unless that recovery was not possible).
 - gate `interrupted`: the run was interrupted while the gate was still polling.
 """
 
@@ -24,6 +29,7 @@ class RunResult(StrEnum):
     FAILED = "failed"
     AWAITING_APPROVAL = "awaiting-approval"
     INTERRUPTED = "interrupted"
+    ERROR = "error"
 
     @property
     def exit_code(self) -> int:
@@ -35,6 +41,7 @@ _EXIT_CODES = {
     RunResult.FAILED: EXIT_ROLLOUT_FAILED,
     RunResult.AWAITING_APPROVAL: EXIT_AWAITING_APPROVAL,
     RunResult.INTERRUPTED: EXIT_ERROR,
+    RunResult.ERROR: EXIT_ERROR,
 }
 
 
@@ -56,6 +63,7 @@ class ReleaseResult(StrEnum):
     ROLLBACK_FAILED = "rollback-failed"
     UNCHANGED = "unchanged"
     NOT_STARTED = "not-started"
+    CANCELLED = "cancelled"
 
 
 class RollbackResult(StrEnum):

@@ -10,6 +10,8 @@ never hidden.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from envman.kit.errors import EnvmanError
 from envman.kit.limits import each_limited
 from envman.plan.model import Action, ClusterPlan
@@ -21,18 +23,25 @@ from envman.rollout.results import ReleaseResult, RollbackResult, WaveResult
 _SKIPPED_UNINSTALL = "an uninstalled release is not reinstalled; sync again to restore it"
 
 
-async def undo_wave(run: Run, wave: WaveReport) -> None:
-    """Roll back what this run changed in `wave`; its result becomes `rolled-back` or `rollback-failed`."""
+def _attempted(record: ReleaseReport) -> bool:
+    return record.attempted
+
+
+async def undo_wave(run: Run, wave: WaveReport, which: Callable[[ReleaseReport], bool] = _attempted) -> None:
+    """Roll back what this run changed in `wave` (the releases `which` picks); its result
+    becomes `rolled-back` or `rollback-failed`."""
     await each_limited(
-        wave.plan.clusters, wave.plan.settings.max_parallel, lambda c: _undo_cluster(run, wave, c)
+        wave.plan.clusters, wave.plan.settings.max_parallel, lambda c: _undo_cluster(run, wave, c, which)
     )
     failed = any(r.result is ReleaseResult.ROLLBACK_FAILED for r in wave.releases)
     wave.result = WaveResult.ROLLBACK_FAILED if failed else WaveResult.ROLLED_BACK
 
 
-async def _undo_cluster(run: Run, wave: WaveReport, cluster: ClusterPlan) -> None:
+async def _undo_cluster(
+    run: Run, wave: WaveReport, cluster: ClusterPlan, which: Callable[[ReleaseReport], bool]
+) -> None:
     for layer in reversed(cluster.layers):
-        touched = [wave.record(r) for r in layer if wave.record(r).attempted]
+        touched = [wave.record(r) for r in layer if which(wave.record(r))]
         await each_limited(touched, run.options.concurrency, lambda r: _undo_release(run, wave, r))
 
 

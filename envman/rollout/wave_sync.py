@@ -12,7 +12,7 @@ from envman.kit.limits import each_limited
 from envman.plan.drift import MODIFIED
 from envman.plan.live import DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
-from envman.rollout.context import FirstFailure, Run
+from envman.rollout.context import Cancelled, FirstFailure, Run
 from envman.rollout.events import Phase, Scope
 from envman.rollout.ports import PENDING_STATUSES, ReleaseRevision
 from envman.rollout.report import ReleaseReport, WaveReport
@@ -57,7 +57,10 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
         detail=plan.action.value,
     )
     try:
-        revision = await _apply(run, plan)
+        revision = await run.unless_cancelled(_apply(run, plan))
+    except Cancelled as exc:
+        record.result = ReleaseResult.CANCELLED
+        record.error = f"{plan.action.value} {exc}"
     except EnvmanError as exc:
         record.result = ReleaseResult.FAILED
         record.error = run.redact(str(exc))
@@ -113,6 +116,8 @@ def _cluster_result(records: list[ReleaseReport]) -> str:
     results = {r.result for r in records}
     if ReleaseResult.FAILED in results:
         return "failed"
+    if ReleaseResult.CANCELLED in results:
+        return "cancelled"
     return "stopped" if ReleaseResult.NOT_STARTED in results else "succeeded"
 
 

@@ -158,3 +158,15 @@ def test_verbose_logs_each_helm_command_without_values(helm_binary: Path) -> Non
         "template api " + str(EXAMPLE / "charts" / "api") + " --version 1.4.2 --namespace api --values -"
     )
     assert not any(secret in loud.output for secret in SECRETS.values())
+
+
+def test_validate_warns_about_a_secret_too_short_to_redact_cleanly() -> None:
+    result = run(
+        "--no-color", "-C", str(EXAMPLE), "validate", "prod", env={**SECRETS, "API_DB_PASSWORD": "abc"}
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "warning: environments/prod.yaml:51:20: app 'api': secret db.password is only 3 characters long:"
+        " it is redacted, and so is every other occurrence of those characters in output; use at least 8"
+    ]
+    assert result.stdout == "ok prod (5 clusters, 5 apps)\n"

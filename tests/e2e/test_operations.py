@@ -36,11 +36,15 @@ def test_rollback_returns_an_app_to_its_previous_revision(prod: Fleet) -> None:
 def test_unlock_removes_a_crashed_runs_lock(prod: Fleet) -> None:
     targets = [ClusterTarget(c, KubeTarget(prod.sandbox.kubeconfig, c)) for c in PROD_CLUSTERS]
     LeaseLock(KubeClients(), targets, "prod").acquire(SyncHolder("ci", "runner-7", 4242, "job-99"))
-    blocked = prod.envman("sync", "prod", "--cluster", "prod-apse1")
+    report = prod.root / "blocked.json"
+    blocked = prod.envman("sync", "prod", "--cluster", "prod-apse1", "--report", str(report))
     assert (
         blocked.exit_code == 1
         and "environment lock held by ci@runner-7 (pid 4242, CI job job-99)" in blocked.stderr
     )
+    doc = json.loads(report.read_text())
+    assert doc["result"] == "error" and "held by ci@runner-7" in doc["error"]
+    assert [w["result"] for w in doc["waves"]] == ["not-started"]
     result = prod.envman("unlock", "prod")
     assert result.exit_code == 0
     assert (

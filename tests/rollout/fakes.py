@@ -415,7 +415,13 @@ def gate(**spec: Any) -> Gate:
 
 
 async def run_sync(
-    world: World, the_plan: Plan, stop: asyncio.Event | None = None, **overrides: Any
+    world: World,
+    the_plan: Plan,
+    stop: asyncio.Event | None = None,
+    cancel: asyncio.Event | None = None,
+    **overrides: Any,
 ) -> Report:
     """`sync` of `the_plan` through `world`, in virtual time."""
-    return await world.clock.run(sync(the_plan, world.ports(), options(**overrides), stop=stop))
+    return await world.clock.run(
+        sync(the_plan, world.ports(), options(**overrides), stop=stop, cancel=cancel)
+    )

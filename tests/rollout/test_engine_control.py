@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
-from envman.kit.errors import LockHeld
 from envman.plan.model import Plan
 from envman.rollout.events import Scope
 from tests.rollout.fakes import HelmCall, Holder, World, cluster, gate, plan, run_sync, unchanged, wave
@@ -101,6 +98,38 @@ async def test_interrupt_lets_in_flight_calls_finish_and_starts_nothing_new() ->
     assert world.lock.log[-1][0] == "release"
 
 
+async def test_second_interrupt_cancels_in_flight_helm_and_puts_those_releases_back() -> None:
+    world = World()
+    stop, cancel = asyncio.Event(), asyncio.Event()
+
+    async def interrupt_twice(call: HelmCall) -> None:
+        if call.key == ("upgrade_install", "c1", "web"):  # api and web are in flight
+            stop.set()
+            await world.clock.sleep(1)
+            cancel.set()
+
+    world.helm.before = interrupt_twice
+    the_plan = plan(wave("canary", cluster("c1")), wave("us", cluster("c2")))
+
+    report = await run_sync(world, the_plan, stop=stop, cancel=cancel)
+
+    assert report.result == "interrupted" and report.exit_code == 1
+    releases = {r.plan.app: r for r in report.waves[0].releases}
+    assert {app: r.result for app, r in releases.items()} == {
+        "db": "succeeded",
+        "api": "rolled-back",
+        "web": "rolled-back",
+    }
+    assert releases["web"].error == "upgrade cancelled by a second interrupt"
+    assert sorted(world.helm.keys("rollback")) == [("rollback", "c1", "api"), ("rollback", "c1", "web")]
+    assert [w.result for w in report.waves] == ["interrupted", "not-started"]
+    assert report.error is not None
+    assert (
+        "a second interrupt cancelled helm for c1/api, c1/web, put back to its previous state" in report.error
+    )
+    assert world.lock.log[-1][0] == "release"
+
+
 async def test_interrupt_ends_a_bake_at_once() -> None:
     world = World()
     stop = asyncio.Event()
@@ -150,9 +179,11 @@ async def test_a_held_lock_fails_fast_naming_its_holder() -> None:
     world = World()
     world.lock.table["prod"] = Holder("alice@laptop")
 
-    with pytest.raises(LockHeld, match=r"environment prod is locked by alice@laptop \(pid 1\)"):
-        await run_sync(world, plan(wave("canary", cluster("c1"))))
+    report = await run_sync(world, plan(wave("canary", cluster("c1"))))
 
+    assert report.result == "error" and report.exit_code == 1
+    assert report.error is not None and "environment prod is locked by alice@laptop (pid 1)" in report.error
+    assert [w.result for w in report.waves] == ["not-started"]
     assert world.helm.calls == []
     assert world.lock.table["prod"] == Holder("alice@laptop")
 
