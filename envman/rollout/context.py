@@ -124,9 +124,10 @@ class Run:
         result: str | None = None,
         detail: str = "",
         seconds: float | None = None,
+        limit: float | None = None,
     ) -> None:
         """Tell the progress sink about a step, its detail redacted."""
-        event = Event(scope, phase, wave, cluster, name, result, self.redact(detail), seconds)
+        event = Event(scope, phase, wave, cluster, name, result, self.redact(detail), seconds, limit)
         self.ports.progress.event(event)
 
     async def pause(self, seconds: float) -> bool:

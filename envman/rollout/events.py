@@ -21,12 +21,16 @@ class Phase(StrEnum):
     START = "start"
     FINISH = "finish"
     INFO = "info"
+    PROGRESS = "progress"
+    """A running step's state changed (a release's pods: `detail` is like `2/3 ready`)."""
 
 
 @dataclass(frozen=True)
 class Event:
-    """One step starting or finishing. `name` is the app (release, rollback) or the gate;
-    `seconds` is the elapsed time of a finished step; `detail` is already redacted."""
+    """One step starting, progressing or finishing. `name` is the app (release, rollback) or
+    the gate; `seconds` is the elapsed time of a finished step; `limit`, on a START, is how
+    long the step may take (a release's helm timeout, a bake's length); `detail` is already
+    redacted."""
 
     scope: Scope
     phase: Phase
@@ -36,6 +40,7 @@ class Event:
     result: str | None = None
     detail: str = ""
     seconds: float | None = None
+    limit: float | None = None
 
     @property
     def subject(self) -> str:

@@ -102,7 +102,9 @@ async def _run_site(run: Run, wave: WaveReport, gate: Gate, site: GateSite) -> G
 
 async def _bake(run: Run, wave: WaveReport, seconds: float) -> GateReport:
     start = run.clock.now()
-    run.emit(Scope.GATE, Phase.START, wave=wave.name, name=BAKE, detail=f"for {elapsed(seconds)}")
+    run.emit(
+        Scope.GATE, Phase.START, wave=wave.name, name=BAKE, detail=f"for {elapsed(seconds)}", limit=seconds
+    )
     result, detail = await _watch(run, wave, seconds)
     record = GateReport(BAKE, None, None, result, run.redact(detail), run.clock.now() - start)
     _emit_finish(run, wave, record)

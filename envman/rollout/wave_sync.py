@@ -55,6 +55,7 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
         cluster=plan.cluster,
         name=plan.app,
         detail=plan.action.value,
+        limit=plan.desired.timeout_seconds if plan.desired else run.options.uninstall_timeout,
     )
     try:
         revision = await run.unless_cancelled(_apply(run, plan))
