@@ -13,6 +13,7 @@ from pathlib import Path
 from envman.adapters.clock import SystemClock
 from envman.adapters.kube.lock import LeaseLock, SyncHolder
 from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock, KubeVerifications
+from envman.adapters.kube.watch import KubeWatcher
 from envman.adapters.probes.command import SubprocessRunner
 from envman.adapters.probes.http import UrllibHttpProbe
 from envman.adapters.probes.prometheus import PrometheusApi
@@ -22,6 +23,7 @@ from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
 from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
+from envman.plan.failfast import FailFastSettings
 from envman.plan.values import is_enabled
 from envman.plan.waves import rollout_of
 from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
@@ -30,6 +32,7 @@ from envman.rollout.engine import sync as run_sync
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import Progress
 from envman.rollout.report import Report
+from envman.spec.models import FailFast
 
 _STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to cancel them)"
 _CANCELLING = "cancelling in-flight helm calls; their releases are put back"
@@ -77,6 +80,7 @@ async def sync(
         lock=KubeLock(app.kube, list(targets.values()), env.name),
         progress=progress,
         verifications=KubeVerifications(app.kube, targets, env.name),
+        watcher=KubeWatcher(app.kube, targets),
     )
     options = RolloutOptions(
         holder=SyncHolder.current(app.environ),
@@ -86,9 +90,19 @@ async def sync(
         root=app.root,
         resume_command=resume_command,
         redactor=app.redactor,
+        fail_fast=fail_fast_settings(rollout.failFast),
     )
     async with _interrupts(progress) as (stop, cancel), showing(progress):
         return await run_sync(planned.plan, ports, options, stop=stop, cancel=cancel)
+
+
+def fail_fast_settings(spec: bool | FailFast) -> FailFastSettings | None:
+    """`rollout.failFast` as the engine takes it: None when off."""
+    if spec is False:
+        return None
+    if spec is True:
+        return FailFastSettings()
+    return FailFastSettings(spec.restarts, spec.unschedulable)
 
 
 def check_outputs(app: Application, path: Path | None) -> None:

@@ -68,7 +68,12 @@ class DriverError(EnvmanError):
 
 
 class HelmError(DriverError):
-    """helm failed, or could not be found."""
+    """helm failed, or could not be found. The message is one line; `output` is all helm
+    wrote on stderr (for the report and `-v`: redact it before showing it)."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class KubeError(DriverError):

@@ -43,6 +43,8 @@ class LogProgress:
 
 def log_text(event: Event) -> str:
     """An event as a sentence: `wave canary: started`, `gate http x (wave canary): passed in 1.0s: ...`."""
+    if event.phase is Phase.PROGRESS:
+        return f"{event.subject}: {event.detail}"
     if event.phase is Phase.START:
         text = f"{event.subject}: started"
     else:
@@ -133,6 +135,9 @@ class TtyProgress:
         if event.scope is Scope.WAVE:
             self._current = event.wave
         row = self._rows.get(key)
+        if row is not None and event.phase is Phase.PROGRESS:
+            row.detail = event.detail
+            return
         if row is None or event.phase is Phase.START:
             row = self._rows[key] = _Row(event, self._clock())
         if event.phase is not Phase.START:

@@ -11,6 +11,7 @@ from typing import TypeVar
 from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
 from envman.kit.errors import EnvmanError
 from envman.kit.redact import Redactor
+from envman.plan.failfast import FailFastSettings
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import (
     Clock,
@@ -18,9 +19,11 @@ from envman.rollout.ports import (
     Lock,
     LockHolder,
     NoVerifications,
+    NoWatcher,
     Progress,
     Prompt,
     Verifications,
+    Watcher,
 )
 from envman.spec.models import OnFailure
 
@@ -41,6 +44,7 @@ class RolloutPorts:
     lock: Lock
     progress: Progress
     verifications: Verifications = field(default_factory=NoVerifications)
+    watcher: Watcher = field(default_factory=NoWatcher)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class RolloutOptions:
     the bake's health checks; `uninstall_timeout`: helm timeout of an uninstall (it has no app).
     `lock_renew_seconds`: interval of lock renewals; `lock_expiry_seconds`: how long
     an unrenewed lock lasts (the run stops before that). `redactor`: every secret value.
+    `fail_fast`: when a release waiting for readiness has failed (None: wait for helm).
     """
 
     holder: LockHolder
@@ -68,6 +73,7 @@ class RolloutOptions:
     lock_expiry_seconds: float = 300.0
     uninstall_timeout: float = 300.0
     redactor: Redactor = field(default_factory=Redactor)
+    fail_fast: FailFastSettings | None = field(default_factory=FailFastSettings)
 
 
 @dataclass

@@ -62,9 +62,7 @@ async def sync(
         report.result, report.error = RunResult.ERROR, str(exc)
     report.seconds = run.clock.now() - begin
     report.error = run.redact(report.error) if report.error else None
-    run.emit(
-        Scope.RUN, Phase.FINISH, result=report.result.value, detail=report.error or "", seconds=report.seconds
-    )
+    run.emit(Scope.RUN, Phase.FINISH, result=report.result.value, seconds=report.seconds)
     return report
 
 

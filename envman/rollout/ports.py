@@ -14,6 +14,7 @@ context and helm's last error line.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from envman.gates.ports import HelmTester
 from envman.plan.desired import ChartSource
+from envman.plan.failfast import FailFastSettings, WorkloadFailure
 from envman.rollout.events import Event
 
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
@@ -199,6 +201,39 @@ class NoVerifications:
 
     async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
         return None
+
+
+class Watcher(Protocol):
+    """Fail fast (DESIGN.md section 5.5): the workloads of a release helm is upgrading."""
+
+    async def failure(
+        self,
+        cluster: str,
+        release: str,
+        namespace: str,
+        settings: FailFastSettings,
+        pods: Callable[[str], None],
+    ) -> WorkloadFailure:
+        """Watch the objects of `release` created from now on; return its first definitive
+        failure. Never returns while there is none (the caller cancels it when helm is done);
+        raises `EnvmanError` when the cluster cannot be read. `pods` gets `2/3 ready` (and
+        why pods wait) whenever that changes."""
+        ...
+
+
+class NoWatcher:
+    """A `Watcher` that never sees a failure (fail fast off, or a test that does not look)."""
+
+    async def failure(
+        self,
+        cluster: str,
+        release: str,
+        namespace: str,
+        settings: FailFastSettings,
+        pods: Callable[[str], None],
+    ) -> WorkloadFailure:
+        await asyncio.Future()
+        raise AssertionError("unreachable")
 
 
 class Progress(Protocol):

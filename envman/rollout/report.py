@@ -4,7 +4,8 @@
 top level `started` (ISO 8601 UTC), `seconds`, `on_failure`, `error` (why the run did not
 succeed, or null) and `next` (the command that continues after `awaiting-approval`, or
 null); per wave `seconds`; per cluster `region`; per release `release`, `namespace`,
-`error` and `rollback` ({action: rollback|uninstall|none, result: succeeded|failed|skipped,
+`error` (one line), `failure` (DESIGN.md's shape, or null), `helm_output` (helm's whole
+error output, or null) and `rollback` ({action: rollback|uninstall|none, result: succeeded|failed|skipped,
 to_revision, revision, detail, seconds} or null); per gate `region` and `seconds`. `cluster`
 of a gate is null when it ran once per wave or per region. Result values: see `results`.
 Every string goes through the `Redactor` on the way out.
@@ -18,6 +19,7 @@ from typing import Any
 
 from envman.gates.ports import GateResult
 from envman.kit.redact import Redactor
+from envman.plan.failfast import WorkloadFailure
 from envman.plan.model import Plan, ReleasePlan, WavePlan
 from envman.rollout.results import ReleaseResult, RollbackResult, RunResult, WaveResult
 
@@ -52,6 +54,10 @@ class ReleaseReport:
     seconds: float | None = None
     error: str | None = None
     rollback: RollbackReport | None = None
+    failure: WorkloadFailure | None = None
+    """Why its workloads failed, when fail fast saw it (pod, container, reason, message)."""
+    helm_output: str | None = None
+    """All helm wrote on stderr when it failed (`error` is its one-line summary)."""
     attempted: bool = False
     """True once this run called helm for it: it may have changed the cluster."""
 
@@ -71,6 +77,8 @@ class ReleaseReport:
             "revision": self.revision,
             "seconds": None if self.seconds is None else round(self.seconds, 1),
             "error": self.error,
+            "failure": self.failure.to_dict() if self.failure else None,
+            "helm_output": self.helm_output,
             "rollback": self.rollback.to_dict() if self.rollback else None,
         }
 

@@ -7,13 +7,14 @@ The first failure stops new work in the wave: releases and clusters not started 
 
 from __future__ import annotations
 
-from envman.kit.errors import EnvmanError
+from envman.kit.errors import EnvmanError, HelmError
 from envman.kit.limits import each_limited
 from envman.plan.drift import MODIFIED
 from envman.plan.live import DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import Cancelled, FirstFailure, Run
 from envman.rollout.events import Phase, Scope
+from envman.rollout.fail_fast import WorkloadFailed, watched
 from envman.rollout.ports import PENDING_STATUSES, ReleaseRevision
 from envman.rollout.report import ReleaseReport, WaveReport
 from envman.rollout.results import ReleaseResult
@@ -58,14 +59,14 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
         limit=plan.desired.timeout_seconds if plan.desired else run.options.uninstall_timeout,
     )
     try:
-        revision = await run.unless_cancelled(_apply(run, plan))
+        revision = await run.unless_cancelled(_apply(run, wave.name, plan))
     except Cancelled as exc:
         record.result = ReleaseResult.CANCELLED
         record.error = f"{plan.action.value} {exc}"
     except EnvmanError as exc:
-        record.result = ReleaseResult.FAILED
-        record.error = run.redact(str(exc))
-        state.fail(f"{plan.action.value} of {plan.app} on {plan.cluster} failed: {record.error}")
+        _failed(run, record, exc)
+        reason = f": {exc.failure.reason}" if isinstance(exc, WorkloadFailed) else ""
+        state.fail(f"{plan.action.value} of {plan.app} on {plan.cluster} failed{reason}")
     else:
         record.result = ReleaseResult.SUCCEEDED
         record.revision = revision.revision if revision else None
@@ -82,14 +83,23 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
     )
 
 
-async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
+def _failed(run: Run, record: ReleaseReport, exc: EnvmanError) -> None:
+    record.result = ReleaseResult.FAILED
+    record.error = run.redact(str(exc))
+    if isinstance(exc, WorkloadFailed):
+        record.failure = exc.failure
+    if isinstance(exc, HelmError) and exc.output:
+        record.helm_output = run.redact(exc.output)
+
+
+async def _apply(run: Run, wave: str, plan: ReleasePlan) -> ReleaseRevision | None:
     helm = run.ports.helm_for(plan.cluster)
     if plan.action is Action.UNINSTALL:
         await helm.uninstall(plan.release, plan.namespace, timeout=run.options.uninstall_timeout, wait=True)
         return None
     desired = plan.desired
     assert desired is not None, "an install or upgrade has a desired release"
-    return await helm.upgrade_install(
+    upgrade = helm.upgrade_install(
         plan.release,
         plan.namespace,
         desired.chart,
@@ -100,6 +110,7 @@ async def _apply(run: Run, plan: ReleasePlan) -> ReleaseRevision | None:
         recover=plan.live is not None and plan.live.status in PENDING_STATUSES,
         force_conflicts=any(d.reason == MODIFIED for d in plan.drift),
     )
+    return await watched(run, wave, plan, upgrade)
 
 
 def release_labels(environment: str, plan: ReleasePlan) -> dict[str, str]:

@@ -146,8 +146,16 @@ class Wave(Strict):
 OnFailure = Literal["rollback-wave", "rollback-all", "halt"]
 
 
+class FailFast(Strict):
+    """When a release waiting for readiness has definitively failed (DESIGN.md section 5.5)."""
+
+    restarts: int = Field(default=2, ge=0, description="A container restarted more often has failed.")
+    unschedulable: Duration = Field(default=120.0, description="A pod unschedulable this long has failed.")
+
+
 class Rollout(Strict):
     onFailure: OnFailure = "rollback-wave"
+    failFast: bool | FailFast = True
     maxParallel: int = Field(default=1, ge=1)
     concurrency: int = Field(default=4, ge=1)
     gates: list[Gate] | None = None

@@ -15,6 +15,7 @@ from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
 from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
 from envman.plan.desired import ChartSource, DesiredRelease
+from envman.plan.failfast import FailFastSettings, WorkloadFailure
 from envman.plan.live import LiveRelease
 from envman.plan.model import Action, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.waves import WaveSettings
@@ -295,6 +296,38 @@ class FakeVerifications:
         self.records.append((cluster, wave, dict(releases)))
 
 
+class FakeWatcher:
+    """Fail fast's watcher: the release `failing[(cluster, release)]` fails after `at`
+    virtual seconds; `broken` clusters cannot be read; each watch reports `pods` if set."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.failing: dict[tuple[str, str], tuple[float, WorkloadFailure]] = {}
+        self.broken: set[str] = set()
+        self.watched: list[tuple[str, str]] = []
+        self.pods: str | None = None
+
+    async def failure(
+        self,
+        cluster: str,
+        release: str,
+        namespace: str,
+        settings: FailFastSettings,
+        pods: Callable[[str], None],
+    ) -> WorkloadFailure:
+        self.watched.append((cluster, release))
+        if cluster in self.broken:
+            raise KubeError(f"cluster {cluster!r}: list pods: connection refused")
+        if self.pods is not None:
+            pods(self.pods)
+        if (cluster, release) in self.failing:
+            at, failure = self.failing[cluster, release]
+            await self.clock.sleep(at)
+            return failure
+        await asyncio.Future()
+        raise AssertionError("unreachable")
+
+
 @dataclass
 class World:
     """A complete set of fakes wired as the engine's ports."""
@@ -311,6 +344,7 @@ class World:
         self.health = FakeHealth(self.clock)
         self.lock = RecordingLock(self.clock)
         self.verifications = FakeVerifications()
+        self.watcher = FakeWatcher(self.clock)
 
     def ports(self) -> RolloutPorts:
         return RolloutPorts(
@@ -324,6 +358,7 @@ class World:
             self.lock,
             self.progress,
             self.verifications,
+            self.watcher,
         )
 
 

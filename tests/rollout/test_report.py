@@ -48,6 +48,8 @@ async def test_json_has_the_design_shape() -> None:
                     "revision": 100,
                     "seconds": 10.0,
                     "error": None,
+                    "failure": None,
+                    "helm_output": None,
                     "rollback": {
                         "action": "rollback",
                         "result": "succeeded",

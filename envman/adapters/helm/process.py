@@ -110,9 +110,11 @@ def helm_error(
     subject = " ".join(part for part in ("helm", verb, release) if part)
     where = f" on {target}" if target is not None else ""
     message = f"{subject} failed{where}: {redactor.text(detail)}"
+    output = redactor.text(stderr.decode(errors="replace").strip()) if isinstance(stderr, bytes) else ""
+    _log.info("%s: helm's whole error output:\n%s", message, output)
     if isinstance(exc, pyhelm3_errors.ReleaseNotFoundError):
-        return HelmReleaseNotFound(message)
-    return HelmError(message)
+        return HelmReleaseNotFound(message, output)
+    return HelmError(message, output)
 
 
 def last_error_line(stderr: bytes) -> str:
