@@ -29,14 +29,16 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class Choice:
-    """The --cluster, --region and --app selectors as given (checked by `select`)."""
+    """The --cluster, --region, --app and --selector options as given (checked by `select`)."""
 
     clusters: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     apps: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    """`key=value` cluster labels."""
 
     def select(self, env: Environment) -> Selection:
-        return select(env, self.clusters, self.regions, self.apps)
+        return select(env, self.clusters, self.regions, self.apps, self.labels)
 
 
 class Application:

@@ -8,6 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from envman.adapters.clock import SystemClock
@@ -38,6 +39,15 @@ _STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to
 _CANCELLING = "cancelling in-flight helm calls; their releases are put back"
 
 
+@dataclass(frozen=True)
+class Continuations:
+    """The complete commands a sync prints to go on: run again (`--approve WAVE` is appended),
+    and remove a crashed run's lock."""
+
+    resume: str
+    unlock: str
+
+
 @contextlib.asynccontextmanager
 async def _interrupts(progress: Progress) -> AsyncIterator[tuple[asyncio.Event, asyncio.Event]]:
     """SIGINT/SIGTERM set `stop`: no new work starts, in-flight helm calls finish. A second
@@ -62,7 +72,11 @@ async def _interrupts(progress: Progress) -> AsyncIterator[tuple[asyncio.Event, 
 
 
 async def sync(
-    app: Application, planned: Planned, approve: Sequence[str], progress: Progress, resume_command: str
+    app: Application,
+    planned: Planned,
+    approve: Sequence[str],
+    progress: Progress,
+    commands: Continuations,
 ) -> Report:
     """Roll `planned` out through the real adapters; the report says what happened."""
     env = planned.fleet.env
@@ -77,7 +91,7 @@ async def sync(
         commands=SubprocessRunner(),
         clock=SystemClock(),
         prompt=TtyPrompt(),
-        lock=KubeLock(app.kube, list(targets.values()), env.name),
+        lock=KubeLock(app.kube, list(targets.values()), env.name, commands.unlock),
         progress=progress,
         verifications=KubeVerifications(app.kube, targets, env.name),
         watcher=KubeWatcher(app.kube, targets),
@@ -88,7 +102,7 @@ async def sync(
         concurrency=rollout.concurrency,
         approve=frozenset(approve),
         root=app.root,
-        resume_command=resume_command,
+        resume_command=commands.resume,
         redactor=app.redactor,
         fail_fast=fail_fast_settings(rollout.failFast),
     )
@@ -135,7 +149,7 @@ async def rollback(
 ) -> list[AppRollback]:
     """`envman rollback`: app `name` to its previous revision on every selected cluster."""
     fleet = app.fleet(environment)
-    chosen = Choice(choice.clusters, choice.regions, (name,)).select(fleet.env)
+    chosen = Choice(choice.clusters, choice.regions, (name,), choice.labels).select(fleet.env)
     spec = fleet.env.apps[name]
     targets = [
         RollbackTarget(c, name, fleet.env.release_name(name), spec.namespace)

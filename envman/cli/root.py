@@ -7,13 +7,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from envman.application.app import Application, Choice
+from envman.cli import argv
 from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
 from envman.kit.redact import RedactingStream, Redactor
 from envman.plan.fleet import Fleet
@@ -27,6 +28,7 @@ class State:
 
     app: Application
     color: bool | None
+    invocation: argv.Invocation = field(default_factory=argv.Invocation)
 
     @property
     def root(self) -> Path:
@@ -80,14 +82,18 @@ class EnvmanGroup(click.Group):
     def _run(
         self, args: Sequence[str] | None, prog_name: str | None, complete_var: str | None, **extra: Any
     ) -> int:
-        """Run the command with stdout and stderr behind one redacting sink (`ctx.obj` is its
-        redactor until the group builds the `Application` around it)."""
-        redactor = Redactor()
+        """Run the command with stdout and stderr behind one redacting sink (`ctx.obj` is the
+        `Invocation` with its redactor until the group builds the `Application` around it);
+        global options given after the command are moved in front of it."""
+        global_args, command_args = argv.split(list(sys.argv[1:] if args is None else args))
+        invocation = argv.Invocation(Redactor(), global_args, command_args)
         streams = sys.stdout, sys.stderr
-        sys.stdout = RedactingStream(sys.stdout, redactor)
-        sys.stderr = RedactingStream(sys.stderr, redactor)
+        sys.stdout = RedactingStream(sys.stdout, invocation.redactor)
+        sys.stderr = RedactingStream(sys.stderr, invocation.redactor)
         try:
-            return self._command(args, prog_name, complete_var, obj=redactor, **extra)
+            return self._command(
+                [*global_args, *command_args], prog_name, complete_var, obj=invocation, **extra
+            )
         finally:
             sys.stdout, sys.stderr = streams
 
@@ -126,7 +132,7 @@ class EnvmanGroup(click.Group):
     default=None,
     help="kubeconfig for clusters whose spec names none (default: $KUBECONFIG or ~/.kube/config).",
 )
-@click.version_option(package_name="envman")
+@click.version_option(package_name="envman", prog_name="envman")
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kubeconfig: Path | None) -> None:
     """Declarative environments of Helm releases across many Kubernetes clusters.
@@ -137,10 +143,10 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
     repository = find_root(Path.cwd()) if root is None else root.resolve()
-    redactor = ctx.obj if isinstance(ctx.obj, Redactor) else Redactor()
-    app = Application(repository, kubeconfig, redactor=redactor)
+    invocation = ctx.obj if isinstance(ctx.obj, argv.Invocation) else argv.Invocation()
+    app = Application(repository, kubeconfig, redactor=invocation.redactor)
     ctx.call_on_close(app.close)
-    ctx.obj = State(app, color)
+    ctx.obj = State(app, color, invocation)
 
 
 pass_state = click.make_pass_decorator(State)
@@ -165,15 +171,28 @@ def _log_to_stderr(level: int) -> None:
 
 
 def selectors(func: Any) -> Any:
-    """The repeatable --cluster, --region and --app options, passed on as `choice: Choice`."""
+    """The repeatable --cluster, --region, --app and -l/--selector options, passed on as
+    `choice: Choice`."""
 
     @functools.wraps(func)
     def with_choice(
-        *args: Any, clusters: tuple[str, ...], regions: tuple[str, ...], apps: tuple[str, ...], **kwargs: Any
+        *args: Any,
+        clusters: tuple[str, ...],
+        regions: tuple[str, ...],
+        apps: tuple[str, ...],
+        labels: tuple[str, ...],
+        **kwargs: Any,
     ) -> Any:
-        return func(*args, choice=Choice(clusters, regions, apps), **kwargs)
+        return func(*args, choice=Choice(clusters, regions, apps, labels), **kwargs)
 
-    command: Any = with_choice
+    command: Any = click.option(
+        "-l",
+        "--selector",
+        "labels",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Only clusters with this label (repeatable: all must match).",
+    )(with_choice)
     for name in ("app", "region", "cluster"):
         command = click.option(
             f"--{name}",

@@ -12,16 +12,12 @@ from envman.application.app import Choice
 from envman.application.planning import make_plan
 from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.errors import EXIT_ERROR, EXIT_OK, EnvmanError
+from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
 from envman.output.progress import progress_for
 from envman.output.rollback_views import rollback_lines, unlock_lines
 from envman.rollout.report import Report
 from envman.rollout.results import RollbackResult
-
-
-def _resume_command(state: State, environment: str) -> str:
-    root = "" if state.root == Path.cwd() else f"-C {state.root} "
-    return f"envman {root}sync {environment}"
 
 
 @cli.command()
@@ -65,12 +61,17 @@ def sync(
     if dry_run:
         state.echo(text_view(planned.plan, state.style))
         return EXIT_OK
-    unknown = sorted(set(approve) - {w.name for w in planned.fleet.waves})
+    waves = [w.name for w in planned.fleet.waves]
+    unknown = sorted(set(approve) - set(waves))
     if unknown:
-        raise click.BadParameter(f"no wave named {unknown[0]!r}", param_hint="--approve")
+        raise click.BadParameter(
+            f"no wave named {unknown[0]!r}{did_you_mean(unknown[0], waves)}", param_hint="--approve"
+        )
     progress = progress_for(sys.stderr, color=state.color is not False)
-    resume = _resume_command(state, environment)
-    report = app.run(syncing.sync(app, planned, approve, progress, resume))
+    commands = syncing.Continuations(
+        state.invocation.again(), state.invocation.command("unlock", environment)
+    )
+    report = app.run(syncing.sync(app, planned, approve, progress, commands))
     syncing.write_reports(app, report, report_path)
     line = f"sync {environment}: {report.result.value} in {report.seconds:.1f}s"
     state.echo(line + (f"; {report.next}" if report.next else ""), err=True)

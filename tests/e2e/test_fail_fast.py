@@ -52,7 +52,11 @@ def test_each_failure_mode_fails_the_wave_in_seconds_and_sync_after_heal_succeed
     before = history(prod, "prod-use1-canary", app, "api")[-1]["revision"]
     prod.edit("environments/prod.yaml", *BAD_API)
     if app == "worker":
-        prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}\n      replicaCount: 3', 'image: {tag: "2.7.1"}\n      replicaCount: 3')
+        prod.edit(
+            "environments/prod.yaml",
+            'image: {tag: "2.7.0"}\n      replicaCount: 3',
+            'image: {tag: "2.7.1"}\n      replicaCount: 3',
+        )
     prod.sandbox.fail("prod-use1-canary", app, mode=mode)
     started = time.monotonic()
     failed = prod.envman("sync", "prod", "--report", str(tmp_path / "failed.json"))
@@ -76,7 +80,9 @@ def test_each_failure_mode_fails_the_wave_in_seconds_and_sync_after_heal_succeed
     assert report(prod, tmp_path / "healed.json")["result"] == "succeeded"
 
 
-def test_never_ready_has_no_definitive_reason_and_waits_for_helms_timeout(prod: Fleet, tmp_path: Path) -> None:
+def test_never_ready_has_no_definitive_reason_and_waits_for_helms_timeout(
+    prod: Fleet, tmp_path: Path
+) -> None:
     fast(prod)
     synced(prod)
     fast(prod, "8s")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
+from click.testing import CliRunner
 
 from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.lock import LeaseLock, SyncHolder
 from envman.adapters.target import ClusterTarget, KubeTarget
+from envman.cli import cli
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
 
 pytestmark = pytest.mark.helm
@@ -42,6 +45,8 @@ def test_unlock_removes_a_crashed_runs_lock(prod: Fleet) -> None:
         blocked.exit_code == 1
         and "environment lock held by ci@runner-7 (pid 4242, CI job job-99)" in blocked.stderr
     )
+    unlock = f"envman --no-color -C {prod.root} --kubeconfig {prod.sandbox.kubeconfig} unlock prod"
+    assert f"or run `{unlock}`" in blocked.stderr
     doc = json.loads(report.read_text())
     assert doc["result"] == "error" and "held by ci@runner-7" in doc["error"]
     assert [w["result"] for w in doc["waves"]] == ["not-started"]
@@ -58,3 +63,23 @@ def test_sync_dry_run_changes_nothing(prod: Fleet) -> None:
     result = prod.envman("sync", "prod", "--dry-run")
     assert result.exit_code == 0 and "Plan for prod: 24 to install" in result.stdout
     assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 2
+
+
+def test_the_approval_hint_is_a_complete_command_keeping_selectors_and_options(prod: Fleet) -> None:
+    prod.edit("environments/prod.yaml", "# approval: true", "approval: true")
+    first = prod.envman("sync", "prod", "--app", "web", "--approve", "canary")
+    assert first.exit_code == 4, first.output
+    hint = first.stderr.split("to continue: ")[-1].splitlines()[0]
+    options = f"--no-color -C {prod.root} --kubeconfig {prod.sandbox.kubeconfig}"
+    assert hint == f"envman {options} sync prod --app web --approve canary --approve us"
+    wrong = prod.envman("sync", "prod", "--app", "web", "--approve", "uss")
+    assert wrong.exit_code == 1 and "no wave named 'uss'; did you mean 'us'?" in wrong.stderr
+    argv = shlex.split(hint)[1:]
+    done = CliRunner().invoke(cli, argv, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    installed = [
+        r["app"]
+        for r in json.loads(prod.envman("status", "prod", "-o", "json").stdout)["releases"]
+        if r["state"] != "not-installed"
+    ]
+    assert set(installed) == {"web"}

@@ -68,10 +68,17 @@ def _holder_from(identity: str | None) -> str:
 class LeaseLock:
     """The lock of one environment over its clusters (blocking calls: run them in a thread)."""
 
-    def __init__(self, clients: KubeClients, clusters: Sequence[ClusterTarget], environment: str) -> None:
+    def __init__(
+        self,
+        clients: KubeClients,
+        clusters: Sequence[ClusterTarget],
+        environment: str,
+        unlock_command: str | None = None,
+    ) -> None:
         self._clients = clients
         self._clusters = sorted(clusters, key=lambda c: c.name)
         self._name = lease_name(environment)
+        self._unlock = unlock_command or f"envman unlock {environment}"
         self._holder: LockHolder | None = None
         self._taken: list[ClusterTarget] = []
 
@@ -185,7 +192,7 @@ class LeaseLock:
             raise LockHeld(
                 f"environment lock held by {other} on {cluster.describe()}"
                 f" since {existing.spec.acquire_time}; if that run crashed, wait for the lock to expire"
-                f" ({LEASE_SECONDS}s after its last renewal) or run `envman unlock`"
+                f" ({LEASE_SECONDS}s after its last renewal) or run `{self._unlock}`"
             )
         if existing is not None and existing.metadata is not None and body.metadata is not None:
             body.metadata.resource_version = existing.metadata.resource_version

@@ -45,8 +45,14 @@ class KubeHealth:
 class KubeLock:
     """`Lock`: the Lease lock of one environment, over all of its clusters."""
 
-    def __init__(self, clients: KubeClients, targets: Sequence[ClusterTarget], environment: str) -> None:
-        self._lease = LeaseLock(clients, targets, environment)
+    def __init__(
+        self,
+        clients: KubeClients,
+        targets: Sequence[ClusterTarget],
+        environment: str,
+        unlock_command: str | None = None,
+    ) -> None:
+        self._lease = LeaseLock(clients, targets, environment, unlock_command)
 
     async def acquire(self, holder: LockHolder) -> None:
         await asyncio.to_thread(self._lease.acquire, holder)
