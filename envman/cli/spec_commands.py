@@ -12,7 +12,7 @@ from envman.kit.errors import Problem, SpecError
 from envman.output.graph_views import VIEWS
 from envman.plan.fleet import graph_problems
 from envman.spec.loader import load_environments
-from envman.spec.models import EnvironmentSpec
+from envman.spec.schema import json_schema
 
 
 @cli.command()
@@ -54,11 +54,6 @@ def graph(state: State, environment: str, fmt: str) -> None:
 @cli.command()
 @pass_state
 def schema(state: State) -> None:
-    """JSON Schema of environment files, for editors."""
-    document = EnvironmentSpec.model_json_schema()
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **document,
-        "title": "envman environment",
-    }
-    state.echo(json.dumps(document, indent=2))
+    """JSON Schema of environment files as written (bases and overlays), for editors: put
+    `$schema: <its path or URL>` at the top of a file."""
+    state.echo(json.dumps(json_schema(), indent=2))

@@ -14,8 +14,12 @@ from envman.kit.strict import Duration, Strict
 
 
 class CommandGate(Strict):
+    """A command that must exit 0 (its output is shown)."""
+
     run: list[str] = Field(min_length=1)
+    """Command and arguments (no shell), run from the repository root; exit 0 passes."""
     timeout: Duration = 120.0
+    """How long it may run."""
 
 
 class Command(GateKind[CommandGate]):

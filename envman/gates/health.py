@@ -10,7 +10,10 @@ from envman.kit.strict import Duration, Strict
 
 
 class HealthGate(Strict):
+    """Every workload of the wave's changed releases rolled out and available."""
+
     timeout: Duration = 300.0
+    """How long the workloads may take to become healthy."""
 
 
 class Health(GateKind[HealthGate]):

@@ -12,7 +12,10 @@ from envman.kit.strict import Duration, Strict
 
 
 class HelmTestGate(Strict):
+    """`helm test` of every release the wave changed."""
+
     timeout: Duration = 300.0
+    """helm test timeout per release."""
 
 
 class HelmTest(GateKind[HelmTestGate]):

@@ -11,10 +11,16 @@ from envman.kit.strict import Duration, Strict
 
 
 class HttpGate(Strict):
+    """An HTTP GET that must answer with `expectStatus` (and `bodyContains`)."""
+
     url: str
+    """URL to GET, polled until it answers as expected."""
     expectStatus: int = 200
+    """The status code that passes."""
     bodyContains: str | None = None
+    """Text the body must contain."""
     timeout: Duration = 30.0
+    """How long to keep polling."""
 
 
 class Http(GateKind[HttpGate]):

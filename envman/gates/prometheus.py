@@ -14,11 +14,18 @@ from envman.kit.strict import Duration, Strict
 
 
 class PrometheusGate(Strict):
+    """A Prometheus query whose value must lie within `min`..`max`."""
+
     url: str
+    """Base URL of the Prometheus server."""
     query: str
+    """PromQL query returning one number."""
     min: float | int | None = None
+    """The lowest value that passes."""
     max: float | int | None = None
+    """The highest value that passes."""
     timeout: Duration = 60.0
+    """How long to keep querying until the value passes."""
 
     @model_validator(mode="after")
     def _a_threshold(self) -> PrometheusGate:

@@ -30,15 +30,25 @@ Namespace = Annotated[str, _dns_label("namespace (a DNS-1123 label)", 63)]
 
 
 class Cluster(Strict):
+    """One Kubernetes cluster of the environment."""
+
     region: str
+    """Cloud region; waves and `regions.<region>` overrides select by it."""
     context: str | None = None
+    """kubeconfig context (default: the cluster's name)."""
     kubeconfig: str | None = None
+    """kubeconfig file, from the repository root or ~ (default: --kubeconfig, $KUBECONFIG, ~/.kube/config)."""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Labels that wave selectors and `-l key=value` choose clusters by."""
 
 
 class SecretSource(Strict):
+    """Where a secret value comes from: exactly one of `env` or `file`."""
+
     env: str | None = None
+    """Name of the environment variable holding the secret."""
     file: str | None = None
+    """File holding the secret (relative to the repository root, or ~); may be outside it."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretSource:
@@ -51,8 +61,11 @@ class Override(Strict):
     """A region's or a cluster's changes to an app."""
 
     enabled: bool | None = None
+    """Install the app here (false: not installed, uninstalled by `sync --prune`)."""
     version: str | None = None
+    """Chart version here."""
     values: dict[str, Any] = Field(default_factory=dict)
+    """Values layered over the app's values here (maps merge, lists replace, null deletes)."""
 
 
 class IgnoreDifference(Strict):
@@ -60,24 +73,42 @@ class IgnoreDifference(Strict):
     of `kind` (every kind when unset), e.g. an HPA's `spec.replicas` of a Deployment."""
 
     kind: str | None = None
+    """Kind of the objects (every kind when unset)."""
     paths: list[str] = Field(min_length=1)
+    """Dotted field paths (`[*]` for any list item) that are not drift."""
 
 
 class App(Strict):
+    """One app: a helm release on every cluster where it is enabled."""
+
     chart: str
+    """Local chart path from the repository root, `<repository>/<chart>`, or `oci://...`."""
     version: str | None = None
+    """Chart version: required for remote charts; for a local chart, if set, must equal Chart.yaml's."""
     release: ReleaseName | None = None
+    """helm release name (default: the app's name)."""
     namespace: Namespace = "default"
+    """Namespace of the release (created if missing)."""
     enabled: bool = True
+    """Install the app (a region or cluster may override)."""
     needs: list[str] = Field(default_factory=list)
+    """Apps deployed (and healthy) first, on the same cluster."""
     valuesFiles: list[str] = Field(default_factory=list)
+    """Values files from the repository root, applied in order before `values`."""
     values: dict[str, Any] = Field(default_factory=dict)
+    """Inline values, applied after `valuesFiles`."""
     secrets: dict[str, SecretSource] = Field(default_factory=dict)
+    """Value path -> secret source, resolved when envman runs helm, never printed."""
     promote: list[str] = Field(default_factory=list)
+    """Value paths `envman promote` carries from the source environment, besides `version`."""
     regions: dict[str, Override] = Field(default_factory=dict)
+    """Per-region overrides."""
     clusters: dict[str, Override] = Field(default_factory=dict)
+    """Per-cluster overrides (applied after the region's)."""
     timeout: Duration = 300.0
+    """helm timeout of one install, upgrade or rollback of the release."""
     ignoreDifferences: list[IgnoreDifference] = Field(default_factory=list)
+    """Live fields that are not drift (e.g. spec.replicas under an HPA)."""
 
 
 class GateSpec(Strict):
@@ -101,7 +132,10 @@ class GateSpec(Strict):
 
 def _gate_model() -> type[GateSpec]:
     """`Gate`: a `GateSpec` with one optional field per registered gate kind."""
-    fields: dict[str, Any] = {name: (kind.config | None, None) for name, kind in KINDS.items()}
+    fields: dict[str, Any] = {
+        name: (kind.config | None, Field(None, description=(kind.config.__doc__ or "").strip()))
+        for name, kind in KINDS.items()
+    }
     gate = create_model("Gate", __base__=GateSpec, __module__=__name__, **fields)
     gate.__doc__ = "One verification gate: exactly one of its keys is set."
     gate.model_rebuild(force=True)
@@ -115,8 +149,12 @@ else:
 
 
 class Selector(Strict):
+    """Clusters chosen by region and labels."""
+
     region: list[str] | str | None = None
+    """Region or regions of the clusters."""
     labels: dict[str, str] = Field(default_factory=dict)
+    """Labels the clusters must all have."""
 
     @property
     def regions(self) -> list[str]:
@@ -126,14 +164,24 @@ class Selector(Strict):
 
 
 class Wave(Strict):
+    """A group of clusters synced together; exactly one of `clusters`, `regions`, `selector`."""
+
     name: ReleaseName
+    """Name of the wave (`--approve NAME`)."""
     clusters: list[str] | None = None
+    """The wave's clusters by name."""
     regions: list[str] | None = None
+    """The wave's clusters by region."""
     selector: Selector | None = None
+    """The wave's clusters by region and labels."""
     bake: Duration | None = None
+    """After the gates pass, keep re-checking health for this long."""
     approval: bool = False
+    """Needs approval before it starts: asked on a terminal, else exit 4 until `--approve NAME`."""
     maxParallel: int | None = Field(default=None, ge=1)
+    """Clusters of this wave synced at once (default: rollout.maxParallel)."""
     gates: list[Gate] = Field(default_factory=list)
+    """Gates of this wave, run after the rollout's own."""
 
     @model_validator(mode="after")
     def _one_way_to_choose(self) -> Wave:
@@ -154,20 +202,36 @@ class FailFast(Strict):
 
 
 class Rollout(Strict):
+    """How changes roll out across the clusters."""
+
     onFailure: OnFailure = "rollback-wave"
+    """What a failed release or gate rolls back: the failing wave, every wave of the run, or nothing."""
     failFast: bool | FailFast = True
+    """Fail a release as soon as its workloads fail definitively (false: wait for helm's timeout)."""
     maxParallel: int = Field(default=1, ge=1)
+    """Clusters of a wave synced at once."""
     concurrency: int = Field(default=4, ge=1)
+    """Releases of one dependency layer synced at once per cluster."""
     gates: list[Gate] | None = None
+    """Gates run after every wave that changed something (default: health)."""
     waves: list[Wave] = Field(default_factory=list)
+    """The waves in rollout order; every cluster in exactly one."""
 
 
 class EnvironmentSpec(Strict):
     """One environment file after its `extends` chain is layered underneath it."""
 
+    schema_: str | None = Field(default=None, alias="$schema")
+    """The JSON Schema of this file, for editors (`envman schema`); ignored by envman."""
     extends: str | None = None
+    """Another file of environments/ (without .yaml) layered underneath this one."""
     abstract: bool = False
+    """A base only: cannot be planned or synced."""
     repositories: dict[str, str] = Field(default_factory=dict)
+    """helm chart repositories: name -> URL, charts referenced as `<name>/<chart>`."""
     clusters: dict[str, Cluster] = Field(default_factory=dict)
+    """The environment's clusters by name."""
     apps: dict[ReleaseName, App] = Field(default_factory=dict)
+    """The environment's apps by name (the helm release name by default)."""
     rollout: Rollout | None = None
+    """How changes roll out: waves, gates, rollback policy."""

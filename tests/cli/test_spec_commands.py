@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,8 +103,56 @@ def test_graph_dot_and_mermaid(fmt: str, needle: str) -> None:
 def test_schema_is_json_schema_of_the_spec() -> None:
     schema = json.loads(run("schema").stdout)
     assert schema["title"] == "envman environment"
-    assert set(schema["properties"]) == {"extends", "abstract", "repositories", "clusters", "apps", "rollout"}
+    assert set(schema["properties"]) == {
+        "$schema",
+        "extends",
+        "abstract",
+        "repositories",
+        "clusters",
+        "apps",
+        "rollout",
+    }
     assert schema["$defs"]["App"]["additionalProperties"] is False
+
+
+def _properties(node: object, path: str = "") -> list[tuple[str, dict[str, object]]]:
+    found = []
+    if isinstance(node, dict):
+        for name, prop in (node.get("properties") or {}).items():
+            found.append((f"{path}.{name}", prop))
+        for key, child in node.items():
+            found += _properties(child, f"{path}/{key}")
+    elif isinstance(node, list):
+        for child in node:
+            found += _properties(child, path)
+    return found
+
+
+def test_every_property_of_the_schema_has_a_description() -> None:
+    schema = json.loads(run("schema").stdout)
+    props = _properties(schema)
+    assert len(props) > 60
+    assert [path for path, prop in props if not prop.get("description")] == []
+
+
+def test_check_jsonschema_accepts_every_example_file_as_written(tmp_path: Path) -> None:
+    copy_example(tmp_path)
+    schema = tmp_path / "envman.schema.json"
+    schema.write_text(run("schema").stdout)
+    prod = tmp_path / "environments" / "prod.yaml"
+    prod.write_text("$schema: ../envman.schema.json\n" + prod.read_text())
+    files = sorted(str(p) for p in (tmp_path / "environments").glob("*.yaml"))
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    done = subprocess.run(
+        [str(checker), "--schemafile", str(schema), *files], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert run("-C", str(tmp_path), "validate", "prod").exit_code == 0
+    prod.write_text(prod.read_text().replace("region: us-east-1", "regoin: us-east-1", 1))
+    bad = subprocess.run(
+        [str(checker), "--schemafile", str(schema), str(prod)], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 1 and "regoin" in bad.stdout
 
 
 def test_render_needs_its_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
