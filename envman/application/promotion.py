@@ -11,7 +11,7 @@ from envman.kit.errors import EnvmanError
 from envman.output import pr_body as prbody
 from envman.promote.errors import GitError, PromoteError
 from envman.promote.evidence import Evidence, HelmEvidence, gather
-from envman.promote.gitops import Git, open_pull_request
+from envman.promote.gitops import Git, open_pull_request, require_gh
 from envman.promote.outcome import Options, Outcome, load_pair
 from envman.promote.promotion import Promotion, plan_promotion
 from envman.promote.trial import check_edit
@@ -26,6 +26,8 @@ async def promote(
     root = app.root
     if options.open_pr and not options.commit:
         raise PromoteError("--open-pr needs the promotion commit; it cannot be used with --no-commit")
+    if options.open_pr:
+        require_gh()  # before anything is changed
     src, dst = load_pair(root, source, destination)
     promotion = plan_promotion(src, dst, options.apps, include_overrides=options.include_overrides)
     outcome = Outcome(promotion)

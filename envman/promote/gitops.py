@@ -61,9 +61,9 @@ class Git:
             return None
 
     def create_branch(self, name: str) -> None:
-        if self.run("branch", "--list", name):
-            raise GitError(f"branch {name} already exists; delete it or promote from a new commit")
-        self.run("checkout", "-b", name)
+        """Check out a new branch `name` at HEAD; a branch of that name (a promotion repeated
+        from the same commit) is replaced."""
+        self.run("checkout", "-B", name)
 
     def commit(self, path: str, message: str) -> str:
         """Commit `path` (relative to the root) alone; return the new commit's hash."""
@@ -80,14 +80,20 @@ class Git:
         self.run("push", "--set-upstream", "origin", branch)
 
 
-def open_pull_request(git: Git, branch: str, base: str | None, title: str, body: str) -> str:
-    """Push `branch` and open a pull request with `gh`; what happened, for the user."""
+def require_gh() -> str:
+    """The GitHub CLI, or a `GitError` saying how to do without it."""
     gh = shutil.which("gh")
     if gh is None:
-        return (
-            f"gh is not on PATH: push with `git push --set-upstream origin {branch}` and open a "
-            "pull request from it with the body above"
+        raise GitError(
+            "--open-pr needs the GitHub CLI `gh` on PATH; without it, run promote without "
+            "--open-pr, then push the branch and open the pull request with the body it prints"
         )
+    return gh
+
+
+def open_pull_request(git: Git, branch: str, base: str | None, title: str, body: str) -> str:
+    """Push `branch` and open a pull request with `gh`; what happened, for the user."""
+    gh = require_gh()
     git.push(branch)
     with tempfile.TemporaryDirectory(prefix="envman-pr-") as tmp:
         body_file = Path(tmp) / "body.md"

@@ -4,7 +4,10 @@ and the bundled example's staging -> prod."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import copy_example
 from tests.promote.gitrepo import copy_repo, git, init_repo, promote
@@ -190,12 +193,26 @@ def test_json_output(tmp_path: Path) -> None:
     assert document["body"] == (Path(__file__).parent / "cases" / "overrides" / "stdout.md").read_text()
 
 
-def test_open_pr_without_gh_says_how(tmp_path: Path, monkeypatch: object) -> None:
+def test_open_pr_without_gh_is_an_error_before_anything_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = repo(tmp_path)
+    monkeypatch.setenv("PATH", str(Path(shutil.which("git") or "git").parent))
+    head = git(root, "rev-parse", "HEAD")
     result = promote(root, "staging", "prod", "--no-evidence", "--open-pr")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert "--open-pr needs the GitHub CLI `gh` on PATH" in result.stderr
+    assert git(root, "rev-parse", "HEAD") == head and git(root, "status", "--porcelain") == ""
+
+
+def test_a_repeated_promote_from_the_same_commit_replaces_its_branch(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    base = git(root, "branch", "--show-current").strip()
+    first = promote(root, "staging", "prod", "--no-evidence")
+    assert first.exit_code == 0, first.output
     branch = git(root, "branch", "--show-current").strip()
-    assert result.stderr.splitlines()[-1] == (
-        f"gh is not on PATH: push with `git push --set-upstream origin {branch}` and open a pull request "
-        "from it with the body above"
-    )
+    git(root, "checkout", base)
+    again = promote(root, "staging", "prod", "--no-evidence")
+    assert again.exit_code == 0, again.output
+    assert git(root, "branch", "--show-current").strip() == branch
+    assert git(root, "rev-list", "--count", f"{base}..{branch}").strip() == "1"
