@@ -6,6 +6,7 @@ Each command module registers its commands on the `cli` group when imported.
 from __future__ import annotations
 
 from envman.cli import (  # noqa: F401  (imported to register their commands)
+    changed,
     diff_status,
     plan_commands,
     promote,
