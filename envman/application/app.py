@@ -55,7 +55,7 @@ class Application:
         self.root = root
         self.kubeconfig = kubeconfig
         self.environ = environ
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         """Every secret value this command resolved: all output passes through it."""
         self._runner: asyncio.Runner | None = None
         self._kube: KubeClients | None = None

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application, Choice
 from envman.application.live import desired_state
-from envman.kit.errors import HelmError
+from envman.kit.errors import HelmError, PlanError
 from envman.kit.limits import gather_all
 from envman.plan.desired import DesiredRelease
 from envman.rollout.ports import Templater
@@ -58,3 +58,15 @@ async def render(app: Application, environment: str, choice: Choice) -> list[tup
     releases = [r for per_cluster in desired.values() for r in per_cluster.values()]
     manifests = await render_with_helm(app, releases, hooks=True)
     return list(zip(releases, manifests, strict=True))
+
+
+def merged_values(app: Application, environment: str, cluster: str, name: str) -> DesiredRelease:
+    """`envman values`: one release's layered values; secrets it can read are set (and
+    registered with the redactor), the others left out."""
+    fleet = app.fleet(environment)
+    chosen = Choice((cluster,), (), (name,)).select(fleet.env)
+    desired = desired_state(fleet, chosen, app.redactor, secrets="try")
+    release = desired[cluster].get(name)
+    if release is None:
+        raise PlanError(f"app {name!r} is not enabled on cluster {cluster!r} of {environment}")
+    return release

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import yaml
 
 from envman.application.app import Choice
+from envman.application.rendering import merged_values
 from envman.application.rendering import render as render_releases
 from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.redact import redact_secret_data
@@ -46,3 +48,16 @@ def render(
             target.write_text(text, encoding="utf-8")
     if output_dir is not None:
         state.echo(f"wrote {len(rendered)} manifests under {output_dir}", err=True)
+
+
+@cli.command()
+@click.argument("environment", metavar="ENV")
+@click.option("--cluster", required=True, help="The cluster of the release.")
+@click.option("--app", "app_name", required=True, help="The app of the release.")
+@pass_state
+def values(state: State, environment: str, cluster: str, app_name: str) -> None:
+    """The merged values of one release as helm gets them (chart defaults aside), YAML;
+    secrets redacted (a secret whose source is not set here is left out)."""
+    release = merged_values(state.app, environment, cluster, app_name)
+    missing = [f"# not set here: {path}" for path in release.unresolved]
+    state.echo("\n".join([*missing, yaml.safe_dump(release.values, sort_keys=False).rstrip("\n")]))

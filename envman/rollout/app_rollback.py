@@ -68,7 +68,7 @@ async def rollback_app(
     """Roll every target back, at most `max_parallel` at once; results in target order.
     The CLI exits 1 when any result is `failed`."""
     sink = progress or NullProgress()
-    redact = redactor or Redactor()
+    redact = redactor if redactor is not None else Redactor()
 
     async def one(target: RollbackTarget) -> AppRollback:
         sink.event(Event(Scope.ROLLBACK, Phase.START, cluster=target.cluster, name=target.app))

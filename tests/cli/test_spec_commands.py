@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from envman.cli import cli
@@ -220,3 +221,28 @@ def test_validate_warns_about_a_secret_too_short_to_redact_cleanly() -> None:
         " it is redacted, and so is every other occurrence of those characters in output; use at least 8"
     ]
     assert result.stdout == "ok prod (5 clusters, 5 apps)\n"
+
+
+def test_values_prints_one_releases_merged_values_with_secrets_redacted_by_the_sink() -> None:
+    result = run("-C", str(EXAMPLE), "values", "prod", "--cluster", "prod-euw1", "--app", "api", env=SECRETS)
+    assert result.exit_code == 0, result.output
+    values = yaml.safe_load(result.stdout)
+    assert values["ingress"]["host"] == "api.eu.example.com" and values["image"]["tag"] == "2.7.0"
+    assert values["db"]["password"] == "<redacted>"
+    assert SECRETS["API_DB_PASSWORD"] not in result.output
+
+
+def test_values_leaves_out_a_secret_whose_source_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("API_DB_PASSWORD", raising=False)
+    result = run("-C", str(EXAMPLE), "values", "prod", "--cluster", "prod-euw1", "--app", "api")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# not set here: db.password\n")
+    assert "password" not in yaml.safe_load(result.stdout)["db"]
+
+
+def test_values_of_an_app_disabled_on_the_cluster_is_an_error() -> None:
+    result = run(
+        "--no-color", "-C", str(EXAMPLE), "values", "prod", "--cluster", "prod-apse1", "--app", "web"
+    )
+    assert result.exit_code == 1
+    assert result.stderr == "error: app 'web' is not enabled on cluster 'prod-apse1' of prod\n"
