@@ -26,7 +26,7 @@ from envman.kit.errors import EnvmanError, SpecError
 from envman.kit.redact import Redactor
 from envman.plan.changes import EnvironmentChange, Fingerprints, compare
 from envman.plan.fleet import resolve
-from envman.plan.select import select
+from envman.plan.select import Selection, select
 from envman.plan.verification import release_digest
 from envman.promote.gitops import Git
 from envman.spec.environment import Environment
@@ -55,12 +55,14 @@ def _fingerprints(root: Path, *, strict: bool) -> dict[str, Fingerprints]:
         if strict:
             raise
         return {}
-    return {name: _of(env) for name, env in environments.items() if not env.spec.abstract}
+    return {name: fingerprints(env) for name, env in environments.items() if not env.spec.abstract}
 
 
-def _of(env: Environment) -> Fingerprints:
+def fingerprints(env: Environment, selection: Selection | None = None) -> Fingerprints:
+    """The fingerprints of the selected (default: every) release of `env`, offline, without
+    reading any secret value."""
     fleet = resolve(env)
-    desired = desired_state(fleet, select(env), Redactor(), secrets="skip")
+    desired = desired_state(fleet, selection or select(env), Redactor(), secrets="skip")
     releases = {
         (cluster, app): _digest(release_digest(release), _release_spec(env, app))
         for cluster, per_cluster in desired.items()

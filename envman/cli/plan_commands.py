@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from envman.application import saved_plans
 from envman.application.app import Choice
 from envman.application.planning import make_plan
 from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
@@ -18,6 +21,12 @@ from envman.output.plan_views import json_view, markdown_view, text_view
     "-o", "--output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
 @click.option("--prune", is_flag=True, help="Plan the uninstall of envman's releases no longer in the spec.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan here, for `sync --plan FILE` to apply exactly it.",
+)
 @no_refresh
 @detailed_exitcode
 @pass_state
@@ -27,6 +36,7 @@ def plan(
     choice: Choice,
     output: str,
     prune: bool,
+    out: Path | None,
     refresh: bool,
     detailed_exitcode: bool,
 ) -> int:
@@ -41,4 +51,11 @@ def plan(
         "markdown": markdown_view,
     }
     state.echo(views[output](planned.plan))
+    if out is not None:
+        if not refresh:
+            raise click.UsageError("--out needs the live read: drop --no-refresh")
+        saved_plans.save(planned, choice, prune, out, state.app.redactor)
+        state.echo(
+            f"saved the plan to {out}: apply it with `envman sync {environment} --plan {out}`", err=True
+        )
     return EXIT_CHANGES if detailed_exitcode and planned.plan.pending else 0

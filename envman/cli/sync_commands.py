@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
-from envman.application import syncing
+from envman.application import saved_plans, syncing
 from envman.application.app import Choice
-from envman.application.planning import make_plan
+from envman.application.planning import Planned, make_plan
 from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.errors import EXIT_ERROR, EXIT_OK, EnvmanError
 from envman.kit.suggest import did_you_mean
@@ -32,6 +33,13 @@ from envman.rollout.results import RollbackResult
     help="Write the JSON report here.",
 )
 @click.option("--prune", is_flag=True, help="Uninstall envman's releases no longer in the spec.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Apply exactly this saved plan (`plan --out`); refused if the spec or live state moved.",
+)
+@click.option("-y", "--yes", is_flag=True, help="On a terminal, do not ask before changing anything.")
 @pass_state
 def sync(
     state: State,
@@ -41,32 +49,36 @@ def sync(
     approve: tuple[str, ...],
     report_path: Path | None,
     prune: bool,
+    plan_path: Path | None,
+    yes: bool,
 ) -> int:
     """Roll ENV out: wave by wave (canary first), dependency layer by layer, gates between
-    waves, rollback per `onFailure` when a release or gate fails.
+    waves, rollback per `onFailure` when a release or gate fails. On a terminal (and not in
+    CI) it shows the plan and asks first, unless --yes or --plan.
 
     Exit 0 done, 1 error (nothing changed when the plan step fails; also after an interrupt),
     3 rollout failed (rolled back per onFailure), 4 stopped before a wave that needs approval.
     """
     app = state.app
     syncing.check_outputs(app, report_path)
-    try:
-        planned = app.run(make_plan(app, environment, choice, prune))
-    except EnvmanError as exc:  # the plan step failed: nothing changed, and the report says why
-        if not dry_run:
-            syncing.write_reports(
-                app, Report.error_before_start(environment, str(exc), app.redactor), report_path
-            )
-        raise
+    _check_waves(state, environment, approve)
+    planned = _plan_step(
+        state,
+        environment,
+        choice,
+        prune,
+        plan_path,
+        report_path=None if dry_run else report_path,
+        report=not dry_run,
+    )
     if dry_run:
         state.echo(text_view(planned.plan, state.style))
         return EXIT_OK
-    waves = [w.name for w in planned.fleet.waves]
-    unknown = sorted(set(approve) - set(waves))
-    if unknown:
-        raise click.BadParameter(
-            f"no wave named {unknown[0]!r}{did_you_mean(unknown[0], waves)}", param_hint="--approve"
-        )
+    if not (yes or plan_path) and planned.plan.pending and _asks(app.environ):
+        state.echo(text_view(planned.plan, state.style), err=True)
+        if not click.confirm(f"Apply this plan to {environment}?", default=False, err=True):
+            state.echo("nothing changed", err=True)
+            return EXIT_ERROR
     progress = progress_for(sys.stderr, color=state.color is not False)
     commands = syncing.Continuations(
         state.invocation.again(), state.invocation.command("unlock", environment)
@@ -78,6 +90,49 @@ def sync(
     if report.error:
         state.echo(f"error: {report.error}", err=True)
     return report.exit_code
+
+
+def _check_waves(state: State, environment: str, approve: tuple[str, ...]) -> None:
+    waves = [w.name for w in state.fleet(environment).waves]
+    unknown = sorted(set(approve) - set(waves))
+    if unknown:
+        raise click.BadParameter(
+            f"no wave named {unknown[0]!r}{did_you_mean(unknown[0], waves)}", param_hint="--approve"
+        )
+
+
+def _plan_step(
+    state: State,
+    environment: str,
+    choice: Choice,
+    prune: bool,
+    plan_path: Path | None,
+    *,
+    report_path: Path | None,
+    report: bool,
+) -> Planned:
+    """The plan (checked against the saved one); a failure writes an `error` report."""
+    app = state.app
+    try:
+        saved = saved_plans.load(plan_path, environment) if plan_path else None
+        if saved is not None:
+            if choice != Choice():
+                raise click.UsageError("--plan takes its selection from the saved plan: drop the selectors")
+            choice, prune = saved.choice, saved.prune
+        planned = app.run(make_plan(app, environment, choice, prune))
+        if saved is not None and plan_path is not None:
+            saved_plans.check(saved, planned, plan_path)
+    except EnvmanError as exc:  # nothing changed, and the report says why
+        if report:
+            failed = Report.error_before_start(environment, str(exc), app.redactor)
+            syncing.write_reports(app, failed, report_path)
+        raise
+    return planned
+
+
+def _asks(environ: Mapping[str, str]) -> bool:
+    """Ask before changing: on a terminal, never in CI."""
+    return sys.stdin.isatty() and sys.stderr.isatty() and not environ.get("CI")
 
 
 @cli.command()

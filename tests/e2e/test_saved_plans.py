@@ -1,0 +1,99 @@
+"""Saved plans (`plan --out`, `sync --plan`) and the question on a terminal, end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Fleet
+from tests.e2e.test_faults import helm_values, history
+from tests.e2e.test_sync import fast, synced
+
+pytestmark = pytest.mark.helm
+ENVMAN = Path(sys.executable).parent / "envman"
+BUMP = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
+
+
+def test_sync_applies_exactly_a_saved_plan(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    synced(prod)
+    prod.edit("environments/prod.yaml", *BUMP)
+    saved = tmp_path / "prod.plan.json"
+    planned = prod.envman("plan", "prod", "--app", "api", "--out", str(saved))
+    assert planned.exit_code == 0, planned.output
+    doc = json.loads(saved.read_text())
+    assert doc["kind"] == "envman-saved-plan" and doc["selection"]["apps"] == ["api"]
+    assert doc["plan"]["summary"]["upgrade"] == 5
+    assert "hunter2" not in saved.read_text()
+    applied = prod.envman("sync", "prod", "--plan", str(saved))
+    assert applied.exit_code == 0, applied.output
+    assert helm_values(prod, "prod-apse1", "api", "api")["image"]["tag"] == "2.7.1"
+    again = prod.envman("sync", "prod", "--plan", str(saved))
+    assert again.exit_code == 1 and "the live state changed since the plan was saved" in again.stderr
+
+
+def test_a_saved_plan_is_refused_when_the_spec_moved(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    synced(prod)
+    saved = tmp_path / "prod.plan.json"
+    prod.edit("environments/prod.yaml", *BUMP)
+    assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
+    prod.edit("environments/prod.yaml", 'image: {tag: "2.7.1"}', 'image: {tag: "2.7.2"}')
+    before = history(prod, "prod-use1-canary", "api", "api")
+    report = tmp_path / "report.json"
+    refused = prod.envman("sync", "prod", "--plan", str(saved), "--report", str(report))
+    assert refused.exit_code == 1
+    assert "the spec changed since the plan was saved; nothing was changed" in refused.stderr
+    assert history(prod, "prod-use1-canary", "api", "api") == before
+    assert json.loads(report.read_text())["result"] == "error"
+
+
+def test_a_saved_plan_is_refused_when_the_live_state_moved(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    synced(prod)
+    saved = tmp_path / "prod.plan.json"
+    assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
+    prod.run_helm(
+        "prod-euw1", "upgrade", "web", str(prod.root / "charts" / "web"), "-n", "web", "--reuse-values"
+    )
+    refused = prod.envman("sync", "prod", "--plan", str(saved))
+    assert refused.exit_code == 1 and "the live state changed" in refused.stderr
+    wrong = prod.envman("sync", "prod", "--plan", str(saved), "--app", "api")
+    assert wrong.exit_code == 1 and "--plan takes its selection from the saved plan" in wrong.stderr
+
+
+def test_on_a_terminal_sync_shows_the_plan_and_asks(prod: Fleet) -> None:
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
+    argv = [str(ENVMAN), "--no-color", "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    proc = subprocess.Popen(
+        [*argv, "sync", "prod", "--cluster", "prod-apse1"],
+        stdin=child,
+        stdout=subprocess.DEVNULL,
+        stderr=child,
+        env={**env, "ENVMAN_HELM": str(prod.helm)},
+    )
+    os.close(child)
+    seen = b""
+    while b"Apply this plan to prod? [y/N]" not in seen:
+        chunk = os.read(main, 4096)
+        assert chunk, seen.decode()
+        seen += chunk
+    os.write(main, b"n\n")
+    assert proc.wait(timeout=60) == 1
+    text = seen.decode()
+    assert "Plan for prod" in text and "prod-apse1" in text
+    assert history_or_none(prod) is None
+
+
+def history_or_none(prod: Fleet) -> object:
+    try:
+        return history(prod, "prod-apse1", "api", "api")
+    except subprocess.CalledProcessError:
+        return None
