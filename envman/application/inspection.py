@@ -1,4 +1,5 @@
-"""`diff` and `status`: what would change, and what runs, on every selected cluster."""
+"""`diff`, `status` and `history`: what would change, what runs and what ran, on every
+selected cluster."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ from dataclasses import dataclass
 
 from envman.adapters.kube.health import cluster_health
 from envman.adapters.kube.objects import ClusterApi
+from envman.adapters.kube.releases import list_storage
 from envman.application.app import Application, Choice
 from envman.application.planning import Planned, make_plan
 from envman.application.rendering import render_with_helm
+from envman.kit.errors import KubeError
+from envman.kit.limits import gather_all
 from envman.plan.health import workloads
-from envman.plan.live import WaveVerification
+from envman.plan.live import ReleaseHistory, WaveVerification
 from envman.plan.manifests import manifest_objects
 from envman.plan.model import ReleasePlan
+from envman.plan.values import is_enabled
 
 
 @dataclass(frozen=True)
@@ -93,3 +98,20 @@ async def _health(
     }
     health = await asyncio.to_thread(cluster_health, api, refs, planned.states[cluster].objects)
     return {key: tuple(problems) for key, problems in health.items()}
+
+
+async def history(app: Application, environment: str, name: str, choice: Choice) -> list[ReleaseHistory]:
+    """`envman history`: the revisions of app `name` on every selected cluster where it is
+    enabled, read from helm's storage (one LIST per cluster)."""
+    fleet = app.fleet(environment)
+    chosen = Choice(choice.clusters, choice.regions, (name,), choice.labels).select(fleet.env)
+    release, namespace = fleet.env.release_name(name), fleet.env.apps[name].namespace
+    targets = app.targets(fleet.env)
+    clusters = [c for c in chosen.clusters if is_enabled(fleet.env, name, c)]
+    selector = f"owner=helm,name={release}"
+    reads = (asyncio.to_thread(list_storage, app.kube, targets[c], selector, namespace) for c in clusters)
+    found = await gather_all(reads, KubeError)
+    return [
+        ReleaseHistory(c, release, namespace, sorted(revisions, key=lambda r: r.revision))
+        for c, revisions in zip(clusters, found, strict=True)
+    ]

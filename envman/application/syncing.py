@@ -27,14 +27,18 @@ from envman.output.report_markdown import markdown_summary
 from envman.plan.failfast import FailFastSettings
 from envman.plan.values import is_enabled
 from envman.plan.waves import rollout_of
+from envman.promote.errors import GitError
+from envman.promote.gitops import Git
 from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync as run_sync
 from envman.rollout.events import Event, Phase, Scope
+from envman.rollout.lock import LockKeeper
 from envman.rollout.ports import Progress
 from envman.rollout.report import Report
 from envman.spec.models import FailFast
 
+LOCK_RENEW_SECONDS = 15.0
 _STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to cancel them)"
 _CANCELLING = "cancelling in-flight helm calls; their releases are put back"
 
@@ -105,6 +109,7 @@ async def sync(
         resume_command=commands.resume,
         redactor=app.redactor,
         fail_fast=fail_fast_settings(rollout.failFast),
+        commit=repository_commit(app.root),
     )
     async with _interrupts(progress) as (stop, cancel), showing(progress):
         return await run_sync(planned.plan, ports, options, stop=stop, cancel=cancel)
@@ -117,6 +122,14 @@ def fail_fast_settings(spec: bool | FailFast) -> FailFastSettings | None:
     if spec is True:
         return FailFastSettings()
     return FailFastSettings(spec.restarts, spec.unschedulable)
+
+
+def repository_commit(root: Path) -> str | None:
+    """The git commit the repository is at, or None outside git (or before a first commit)."""
+    try:
+        return Git(root).described_head()
+    except GitError:
+        return None
 
 
 def check_outputs(app: Application, path: Path | None) -> None:
@@ -145,9 +158,15 @@ def write_reports(app: Application, report: Report, path: Path | None) -> None:
 
 
 async def rollback(
-    app: Application, environment: str, name: str, choice: Choice, progress: Progress
+    app: Application,
+    environment: str,
+    name: str,
+    choice: Choice,
+    progress: Progress,
+    to_revision: int | None = None,
 ) -> list[AppRollback]:
-    """`envman rollback`: app `name` to its previous revision on every selected cluster."""
+    """`envman rollback`: app `name` to `to_revision` (default: its previous revision) on
+    every selected cluster, holding the environment lock (a running sync refuses it)."""
     fleet = app.fleet(environment)
     chosen = Choice(choice.clusters, choice.regions, (name,), choice.labels).select(fleet.env)
     spec = fleet.env.apps[name]
@@ -158,14 +177,23 @@ async def rollback(
     ]
     kube_targets = app.targets(fleet.env)
     helm = await app.helm()
-    return await rollback_app(
-        targets,
-        lambda cluster: helm.for_target(kube_targets[cluster].target),
-        SystemClock(),
-        timeout=spec.timeout,
-        progress=progress,
-        redactor=app.redactor,
-    )
+    clock = SystemClock()
+    lock = KubeLock(app.kube, list(kube_targets.values()), fleet.env.name)
+    keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, LOCK_RENEW_SECONDS, progress, _lost)
+    async with keeper:
+        return await rollback_app(
+            targets,
+            lambda cluster: helm.for_target(kube_targets[cluster].target),
+            clock,
+            timeout=spec.timeout,
+            progress=progress,
+            redactor=app.redactor,
+            to_revision=to_revision,
+        )
+
+
+def _lost(reason: str) -> None:
+    """A rollback in flight finishes even if its lock is lost (the keeper has said so)."""
 
 
 def unlock(app: Application, environment: str) -> list[str]:

@@ -10,6 +10,7 @@ from envman.application.app import Choice
 from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
 from envman.kit.errors import EXIT_CHANGES, EXIT_OK
 from envman.output.diff_views import release_diff
+from envman.output.history_views import history_json, history_text
 from envman.output.status_views import status_json, status_line, status_row, wave_line, wave_row
 
 
@@ -57,3 +58,18 @@ def status(
             state.echo(wave_line(wave))
     pending = any(s.release.changed for s in found.releases)
     return EXIT_CHANGES if detailed_exitcode and pending else EXIT_OK
+
+
+@cli.command()
+@click.argument("environment", metavar="ENV")
+@click.option("--app", "app_name", required=True, help="The app whose release to show.")
+@click.option(
+    "--cluster", "clusters", multiple=True, metavar="CLUSTER", help="Only this cluster (repeatable)."
+)
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_state
+def history(state: State, environment: str, app_name: str, clusters: tuple[str, ...], output: str) -> None:
+    """The revisions of APP's release on every (selected) cluster: chart, version, the git
+    commit it was synced from, time and status."""
+    found = state.app.run(inspection.history(state.app, environment, app_name, Choice(clusters)))
+    state.echo((history_json if output == "json" else history_text)(found))

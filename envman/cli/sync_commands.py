@@ -142,14 +142,21 @@ def _asks(environ: Mapping[str, str]) -> bool:
     "--cluster", "clusters", multiple=True, metavar="CLUSTER", help="Only this cluster (repeatable)."
 )
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Only this region (repeatable).")
+@click.option("--to-revision", type=click.IntRange(min=1), help="Roll back to this revision (see `history`).")
 @pass_state
 def rollback(
-    state: State, environment: str, app: str, clusters: tuple[str, ...], regions: tuple[str, ...]
+    state: State,
+    environment: str,
+    app: str,
+    clusters: tuple[str, ...],
+    regions: tuple[str, ...],
+    to_revision: int | None,
 ) -> int:
-    """helm rollback of APP to its previous revision on every (selected) cluster."""
+    """helm rollback of APP to its previous revision (or --to-revision N) on every (selected)
+    cluster, under the environment lock."""
     progress = progress_for(sys.stderr, color=state.color is not False)
     choice = Choice(clusters, regions)
-    results = state.app.run(syncing.rollback(state.app, environment, app, choice, progress))
+    results = state.app.run(syncing.rollback(state.app, environment, app, choice, progress, to_revision))
     for line in rollback_lines(results):
         state.echo(line)
     return EXIT_ERROR if any(r.result is RollbackResult.FAILED for r in results) else EXIT_OK

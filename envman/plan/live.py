@@ -20,6 +20,11 @@ DIGEST_LABEL = "envman.io/chart-digest"
 """The release label recording the content digest of the local chart it was synced from."""
 
 
+COMMIT_LABEL = "envman.io/commit"
+"""The release label recording the git commit of the repository it was synced from
+(`-dirty` appended when the repository had uncommitted changes)."""
+
+
 SECRET_LABEL_PREFIX = "envman.io/secret-"
 """Release labels recording each value path that is (or was) a secret: `envman.io/secret-<hash>`
 = the path, or `hidden` for a path a label cannot hold. helm merges labels on upgrade, so a
@@ -117,3 +122,13 @@ class ClusterState:
 
     def get(self, namespace: str, name: str) -> LiveRelease | None:
         return self.releases.get((namespace, name))
+
+
+@dataclass(frozen=True)
+class ReleaseHistory:
+    """Every revision helm holds of one release on one cluster, oldest first."""
+
+    cluster: str
+    release: str
+    namespace: str
+    revisions: list[LiveRelease]

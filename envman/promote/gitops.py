@@ -47,6 +47,11 @@ class Git:
                 f"uncommitted changes in {', '.join(dirty)}; commit or stash them first (or use --no-commit)"
             )
 
+    def described_head(self) -> str:
+        """HEAD's full hash, `-dirty` appended when files under the root differ from it."""
+        dirty = self.run("status", "--porcelain", "--untracked-files=no", "--", ".")
+        return self.run("rev-parse", "HEAD") + ("-dirty" if dirty else "")
+
     def short_head(self) -> str:
         try:
             return self.run("rev-parse", "--short", "HEAD")

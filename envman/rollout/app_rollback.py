@@ -1,5 +1,6 @@
-"""`envman rollback ENV --app A [--cluster C]`: each selected release back to the revision
-before its current one (as `helm rollback` without a revision), awaited and reported.
+"""`envman rollback ENV --app A [--cluster C] [--to-revision N]`: each selected release back
+to revision N, or to the one before its current one (as `helm rollback` without a revision),
+awaited and reported.
 
 The target is read from the release's history first, so the report names both revisions
 and a release without an earlier revision (or not installed) is `skipped`, not an error.
@@ -64,16 +65,18 @@ async def rollback_app(
     max_parallel: int = 4,
     progress: Progress | None = None,
     redactor: Redactor | None = None,
+    to_revision: int | None = None,
 ) -> list[AppRollback]:
-    """Roll every target back, at most `max_parallel` at once; results in target order.
-    The CLI exits 1 when any result is `failed`."""
+    """Roll every target back (to `to_revision`, default the one before the current), at
+    most `max_parallel` at once; results in target order. The CLI exits 1 when any result is
+    `failed`."""
     sink = progress or NullProgress()
     redact = redactor if redactor is not None else Redactor()
 
     async def one(target: RollbackTarget) -> AppRollback:
         sink.event(Event(Scope.ROLLBACK, Phase.START, cluster=target.cluster, name=target.app))
         start = clock.now()
-        outcome = await _rollback_one(target, helm_for, timeout, redact)
+        outcome = await _rollback_one(target, helm_for, timeout, redact, to_revision)
         done = replace(outcome, seconds=clock.now() - start)
         sink.event(
             Event(
@@ -92,7 +95,7 @@ async def rollback_app(
 
 
 async def _rollback_one(
-    target: RollbackTarget, helm_for: HelmFor, timeout: float, redact: Redactor
+    target: RollbackTarget, helm_for: HelmFor, timeout: float, redact: Redactor, to_revision: int | None
 ) -> AppRollback:
     helm = helm_for(target.cluster)
     try:
@@ -100,12 +103,22 @@ async def _rollback_one(
         if not history:
             return AppRollback(target, RollbackResult.SKIPPED, "not installed")
         current = history[-1].revision
-        earlier = [r.revision for r in history if r.revision < current]
-        if not earlier:
+        revisions = [r.revision for r in history]
+        if to_revision is not None and to_revision not in revisions:
+            known = ", ".join(str(r) for r in revisions)
+            return AppRollback(
+                target, RollbackResult.FAILED, f"no revision {to_revision} (helm holds {known})", current
+            )
+        if to_revision == current:
+            return AppRollback(
+                target, RollbackResult.SKIPPED, f"revision {current} is the current one", current
+            )
+        earlier = [r for r in revisions if r < current]
+        if not earlier and to_revision is None:
             return AppRollback(
                 target, RollbackResult.SKIPPED, f"revision {current} has no previous revision", current
             )
-        previous = max(earlier)
+        previous = to_revision if to_revision is not None else max(earlier)
         now = await helm.rollback(target.release, target.namespace, previous, timeout=timeout, wait=True)
     except EnvmanError as exc:
         return AppRollback(target, RollbackResult.FAILED, redact.text(str(exc)))

@@ -59,6 +59,7 @@ class RolloutOptions:
     `lock_renew_seconds`: interval of lock renewals; `lock_expiry_seconds`: how long
     an unrenewed lock lasts (the run stops before that). `redactor`: every secret value.
     `fail_fast`: when a release waiting for readiness has failed (None: wait for helm).
+    `commit`: the git commit of the repository, recorded on every release synced.
     """
 
     holder: LockHolder
@@ -74,6 +75,7 @@ class RolloutOptions:
     uninstall_timeout: float = 300.0
     redactor: Redactor = field(default_factory=Redactor)
     fail_fast: FailFastSettings | None = field(default_factory=FailFastSettings)
+    commit: str | None = None
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from envman.kit.errors import EnvmanError, HelmError
 from envman.kit.limits import each_limited
 from envman.plan.drift import MODIFIED
-from envman.plan.live import DIGEST_LABEL, managed_labels, secret_labels
+from envman.plan.live import COMMIT_LABEL, DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import Cancelled, FirstFailure, Run
 from envman.rollout.events import Phase, Scope
@@ -106,17 +106,19 @@ async def _apply(run: Run, wave: str, plan: ReleasePlan) -> ReleaseRevision | No
         desired.values,
         timeout=desired.timeout_seconds,
         wait=True,
-        labels=release_labels(run.environment, plan),
+        labels=release_labels(run.environment, plan, run.options.commit),
         recover=plan.live is not None and plan.live.status in PENDING_STATUSES,
         force_conflicts=any(d.reason == MODIFIED for d in plan.drift),
     )
     return await watched(run, wave, plan, upgrade)
 
 
-def release_labels(environment: str, plan: ReleasePlan) -> dict[str, str]:
+def release_labels(environment: str, plan: ReleasePlan, commit: str | None = None) -> dict[str, str]:
     """The release's labels: envman's, its secret value paths, the content digest of its
-    local chart."""
+    local chart, the git commit it was synced from."""
     labels = managed_labels(environment, plan.app)
+    if commit is not None:
+        labels[COMMIT_LABEL] = commit
     if plan.desired is not None:
         labels.update(secret_labels(plan.desired.secret_paths))
         if plan.desired.chart_digest is not None:

@@ -13,6 +13,8 @@ from envman.adapters.kube.lock import LeaseLock, SyncHolder
 from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.cli import cli
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.test_faults import helm_values, history
+from tests.promote.gitrepo import git, init_repo
 
 pytestmark = pytest.mark.helm
 
@@ -83,3 +85,44 @@ def test_the_approval_hint_is_a_complete_command_keeping_selectors_and_options(p
         if r["state"] != "not-installed"
     ]
     assert set(installed) == {"web"}
+
+
+def test_history_shows_each_revision_with_the_commit_it_was_synced_from(prod: Fleet) -> None:
+    init_repo(prod.root)
+    head = git(prod.root, "rev-parse", "HEAD").strip()
+    assert prod.envman("sync", "prod", "--cluster", "prod-use1").exit_code == 0
+    prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
+    assert prod.envman("sync", "prod", "--cluster", "prod-use1").exit_code == 0
+    result = prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1", "-o", "json")
+    assert result.exit_code == 0, result.output
+    (found,) = json.loads(result.stdout)
+    assert [(r["revision"], r["status"], r["commit"]) for r in found["revisions"]] == [
+        (1, "superseded", head),
+        (2, "deployed", f"{head}-dirty"),
+    ]
+    text = prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1").stdout
+    assert text.splitlines()[0] == "prod-use1: api/api"
+    assert f"{head[:12]}-dirty" in text.splitlines()[-1]
+
+
+def test_rollback_to_a_revision_under_the_lock(prod: Fleet) -> None:
+    prod.apply("prod-use1")
+    for old, new in (("2.7.0", "2.7.1"), ("2.7.1", "2.7.2")):
+        prod.edit(
+            "environments/prod.yaml", f'image: {{tag: "{old}"}}      #', f'image: {{tag: "{new}"}}      #'
+        )
+        prod.apply("prod-use1")
+    assert api_status(prod, "prod-use1")["revision"] == 3
+    missing = prod.envman("rollback", "prod", "--app", "api", "--cluster", "prod-use1", "--to-revision", "9")
+    assert missing.exit_code == 1 and "no revision 9 (helm holds 1, 2, 3)" in missing.stdout
+    targets = [ClusterTarget(c, KubeTarget(prod.sandbox.kubeconfig, c)) for c in PROD_CLUSTERS]
+    held = LeaseLock(KubeClients(), targets, "prod")
+    held.acquire(SyncHolder("ci", "runner-7", 4242))
+    blocked = prod.envman("rollback", "prod", "--app", "api", "--cluster", "prod-use1", "--to-revision", "1")
+    assert blocked.exit_code == 1 and "environment lock held by ci@runner-7" in blocked.stderr
+    held.release()
+    done = prod.envman("rollback", "prod", "--app", "api", "--cluster", "prod-use1", "--to-revision", "1")
+    assert done.exit_code == 0, done.output
+    assert "rolled back from revision 3 to 1 (now revision 4)" in done.stdout
+    assert history(prod, "prod-use1", "api", "api")[-1]["description"] == "Rollback to 1"
+    assert helm_values(prod, "prod-use1", "api", "api")["image"]["tag"] == "2.7.0"
