@@ -8,7 +8,7 @@ from typing import Any
 
 from envman.output.plan_views import change_json, drift_text
 from envman.plan.drift import MISSING
-from envman.plan.live import WaveVerification
+from envman.plan.live import COMMIT_LABEL, WaveVerification
 from envman.plan.model import Action, ReleasePlan
 
 Style = Callable[..., str]
@@ -39,6 +39,7 @@ def status_row(release: ReleasePlan, problems: Sequence[str] | None) -> dict[str
         "revision": live.revision if live else None,
         "status": live.status if live else "not-installed",
         "updated": live.updated.isoformat() if live and live.updated else None,
+        "commit": live.labels.get(COMMIT_LABEL) if live else None,
         "healthy": None if live is None or problems is None else not problems,
         "health": list(problems or ()),
         "state": release_state(release),
@@ -79,6 +80,8 @@ def status_line(row: dict[str, Any], release: ReleasePlan, style: Style) -> str:
         f"{where} {row['version']:<8} rev {row['revision']:<3} {row['status']:<10} "
         f"{health[row['healthy']]}  {shown}"
     )
+    if row["commit"]:
+        text += f"  (from {row['commit'][:12]}{'-dirty' if row['commit'].endswith('-dirty') else ''})"
     details = [*row["health"], *(drift_text(d) for d in release.drift), *row["notes"]]
     return "\n".join([text, *(f"    {detail}" for detail in details)])
 

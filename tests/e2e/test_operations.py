@@ -103,6 +103,7 @@ def test_history_shows_each_revision_with_the_commit_it_was_synced_from(prod: Fl
     text = prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1").stdout
     assert text.splitlines()[0] == "prod-use1: api/api"
     assert f"{head[:12]}-dirty" in text.splitlines()[-1]
+    assert api_status(prod, "prod-use1")["commit"] == f"{head}-dirty"
 
 
 def test_rollback_to_a_revision_under_the_lock(prod: Fleet) -> None:
