@@ -11,11 +11,23 @@ from envman.output.changes_views import changes_json, changes_text
 
 @cli.command()
 @click.option("--base", required=True, metavar="REF", help="Compare with the merge base of REF and HEAD.")
-@click.option("-o", "--output", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "fmt",
+    type=click.Choice(["text", "json", "names"]),
+    default="text",
+    show_default=True,
+    help="names: one affected environment per line, for shell loops.",
+)
 @pass_state
 def changed(state: State, base: str, fmt: str) -> None:
     """The environments, clusters and apps that the changes since REF affect (environment
     files, bases through `extends`, values files, local charts through the apps using them),
     judged by the layered result: offline, no cluster is contacted."""
     merge_base, changes = affected(state.root, base)
+    if fmt == "names":
+        if changes:
+            state.echo("\n".join(c.name for c in changes))
+        return
     state.echo((changes_json if fmt == "json" else changes_text)(merge_base, changes))

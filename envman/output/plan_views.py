@@ -154,10 +154,15 @@ def _release_json(release: ReleasePlan) -> dict[str, Any]:
 
 
 def markdown_view(plan: Plan) -> str:
-    lines = [f"**{summary_line(plan)}**", ""]
+    """GitHub/GitLab markdown: a title and the summary, then one collapsible section per wave
+    (open when it changes something)."""
+    lines = [f"### envman plan {plan.environment}", "", f"**{summary_line(plan)}**", ""]
     for index, wave in enumerate(plan.waves, 1):
+        changed = sum(1 for c in wave.clusters for r in c.releases if r.changed)
+        opened = " open" if changed else ""
+        title = f"Wave {index}: {wave.name}{wave_state(wave)}: {changed} change{'s' if changed != 1 else ''}"
         lines += [
-            f"### Wave {index}: {wave.name}{wave_state(wave)}",
+            f"<details{opened}><summary>{_html(title)}</summary>",
             "",
             "| cluster | release | action | changes |",
             "|---|---|---|---|",
@@ -166,8 +171,12 @@ def markdown_view(plan: Plan) -> str:
             for release in cluster.releases:
                 changes = "<br>".join(_md(text) for text in release_details(release)) or "-"
                 lines.append(f"| {cluster.name} | {release.release} | {release.action.value} | {changes} |")
-        lines.append("")
+        lines += ["", "</details>", ""]
     return "\n".join(lines)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _md(text: str) -> str:

@@ -89,3 +89,10 @@ def test_committed_changes_since_the_merge_base_count_too(repo: Path) -> None:
 def test_an_unknown_ref_is_an_error(repo: Path) -> None:
     result = CliRunner().invoke(cli, ["--no-color", "-C", str(repo), "changed", "--base", "nope"])
     assert result.exit_code == 1 and "git merge-base failed" in result.stderr
+
+
+def test_names_lists_one_environment_per_line_for_shell_loops(repo: Path) -> None:
+    template = next((repo / "charts" / "web" / "templates").glob("*.yaml"))
+    template.write_text(template.read_text() + "\n# changed\n")
+    result = CliRunner().invoke(cli, ["-C", str(repo), "changed", "--base", "main", "-o", "names"])
+    assert result.stdout == "dev\nprod\nstaging\n"
