@@ -66,7 +66,9 @@ async def diff(
 async def status(app: Application, environment: str, choice: Choice, *, refresh: bool = True) -> Status:
     """Every release with its health (installed ones first) and every wave's verification.
     Reads no secret source."""
-    planned = await make_plan(app, environment, choice, prune=False, refresh=refresh, secrets="skip")
+    planned = await make_plan(
+        app, environment, choice, prune=False, refresh=refresh, secrets="skip", charts=False
+    )
     clusters = list(planned.states)
     health = await asyncio.gather(*(_health(app, planned, c, refresh) for c in clusters))
     problems = {key: found for per_cluster in health for key, found in per_cluster.items()}

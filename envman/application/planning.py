@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from envman.application.app import Application, Choice
 from envman.application.live import desired_state, read_states, releases_of
+from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import render_with_helm
 from envman.application.secrets import SecretUse
 from envman.plan.compare import build_plan
@@ -34,12 +35,16 @@ async def make_plan(
     *,
     refresh: bool = True,
     secrets: SecretUse = "require",
+    charts: bool = True,
 ) -> Planned:
     """The plan of `environment` for the selection; secrets are registered with `app.redactor`.
-    `refresh` reads the live objects (drift); `secrets` as `resolve_releases` takes it."""
+    `refresh` reads the live objects (drift); `secrets` as `resolve_releases` takes it;
+    `charts` fetches every remote chart first (pre-flight: `status` needs none)."""
     fleet = app.fleet(environment)
     selection = choice.select(fleet.env)
     desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
+    if charts:
+        desired = await fetch_remote_charts(app, fleet.env, desired)
     states = await read_states(app.kube, app.targets(fleet.env), desired, fleet.env.name, refresh=refresh)
     rendered = await _renders_to_compare(app, desired, states)
     plan = build_plan(fleet, selection, desired, states, prune, rendered)

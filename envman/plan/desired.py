@@ -28,10 +28,16 @@ class ChartSource:
     ref: str
     version: str | None = None
     repo_url: str | None = None
+    repository: str | None = None
+    """The name of the spec's `repositories` entry it comes from (its credentials, TLS)."""
 
     @property
     def key(self) -> tuple[str, str | None, str | None]:
         return (self.ref, self.version, self.repo_url)
+
+    @property
+    def remote(self) -> bool:
+        return self.repo_url is not None or self.ref.startswith("oci://")
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,21 @@ def chart_ref(env: Environment, app: str, cluster: str) -> ChartSource:
         return ChartSource(str(env.root / Path(chart)), version)
     repo = repository_of(chart, env)
     if repo is not None:
-        return ChartSource(chart.partition("/")[2], version, env.spec.repositories[repo])
-    return ChartSource(chart, version)
+        settings = env.spec.repository(repo)
+        name = chart.partition("/")[2]
+        if settings.is_oci:
+            return ChartSource(f"{settings.url.rstrip('/')}/{name}", version, repository=repo)
+        return ChartSource(name, version, settings.url, repository=repo)
+    return ChartSource(chart, version, repository=_registry_of(env, chart))
+
+
+def _registry_of(env: Environment, chart: str) -> str | None:
+    """The OCI `repositories` entry whose URL a direct `oci://` chart reference lies under."""
+    for name in env.spec.repositories:
+        url = env.spec.repository(name).url.rstrip("/")
+        if url.startswith("oci://") and chart.startswith(url + "/"):
+            return name
+    return None
 
 
 def desired_release(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from envman.kit.errors import PlanError
 from envman.spec.environment import Environment
+from envman.spec.models import SecretSource
 
 EnvReader = Callable[[str], str | None]
 FileReader = Callable[[Path], str | None]
@@ -27,21 +28,25 @@ def resolve_secrets(env: Environment, app: str, getenv: EnvReader, read_file: Fi
     its message located at the spec's line (see `require`)."""
     resolved = Resolved()
     for path, source in env.apps[app].secrets.items():
-        where = env.value_at("apps", app, "secrets", path)
-        prefix = f"{where}: " if where else ""
-        if source.env is not None:
-            value = getenv(source.env)
-            why = f"environment variable {source.env} is not set"
-        else:
-            assert source.file is not None
-            value = read_file(env.root / Path(source.file).expanduser())
-            value = value.rstrip("\n") if value is not None else None
-            why = f"cannot read file {source.file}"
+        value, why = read_source(env, source, getenv, read_file)
         if value is None:
+            where = env.value_at("apps", app, "secrets", path)
+            prefix = f"{where}: " if where else ""
             resolved.missing[path] = f"{prefix}app {app!r}: secret {path}: {why}"
         else:
             resolved.values[path] = value
     return resolved
+
+
+def read_source(
+    env: Environment, source: SecretSource, getenv: EnvReader, read_file: FileReader
+) -> tuple[str | None, str]:
+    """The value of one secret source (a file's trailing newlines dropped), or None and why."""
+    if source.env is not None:
+        return getenv(source.env), f"environment variable {source.env} is not set"
+    assert source.file is not None
+    value = read_file(env.root / Path(source.file).expanduser())
+    return (value.rstrip("\n") if value is not None else None), f"cannot read file {source.file}"
 
 
 MIN_SECRET_LENGTH = 8

@@ -57,6 +57,32 @@ class SecretSource(Strict):
         return self
 
 
+class Repository(Strict):
+    """A chart repository: HTTP(S) (charts referenced as `<name>/<chart>`) or an OCI
+    registry path (`url: oci://host/path`; `<name>/<chart>` is `oci://host/path/<chart>`)."""
+
+    url: str
+    """Repository URL: https://..., http://... or oci://host/path."""
+    username: SecretSource | None = None
+    """User name, from a secret source (never on a command line or in output)."""
+    password: SecretSource | None = None
+    """Password or token, from a secret source (given to helm on stdin only)."""
+    caFile: str | None = None
+    """CA bundle verifying the server's certificate (from the repository root)."""
+    certFile: str | None = None
+    """Client certificate (from the repository root)."""
+    keyFile: str | None = None
+    """Client key (from the repository root)."""
+    insecureSkipTlsVerify: bool = False
+    """Do not verify the server's certificate."""
+    plainHttp: bool = False
+    """OCI registry over plain HTTP (a local or test registry)."""
+
+    @property
+    def is_oci(self) -> bool:
+        return self.url.startswith("oci://")
+
+
 class Override(Strict):
     """A region's or a cluster's changes to an app."""
 
@@ -227,11 +253,17 @@ class EnvironmentSpec(Strict):
     """Another file of environments/ (without .yaml) layered underneath this one."""
     abstract: bool = False
     """A base only: cannot be planned or synced."""
-    repositories: dict[str, str] = Field(default_factory=dict)
-    """helm chart repositories: name -> URL, charts referenced as `<name>/<chart>`."""
+    repositories: dict[str, str | Repository] = Field(default_factory=dict)
+    """helm chart repositories: name -> URL (short form) or its settings, charts referenced
+    as `<name>/<chart>`."""
     clusters: dict[str, Cluster] = Field(default_factory=dict)
     """The environment's clusters by name."""
     apps: dict[ReleaseName, App] = Field(default_factory=dict)
     """The environment's apps by name (the helm release name by default)."""
     rollout: Rollout | None = None
     """How changes roll out: waves, gates, rollback policy."""
+
+    def repository(self, name: str) -> Repository:
+        """The settings of repository `name` (a short-form URL becomes its `url`)."""
+        entry = self.repositories[name]
+        return entry if isinstance(entry, Repository) else Repository(url=entry)

@@ -13,7 +13,7 @@ from typing import Any
 from envman.spec.models import EnvironmentSpec
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-_MERGED = ("App", "Cluster", "Override")
+_MERGED = ("App", "Cluster", "Override", "Repository")
 
 
 def json_schema() -> dict[str, Any]:

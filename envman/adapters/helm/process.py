@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -48,9 +49,15 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
         return await self.exec(command, input, cluster=True)
 
     async def exec(
-        self, command: Sequence[object], input: bytes | None = None, *, cluster: bool = False
+        self,
+        command: Sequence[object],
+        input: bytes | None = None,
+        *,
+        cluster: bool = False,
+        env: Mapping[str, str] | None = None,
     ) -> bytes:
-        """Run helm with `command` (and the cluster flags if `cluster`); `input` on stdin."""
+        """Run helm with `command` (and the cluster flags if `cluster`); `input` on stdin;
+        `env` overrides variables of envman's environment."""
         argv = [str(self._executable), *(str(part) for part in command)]
         if cluster:
             argv += self._cluster_args
@@ -61,6 +68,7 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # a Ctrl-C to the terminal's process group is envman's to handle
+            env={**os.environ, **env} if env else None,
         )
         try:
             stdout, stderr = await proc.communicate(input)
