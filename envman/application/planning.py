@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from envman.application.app import Application, Choice
+from envman.application.dependencies import build_dependencies
 from envman.application.live import desired_state, read_states, releases_of
 from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import render_with_helm
@@ -39,9 +40,12 @@ async def make_plan(
 ) -> Planned:
     """The plan of `environment` for the selection; secrets are registered with `app.redactor`.
     `refresh` reads the live objects (drift); `secrets` as `resolve_releases` takes it;
-    `charts` fetches every remote chart first (pre-flight: `status` needs none)."""
+    `charts` builds missing local chart dependencies and fetches every remote chart first
+    (the pre-flight; `status` needs neither)."""
     fleet = app.fleet(environment)
     selection = choice.select(fleet.env)
+    if charts:
+        await build_dependencies(app, fleet.env)
     desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)

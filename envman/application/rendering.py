@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application, Choice
+from envman.application.dependencies import build_dependencies
 from envman.application.live import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.kit.errors import HelmError, PlanError
@@ -55,6 +56,7 @@ async def render(app: Application, environment: str, choice: Choice) -> list[tup
     """`envman render`: every selected release with its manifest, hooks included."""
     fleet = app.fleet(environment)
     chosen = choice.select(fleet.env)
+    await build_dependencies(app, fleet.env)
     desired = await fetch_remote_charts(app, fleet.env, desired_state(fleet, chosen, app.redactor))
     releases = [r for per_cluster in desired.values() for r in per_cluster.values()]
     manifests = await render_with_helm(app, releases, hooks=True)

@@ -8,6 +8,7 @@ import click
 import yaml
 
 from envman.application.app import Choice
+from envman.application.deps import prepare_charts
 from envman.application.rendering import merged_values
 from envman.application.rendering import render as render_releases
 from envman.cli.root import State, cli, pass_state, selectors
@@ -61,3 +62,14 @@ def values(state: State, environment: str, cluster: str, app_name: str) -> None:
     release = merged_values(state.app, environment, cluster, app_name)
     missing = [f"# not set here: {path}" for path in release.unresolved]
     state.echo("\n".join([*missing, yaml.safe_dump(release.values, sort_keys=False).rstrip("\n")]))
+
+
+@cli.command()
+@click.argument("environments", nargs=-1, metavar="[ENV]...")
+@pass_state
+def deps(state: State, environments: tuple[str, ...]) -> None:
+    """Build the missing dependencies of local charts (helm dependency build, from Chart.lock
+    when present) and fetch remote charts into the cache, for every (or each named)
+    environment. plan, render and sync do this themselves when needed."""
+    for line in state.app.run(prepare_charts(state.app, environments)):
+        state.echo(line)
