@@ -3,8 +3,6 @@ reason, the wave rolls back per onFailure, and the next sync after `heal` succee
 
 from __future__ import annotations
 
-import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -12,22 +10,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Fleet
+from tests.e2e.test_faults import history
 from tests.e2e.test_sync import fast, report, results, synced
 
 pytestmark = pytest.mark.helm
 
 BAD_API = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
-
-
-def history(prod: Fleet, cluster: str, release: str, namespace: str) -> list[dict[str, Any]]:
-    kube = ["--kube-context", cluster, "--kubeconfig", str(prod.sandbox.kubeconfig)]
-    out = subprocess.run(
-        [str(prod.helm), *kube, "history", release, "-n", namespace, "-o", "json"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(out)  # type: ignore[no-any-return]
 
 
 def release_record(doc: dict[str, Any], app: str) -> dict[str, Any]:
