@@ -27,7 +27,15 @@ from envman.output.live_marks import (
     span,
     step_time,
 )
-from envman.output.live_state import PENDING, ROLLING_BACK, ClusterView, LiveState, Step, WaveView
+from envman.output.live_state import (
+    NOT_STARTED,
+    PENDING,
+    ROLLING_BACK,
+    ClusterView,
+    LiveState,
+    Step,
+    WaveView,
+)
 
 
 @dataclass(frozen=True)
@@ -109,14 +117,23 @@ def _wave_line(wave: WaveView, frame: Frame, columns: _WaveColumns) -> Text:
     if wave.step.running:
         done = sum(1 for c in wave.clusters.values() if c.step.done)
         line.append(f"  {done}/{len(wave.clusters)} clusters done", "dim")
-    elif wave.step.status == PENDING:
+    elif wave.step.status in (PENDING, NOT_STARTED):
         changes = sum(len(c.releases) for c in wave.clusters.values())
         line.append(f"  {count(len(wave.clusters), 'cluster')}, {count(changes, 'change')}", "dim")
     else:
         line.append_text(_gate_marks(wave, frame, done_only=True))
         if wave.step.detail:
-            line.append(f"  {wave.step.detail}", "red" if glyph is BAD else "")
+            line.append(f"  {_why(wave)}", "red" if glyph is BAD else "")
     return line
+
+
+def _why(wave: WaveView) -> str:
+    """The wave's failure, with its first failed release's reason when it gives none
+    (`upgrade of api on c2 failed`)."""
+    why = wave.step.detail
+    reasons = (s.failure for c in wave.clusters.values() for s in c.releases.values())
+    reason = next((r for r in reasons if r), "")
+    return f"{why}: {reason}" if reason and why.endswith(" failed") else why
 
 
 def _folded_waves(waves: Sequence[WaveView]) -> Text:
@@ -162,6 +179,11 @@ def _cluster_lines(clusters: Sequence[ClusterView], modes: Sequence[int], frame:
     return out
 
 
+_PODS_WIDTH = 16
+"""At most this wide: a longer progress text is cut (`2/3 ready` and what the pods wait for
+are split by `live_state`)."""
+
+
 @dataclass(frozen=True)
 class _ReleaseColumns:
     """Widths that line up every release row of a wave: name, status, pods, elapsed, limit."""
@@ -180,7 +202,7 @@ class _ReleaseColumns:
         return cls(
             widest(app for app, _ in rows),
             widest(s.status for _, s in rows),
-            widest(s.pods for _, s in rows),
+            min(widest(s.pods for _, s in rows), _PODS_WIDTH),
             widest(step_time(s, frame.now) for _, s in rows),
             widest(_limit(s) for _, s in rows),
         )
@@ -191,10 +213,11 @@ class _ReleaseColumns:
         line = _head(glyph, 4, app, self.name)
         line.append(f"{step.status:<{self.status}}", glyph[1])
         if self.pods:
-            line.append(f"  {step.pods:<{self.pods}}")
+            pods = step.pods if len(step.pods) <= self.pods else step.pods[: self.pods - 1] + "…"
+            line.append(f"  {pods:<{self.pods}}")
         line.append(f"  {step_time(step, frame.now):>{self.time}}{_limit(step):<{self.limit}}")
-        if step.detail:
-            line.append(f"  {step.detail}", "red" if glyph is BAD else "dim")
+        if step.detail or step.note:
+            line.append(f"  {step.detail or step.note}", "red" if glyph is BAD else "dim")
         return line
 
 

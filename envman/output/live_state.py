@@ -3,6 +3,7 @@ got, from the plan up front and then from the engine's events (`LiveState.apply`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from envman.plan.model import Plan, WavePlan
 from envman.rollout.events import Event, Phase, Scope
 
 PENDING = "pending"
+NOT_STARTED = "not-started"
 RUNNING = "running"
 ROLLING_BACK = "rolling back"
 _DOING = {"install": "installing", "upgrade": "upgrading", "uninstall": "uninstalling"}
@@ -17,6 +19,7 @@ _ROLLED = {"succeeded": "rolled-back", "failed": "rollback-failed"}
 _APP_ROLLBACK = "rollback"
 """The wave `envman rollback` shows its releases under (its events name no wave)."""
 _NOTABLE = (Scope.RUN, Scope.LOCK, Scope.APPROVAL)
+_READY = re.compile(r"^(\d+/\d+ \w+)(.*)$")
 
 
 @dataclass
@@ -29,6 +32,10 @@ class Step:
     limit: float | None = None
     detail: str = ""
     pods: str = ""
+    note: str = ""
+    """What a running step's last progress said beside its pods."""
+    failure: str = ""
+    """Why a release failed (kept when it is rolled back)."""
 
     @property
     def running(self) -> bool:
@@ -40,12 +47,13 @@ class Step:
 
     def start(self, now: float, status: str = RUNNING, limit: float | None = None) -> None:
         self.status, self.started, self.seconds, self.limit = status, now, None, limit
+        self.pods = self.note = ""
 
     def finish(self, event: Event, now: float, status: str | None = None) -> None:
         self.status = status or event.result or "done"
         start = self.started if self.started is not None else now
         self.seconds = event.seconds if event.seconds is not None else now - start
-        self.detail = first_line(event.detail)
+        self.detail, self.note = first_line(event.detail), ""
 
     def elapsed(self, now: float) -> float | None:
         if self.seconds is not None:
@@ -91,6 +99,14 @@ def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
+def _pods(text: str) -> tuple[str, str]:
+    """`2/3 ready (ContainerCreating: ...)` as the pods column (`2/3 ready`) and a note."""
+    match = _READY.match(text)
+    if match is None:
+        return text, ""
+    return match.group(1), match.group(2).strip().removeprefix("(").removesuffix(")")
+
+
 def _bad(status: str) -> bool:
     return status in ("failed", "rollback-failed", "lost")
 
@@ -118,8 +134,11 @@ class LiveState:
         self.waves: dict[str, WaveView] = {w.name: _wave_of(w) for w in (plan.waves if plan else ())}
 
     def apply(self, event: Event) -> bool:
-        """Take in `event`; True when it is one to print above the view (run, lock, approval)."""
-        if event.scope in _NOTABLE:
+        """Take in `event`; True when it is one to print above the view: run, lock and
+        approval events, and any other news (`verification not recorded ...`)."""
+        if event.scope is Scope.RUN and event.phase is Phase.FINISH:
+            self._not_started()
+        if event.scope in _NOTABLE or (event.phase is Phase.INFO and event.result != "unchanged"):
             return True
         wave = self._wave(event.wave or _APP_ROLLBACK)
         now = self.clock()
@@ -135,6 +154,13 @@ class LiveState:
             _rollback_event(wave, event, now, app=event.wave is None)
         return False
 
+    def _not_started(self) -> None:
+        """The run ended: what is still pending never started (as the report says)."""
+        for wave in self.waves.values():
+            for step in (wave.step, *(c.step for c in wave.clusters.values())):
+                if step.status == PENDING:
+                    step.status = NOT_STARTED
+
     def _wave(self, name: str) -> WaveView:
         return self.waves.setdefault(name, WaveView(name))
 
@@ -144,8 +170,8 @@ def _wave_event(wave: WaveView, event: Event, now: float) -> None:
         wave.step.start(now)
     elif event.phase is Phase.FINISH:
         wave.step.finish(event, now)
-    elif event.result:  # `unchanged`: nothing ran
-        wave.step.status = event.result
+    else:  # INFO `unchanged`: nothing ran
+        wave.step.status = event.result or wave.step.status
 
 
 def _cluster_event(cluster: ClusterView, event: Event, now: float) -> None:
@@ -160,9 +186,10 @@ def _release_event(releases: dict[str, Step], event: Event, now: float) -> None:
     if event.phase is Phase.START:
         step.start(now, _DOING.get(event.detail, RUNNING), event.limit)
     elif event.phase is Phase.PROGRESS:
-        step.pods = first_line(event.detail)
+        step.pods, step.note = _pods(first_line(event.detail))
     elif event.phase is Phase.FINISH:
         step.finish(event, now)
+        step.failure = step.detail if _bad(step.status) else ""
 
 
 def _gate_event(wave: WaveView, event: Event, now: float) -> None:

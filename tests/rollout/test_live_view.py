@@ -139,6 +139,34 @@ def test_releases_show_status_pods_elapsed_and_timeout_in_aligned_columns() -> N
     ]
 
 
+def test_what_the_pods_wait_for_follows_the_pods_column() -> None:
+    clock = Clock()
+    view = LiveView(io.StringIO(), three_waves(), clock=clock)
+    _us_running(view, clock)
+    waiting = "1/3 ready (ContainerCreating: no definitive failure, helm's timeout decides)"
+    view.event(Event(R, Phase.PROGRESS, wave="us", cluster="us0", name="api", detail=waiting))
+
+    api = next(line for line in screen(view, width=120) if line.startswith("    ● api"))
+
+    assert re.fullmatch(
+        r" {4}● api +upgrading +1/3 ready +1m05s / 5m +ContainerCreating: no definitive failure, "
+        r"helm's timeout decides",
+        api,
+    )
+
+
+def test_other_news_of_a_wave_prints_above_the_view() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=100, color_system=None)
+    view = LiveView(out, three_waves(), console=console)
+    detail = "verification not recorded (the next sync verifies again): 503"
+    view.event(Event(W, Phase.INFO, wave="canary", cluster="c0", result="not-recorded", detail=detail))
+    view.event(Event(W, Phase.INFO, wave="us", result="unchanged"))
+
+    assert out.getvalue() == f"wave canary: not-recorded: {detail}\n"
+    assert screen(view)[:2] == ["· canary  pending            1 cluster, 3 changes", "– us      unchanged"]
+
+
 def test_a_bake_shows_the_time_left() -> None:
     clock = Clock()
     view = LiveView(io.StringIO(), three_waves(), clock=clock)
@@ -223,17 +251,19 @@ async def test_a_failed_wave_shows_its_rollback_and_ends_rolled_back() -> None:
     world = World()
     world.helm.fail[("upgrade_install", "c2", "api")] = "timed out waiting for the condition"
     the_plan = plan(
-        wave("canary", cluster("c1", (("api",),))), wave("us", cluster("c2", (("db",), ("api",))))
+        wave("canary", cluster("c1", (("api",),))),
+        wave("us", cluster("c2", (("db",), ("api",)))),
+        wave("world", cluster("c3", (("api",),))),
     )
     view = LiveView(io.StringIO(), the_plan, clock=world.clock.now)
     world.progress = view  # type: ignore[assignment]
 
     await run_sync(world, the_plan)
 
-    lines = screen(view)
-    assert lines == [
+    assert screen(view) == [
         "✓ canary  succeeded     10.0s",
-        "↺ us      rolled-back   20.0s  upgrade of api on c2 failed",
+        "↺ us      rolled-back   20.0s  upgrade of api on c2 failed: timed out waiting for the condition",
+        "· world   not-started          1 cluster, 1 change",
     ]
     us = view.state.waves["us"].clusters["c2"].releases
     assert (us["db"].status, us["api"].status) == ("rolled-back", "rolled-back")
