@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import errno
+import io
 
-from envman.kit.redact import REDACTED, Redactor, redact_secret_data
+import pytest
+
+from envman.kit.redact import REDACTED, RedactingStream, Redactor, redact_secret_data
 
 
 def test_plain_and_base64_forms_are_replaced() -> None:
@@ -25,3 +29,48 @@ def test_every_secret_data_value_is_redacted() -> None:
         "stringData: <redacted>\ntype: Opaque\n"
         "---\nkind: ConfigMap\ndata:\n  keep: visible\n"
     )
+
+
+class _Pipe(io.StringIO):
+    """A stream whose reader went away after `room` writes."""
+
+    def __init__(self, room: int, error: Exception) -> None:
+        super().__init__()
+        self.room, self.error, self.writes = room, error, 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        if self.writes > self.room:
+            raise self.error
+        return super().write(text)
+
+
+@pytest.mark.parametrize(
+    "error", [BrokenPipeError(errno.EPIPE, "Broken pipe"), OSError(errno.EPIPE, "Broken pipe")]
+)
+def test_a_stream_whose_reader_went_away_drops_output_instead_of_raising(error: Exception) -> None:
+    raw = _Pipe(1, error)
+    stream = RedactingStream(raw, Redactor(["s3cret-value"]))
+
+    stream.write("first s3cret-value\n")
+    stream.write("second\n")
+    stream.write("third\n")
+    stream.flush()
+
+    assert raw.getvalue() == f"first {REDACTED}\n"
+    assert stream.dropping and raw.writes == 2  # nothing tried after the first failure
+    assert not stream.isatty()
+
+
+def test_a_closed_stream_drops_output_and_other_errors_still_raise() -> None:
+    closed = io.StringIO()
+    closed.close()
+    stream = RedactingStream(closed, Redactor())
+    stream.write("into a closed file\n")
+    stream.flush()
+    assert stream.dropping and not stream.isatty()
+
+    full = RedactingStream(_Pipe(0, OSError(errno.ENOSPC, "No space left on device")), Redactor())
+    with pytest.raises(OSError, match="No space"):
+        full.write("x")
+    assert not full.dropping

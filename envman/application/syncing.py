@@ -180,7 +180,7 @@ async def rollback(
     clock = SystemClock()
     lock = KubeLock(app.kube, list(kube_targets.values()), fleet.env.name)
     keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, LOCK_RENEW_SECONDS, progress, _lost)
-    async with keeper:
+    async with showing(progress), keeper:
         return await rollback_app(
             targets,
             lambda cluster: helm.for_target(kube_targets[cluster].target),

@@ -84,17 +84,23 @@ class EnvmanGroup(click.Group):
     ) -> int:
         """Run the command with stdout and stderr behind one redacting sink (`ctx.obj` is the
         `Invocation` with its redactor until the group builds the `Application` around it);
-        global options given after the command are moved in front of it."""
+        global options given after the command are moved in front of it. A closed stdout or
+        stderr drops output there and never stops the command (`RedactingStream`)."""
         global_args, command_args = argv.split(list(sys.argv[1:] if args is None else args))
         invocation = argv.Invocation(Redactor(), global_args, command_args)
         streams = sys.stdout, sys.stderr
-        sys.stdout = RedactingStream(sys.stdout, invocation.redactor)
-        sys.stderr = RedactingStream(sys.stderr, invocation.redactor)
+        sinks = (
+            RedactingStream(sys.stdout, invocation.redactor),
+            RedactingStream(sys.stderr, invocation.redactor),
+        )
+        sys.stdout, sys.stderr = sinks
         try:
             return self._command(
                 [*global_args, *command_args], prog_name, complete_var, obj=invocation, **extra
             )
         finally:
+            for sink in sinks:  # a reader gone meanwhile is found here, not at the exit flush
+                sink.flush()
             sys.stdout, sys.stderr = streams
 
     def _command(

@@ -79,7 +79,7 @@ def sync(
         if not click.confirm(f"Apply this plan to {environment}?", default=False, err=True):
             state.echo("nothing changed", err=True)
             return EXIT_ERROR
-    progress = progress_for(sys.stderr, color=state.color is not False)
+    progress = progress_for(sys.stderr, planned.plan, color=state.color is not False, environ=app.environ)
     commands = syncing.Continuations(
         state.invocation.again(), state.invocation.command("unlock", environment)
     )
@@ -154,7 +154,7 @@ def rollback(
 ) -> int:
     """helm rollback of APP to its previous revision (or --to-revision N) on every (selected)
     cluster, under the environment lock."""
-    progress = progress_for(sys.stderr, color=state.color is not False)
+    progress = progress_for(sys.stderr, None, color=state.color is not False, environ=state.app.environ)
     choice = Choice(clusters, regions)
     results = state.app.run(syncing.rollback(state.app, environment, app, choice, progress, to_revision))
     for line in rollback_lines(results):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import errno
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from typing import Any, TextIO
@@ -132,21 +135,45 @@ def _redact_doc(doc: str) -> str:
 class RedactingStream(io.TextIOBase):
     """A text stream that writes through `redactor`: installed as `sys.stdout` and
     `sys.stderr` for a command, so every byte envman prints (echo, log records, the live
-    view) passes the one sink that knows every resolved secret."""
+    view) passes the one sink that knows every resolved secret.
+
+    A closed reader (`envman sync ... | head -3`) never stops the command: the first write
+    or flush that fails with a broken pipe, or on a closed file, makes the stream drop
+    everything after it, and points the file descriptor underneath at /dev/null so the
+    interpreter's own flush at exit has nowhere to fail either."""
 
     def __init__(self, stream: TextIO, redactor: Redactor) -> None:
         self.raw = stream
         self._redactor = redactor
+        self.dropping = False
+        """True once the reader went away: output is dropped."""
 
     def write(self, text: str) -> int:
-        self.raw.write(self._redactor.text(text))
+        if not self.dropping:
+            try:
+                self.raw.write(self._redactor.text(text))
+            except (OSError, ValueError) as exc:
+                self._drop(exc)
         return len(text)
 
     def flush(self) -> None:
-        self.raw.flush()
+        if not self.dropping:
+            try:
+                self.raw.flush()
+            except (OSError, ValueError) as exc:
+                self._drop(exc)
+
+    def _drop(self, exc: OSError | ValueError) -> None:
+        if not _gone(exc, self.raw):
+            raise exc
+        self.dropping = True
+        _to_devnull(self.raw)
 
     def isatty(self) -> bool:
-        return self.raw.isatty()
+        try:
+            return not self.dropping and self.raw.isatty()
+        except ValueError:  # closed
+            return False
 
     def fileno(self) -> int:
         return self.raw.fileno()
@@ -159,3 +186,22 @@ class RedactingStream(io.TextIOBase):
     def buffer(self) -> Any:
         """Bytes written here bypass redaction: click writes text, never through this."""
         return getattr(self.raw, "buffer", None)
+
+
+def _gone(exc: OSError | ValueError, stream: TextIO) -> bool:
+    """The reader of `stream` went away (EPIPE), or `stream` was closed."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.EPIPE
+    return not isinstance(exc, UnicodeError) and bool(getattr(stream, "closed", False))
+
+
+def _to_devnull(stream: TextIO) -> None:
+    """Point the descriptor under `stream` at /dev/null: what is still buffered above it is
+    flushed there at exit instead of failing with `Exception ignored ... BrokenPipeError`."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        descriptor = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, descriptor)
+        finally:
+            os.close(null)

@@ -1,16 +1,24 @@
-"""Progress sinks: log lines for CI, a live block for a terminal."""
+"""Progress sinks: which one a run gets, log lines for CI, GitHub Actions' workflow commands."""
 
 from __future__ import annotations
 
-import asyncio
 import io
+import re
 from datetime import UTC, datetime
 
-from envman.output.progress import LogProgress, TtyProgress
-from envman.rollout.events import Event, Phase, Scope
+import pytest
+
+from envman.output.progress import GitHubProgress, LiveView, LogProgress, progress_for
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave
 
 NOON = datetime(2025, 5, 1, 12, 0, 3, tzinfo=UTC)
+
+
+class _Tty(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 async def test_log_lines_follow_the_run() -> None:
@@ -38,64 +46,76 @@ async def test_log_lines_follow_the_run() -> None:
     ]
 
 
-def test_tty_block_redraws_in_place_and_shows_the_current_wave() -> None:
-    out = io.StringIO()
-    now = [100.0]
-    tty = TtyProgress(out, color=False, clock=lambda: now[0])
+@pytest.mark.parametrize(
+    ("environ", "tty", "kind"),
+    [
+        ({}, True, LiveView),
+        ({}, False, LogProgress),
+        ({"CI": "true"}, True, LogProgress),
+        ({"CI": "1"}, True, LogProgress),
+        ({"CI": ""}, True, LiveView),
+        ({"GITHUB_ACTIONS": "true", "CI": "true"}, True, GitHubProgress),
+        ({"GITHUB_ACTIONS": "true"}, False, GitHubProgress),
+    ],
+)
+def test_a_terminal_gets_the_live_view_ci_and_pipes_get_lines(
+    environ: dict[str, str], tty: bool, kind: type
+) -> None:
+    stream = _Tty() if tty else io.StringIO()
+    assert type(progress_for(stream, None, color=True, environ=environ)) is kind
 
-    tty.event(Event(Scope.WAVE, Phase.START, wave="canary"))
-    tty.event(Event(Scope.RELEASE, Phase.START, wave="canary", cluster="c1", name="api"))
-    now[0] = 112.5
-    tty.redraw()
 
-    frames = out.getvalue().split("\x1b[")
-    last = out.getvalue().rsplit("\x1b[J", 1)[1].splitlines()
-    assert len(frames) > 1
-    assert last[0].startswith("wave canary") and last[0].rstrip().endswith("12.5s")
-    assert last[1].startswith("    c1/api") and "running" in last[1]
-
-    tty.event(
-        Event(
-            Scope.RELEASE,
-            Phase.FINISH,
-            wave="canary",
-            cluster="c1",
-            name="api",
-            result="succeeded",
-            seconds=9.0,
-        )
+async def test_ci_on_a_terminal_writes_plain_lines_without_ansi() -> None:
+    world = World()
+    out = _Tty()
+    the_plan = plan(
+        wave("canary", cluster("c1"), gates=[gate(health={})], bake=30.0),
+        wave("us", cluster("c2")),
     )
-    tty.event(Event(Scope.WAVE, Phase.FINISH, wave="canary", result="succeeded", seconds=12.0))
-    tty.event(Event(Scope.WAVE, Phase.START, wave="us"))
-    final = out.getvalue().rsplit("\x1b[J", 1)[1].splitlines()
-    assert [line.split()[:3] for line in final] == [
-        ["wave", "canary", "succeeded"],
-        ["wave", "us", "running"],
+    world.progress = progress_for(out, the_plan, color=True, environ={"CI": "true"})  # type: ignore[assignment]
+
+    await run_sync(world, the_plan)
+
+    lines = out.getvalue().splitlines()
+    assert "\x1b" not in out.getvalue()
+    assert len(lines) > 20 and all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ | +", line) for line in lines)
+    assert any(line.endswith("wave us: succeeded in 20.0s") for line in lines)
+
+
+async def test_github_actions_groups_each_wave_and_annotates_each_failure() -> None:
+    world = World()
+    out = io.StringIO()
+    world.progress = GitHubProgress(out, now=lambda: NOON)  # type: ignore[assignment]
+    world.helm.fail[("upgrade_install", "c2", "api")] = (
+        "timed out waiting for the condition\ndeployment api: 0/3"
+    )
+    the_plan = plan(wave("canary", cluster("c1", (("api",),))), wave("us", cluster("c2", (("api",),))))
+
+    await run_sync(world, the_plan)
+
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if line.startswith("::")] == [
+        "::group::wave canary",
+        "::endgroup::",
+        "::group::wave us",
+        "::error title=release c2/api failed (wave us)::timed out waiting for the condition%0Adeployment api: 0/3",
+        "::endgroup::",
     ]
+    assert lines.index("::group::wave us") < lines.index("2025-05-01T12:00:03Z wave us: started")
+    assert lines.index("::endgroup::") > lines.index("2025-05-01T12:00:03Z wave canary: succeeded in 10.0s")
 
 
-def test_tty_prints_notable_events_above_the_block_and_pauses_for_approval() -> None:
+async def test_github_actions_annotates_a_failed_gate_in_one_line() -> None:
+    world = World()
     out = io.StringIO()
-    tty = TtyProgress(out, color=False, clock=lambda: 0.0)
-    tty.event(Event(Scope.WAVE, Phase.START, wave="us"))
-    tty.event(Event(Scope.APPROVAL, Phase.START, wave="us"))
-    before = out.getvalue()
+    world.progress = GitHubProgress(out, now=lambda: NOON)  # type: ignore[assignment]
+    world.http.status["https://c1.example.com/health"] = 503
+    http = gate(http={"url": "https://{cluster}.example.com/health", "expectStatus": 200})
+    the_plan = plan(wave("canary", cluster("c1", (("api",),)), gates=[http]))
 
-    tty.redraw()
+    await run_sync(world, the_plan)
 
-    assert out.getvalue() == before  # nothing drawn over the question
-    tty.event(Event(Scope.APPROVAL, Phase.FINISH, wave="us", result="approved"))
-    assert "approval us: approved" in out.getvalue()
-    assert out.getvalue().endswith("\n") and "wave us" in out.getvalue().rsplit("approved", 1)[1]
-
-
-async def test_ticking_redraws_between_events() -> None:
-    out = io.StringIO()
-    tty = TtyProgress(out, color=False)
-    tty.event(Event(Scope.WAVE, Phase.START, wave="canary"))
-    drawn = out.getvalue().count("wave canary")
-
-    async with tty.ticking(0.01):
-        await asyncio.sleep(0.05)
-
-    assert out.getvalue().count("wave canary") > drawn + 1
+    errors = [line for line in out.getvalue().splitlines() if line.startswith("::error")]
+    assert len(errors) == 1
+    assert errors[0].startswith("::error title=gate http c1 failed (wave canary)::")
+    assert "503" in errors[0]

@@ -1,0 +1,170 @@
+"""What `envman sync` shows while it runs, end to end: the live view in a real terminal (tmux
+at 8, 12 and 50 rows, the whole scrollback checked; an approval asked and answered there),
+and a reader that goes away (`| head -3`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import SECRETS, Fleet
+from tests.e2e.test_sync import ENVMAN, fast, results
+
+pytestmark = pytest.mark.helm
+WAVES = ("canary", "us", "world")
+one_helm = pytest.mark.parametrize("helm_binary", ["helm4"], indirect=True)
+_PASSED_ON = (
+    "PATH",
+    "PYTHONPATH",
+    "HOME",
+    "ENVMAN_HELM",
+    "HELM_CACHE_HOME",
+    "HELM_CONFIG_HOME",
+    "HELM_DATA_HOME",
+)
+
+
+class Tmux:
+    """A detached tmux session of `width` x `height` on its own server socket."""
+
+    def __init__(self, where: Path, width: int, height: int) -> None:
+        tmux = shutil.which("tmux")
+        if tmux is None:
+            pytest.skip("tmux is not installed (.ci/run installs Debian's tmux)")
+        self._base = [tmux, "-S", str(where / "tmux.sock"), "-f", os.devnull]
+        self._size = (width, height)
+
+    def start(self, script: Path) -> None:
+        width, height = self._size
+        self._tmux("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "live", f"sh {script}")
+
+    def screen(self, *, history: bool) -> list[str]:
+        """The visible screen, or with `history` the whole scrollback above it too."""
+        return self._tmux("capture-pane", "-p", "-t", "live", *(("-S", "-") if history else ())).splitlines()
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "live", *keys)
+
+    def close(self) -> None:
+        subprocess.run([*self._base, "kill-server"], capture_output=True, check=False)
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run([*self._base, *args], capture_output=True, text=True, check=True).stdout
+
+
+def _script(prod: Fleet, tmp_path: Path) -> Path:
+    """envman's sync in the terminal, as a person would run it: no CI variables; then the
+    pane stays, so the final screen can be read."""
+    env = {name: os.environ[name] for name in _PASSED_ON if name in os.environ}
+    env |= {**SECRETS, "LANG": "C.UTF-8", "LINES": "24", "COLUMNS": "80"}  # stale, as a shell may export
+    exports = "".join(f"export {name}={shlex.quote(value)}\n" for name, value in env.items())
+    argv = [str(ENVMAN), "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    argv += ["sync", "prod", "--yes", "--report", str(tmp_path / "report.json")]
+    script = tmp_path / "run.sh"
+    script.write_text(
+        f"unset CI GITHUB_ACTIONS NO_COLOR\n{exports}{shlex.join(argv)}\n"
+        f"echo $? > {tmp_path / 'rc'}\nexec sleep 600\n"
+    )
+    return script
+
+
+def _wait_for(ready: Callable[[], str | None], seconds: float, what: str) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = ready()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not seen within {seconds:.0f}s")
+
+
+def _in_terminal(
+    prod: Fleet, tmp_path: Path, rows: int, meanwhile: Callable[[Tmux], None] = lambda _: None
+) -> tuple[str, list[str], list[str]]:
+    """Run the sync in a 100 x `rows` terminal: its exit code, the whole scrollback, the
+    final screen."""
+    terminal = Tmux(tmp_path, 100, rows)
+    rc = tmp_path / "rc"
+    try:
+        terminal.start(_script(prod, tmp_path))
+        meanwhile(terminal)
+        code = _wait_for(lambda: rc.read_text().strip() if rc.exists() else None, 120, "the end of the sync")
+        time.sleep(0.3)
+        return code, terminal.screen(history=True), terminal.screen(history=False)
+    finally:
+        terminal.close()
+
+
+@one_helm
+@pytest.mark.parametrize("rows", [8, 50])
+def test_the_live_view_fits_the_terminal_and_leaves_a_clean_final_screen(
+    prod: Fleet, tmp_path: Path, rows: int
+) -> None:
+    fast(prod)
+    code, history, final = _in_terminal(prod, tmp_path, rows)
+    shown = "\n".join(history)
+    assert code == "0", shown
+    assert results(json.loads((tmp_path / "report.json").read_text())) == dict.fromkeys(WAVES, "succeeded")
+    for wave in WAVES:
+        headers = [line for line in history if re.match(rf"^\S {wave}\s", line)]
+        assert 1 <= len(headers) <= 2, f"wave {wave}'s line {len(headers)} times in the scrollback:\n{shown}"
+        assert any(re.match(rf"^✓ {wave}\s+succeeded\s", line) for line in final), "\n".join(final)
+    canary = next(line for line in final if line.startswith("✓ canary"))
+    assert all(f"{gate} ✓" in canary for gate in ("health", "command", "helmTest", "bake")), canary
+    assert any(line.startswith("sync prod: succeeded in ") for line in final), "\n".join(final)
+    assert "\x1b" not in shown and "Traceback" not in shown
+
+
+@one_helm
+def test_an_approval_is_asked_on_the_terminal_while_the_view_steps_aside(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    prod.edit("environments/prod.yaml", "# approval: true", "approval: true")
+    question = "Start wave us of prod"
+
+    def answer(terminal: Tmux) -> None:
+        def asked() -> str | None:
+            return next((line for line in terminal.screen(history=False) if question in line), None)
+
+        line = _wait_for(asked, 90, "the approval question")
+        assert line.rstrip().endswith("[y/N]:"), line
+        terminal.keys("y", "Enter")
+
+    code, history, final = _in_terminal(prod, tmp_path, 12, answer)
+    shown = "\n".join(history)
+    assert code == "0", shown
+    assert results(json.loads((tmp_path / "report.json").read_text())) == dict.fromkeys(WAVES, "succeeded")
+    assert sum(question in line for line in history) == 1, shown
+    assert any(line.startswith("approval us: approved") for line in history), shown
+    assert any(re.match(r"^✓ us\s+succeeded\s", line) for line in final), "\n".join(final)
+
+
+@one_helm
+def test_a_reader_that_goes_away_never_stops_the_sync(prod: Fleet, tmp_path: Path) -> None:
+    """`envman sync prod --report r.json 2>&1 | head -3`."""
+    fast(prod)
+    report = tmp_path / "r.json"
+    argv = [str(ENVMAN), "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
+    run = subprocess.Popen(
+        [*argv, "sync", "prod", "--report", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "ENVMAN_HELM": str(prod.helm)},
+    )
+    assert run.stdout is not None
+    head = [run.stdout.readline() for _ in range(3)]
+    run.stdout.close()
+    assert run.wait(timeout=120) == 0, head
+    doc = json.loads(report.read_text())
+    assert doc["result"] == "succeeded" and results(doc) == dict.fromkeys(WAVES, "succeeded")
+    assert all(c["releases"] for w in doc["waves"] for c in w["clusters"])
+    assert "run: started" in head[0]
