@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable, Iterator
@@ -63,6 +64,30 @@ def helm(request: pytest.FixtureRequest, sandbox: RunningSandbox, tmp_path: Path
 
 
 ChartPath = Callable[[str], str]
+
+
+def history(helm: Helm, release: str, namespace: str) -> list[dict[str, object]]:
+    out = helm.run("history", release, "-n", namespace, "-o", "json").stdout
+    return list(json.loads(out))
+
+
+def deploy(helm: Helm, release: str, path: str, *args: str, check: bool = True, timeout: str = "30s") -> int:
+    """`helm upgrade --install --wait` into namespace `apps`; its exit code."""
+    result = helm.run(
+        "upgrade",
+        "--install",
+        release,
+        path,
+        "-n",
+        "apps",
+        "--create-namespace",
+        "--wait",
+        "--timeout",
+        timeout,
+        *args,
+        check=check,
+    )
+    return result.returncode
 
 
 @pytest.fixture

@@ -5,38 +5,15 @@ from __future__ import annotations
 import json
 
 from envman.sandbox.testing import RunningSandbox
-from tests.sandbox.conftest import ChartPath, Helm
-
-
-def _history(helm: Helm, release: str, namespace: str) -> list[dict[str, object]]:
-    out = helm.run("history", release, "-n", namespace, "-o", "json").stdout
-    return list(json.loads(out))
-
-
-def _deploy(helm: Helm, release: str, path: str, *args: str, check: bool = True, timeout: str = "30s") -> int:
-    result = helm.run(
-        "upgrade",
-        "--install",
-        release,
-        path,
-        "-n",
-        "apps",
-        "--create-namespace",
-        "--wait",
-        "--timeout",
-        timeout,
-        *args,
-        check=check,
-    )
-    return result.returncode
+from tests.sandbox.conftest import ChartPath, Helm, deploy, history
 
 
 def test_install_upgrade_rollback_uninstall(helm: Helm, chart: ChartPath) -> None:
-    _deploy(helm, "web", chart("webapp"))
-    _deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28,message=bye")
+    deploy(helm, "web", chart("webapp"))
+    deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28,message=bye")
     helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
-    history = _history(helm, "web", "apps")
-    assert [h["status"] for h in history] == ["superseded", "superseded", "deployed"]
+    revisions = history(helm, "web", "apps")
+    assert [h["status"] for h in revisions] == ["superseded", "superseded", "deployed"]
     values = json.loads(helm.run("get", "values", "web", "-n", "apps", "-a", "-o", "json").stdout)
     assert values["image"]["tag"] == "1.27"
     helm.run("uninstall", "web", "-n", "apps")
@@ -44,8 +21,8 @@ def test_install_upgrade_rollback_uninstall(helm: Helm, chart: ChartPath) -> Non
 
 
 def test_rollback_reuses_replicaset(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
-    _deploy(helm, "web", chart("webapp"))
-    _deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28")
+    deploy(helm, "web", chart("webapp"))
+    deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28")
     helm.run("rollback", "web", "1", "-n", "apps", "--wait", "--timeout", "30s")
     api = sandbox.sandbox.clusters["alpha"].api
     sets = api.store.items("apps/replicasets", "apps")
@@ -55,7 +32,7 @@ def test_rollback_reuses_replicaset(helm: Helm, chart: ChartPath, sandbox: Runni
 
 
 def test_hook_and_helm_test(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
-    _deploy(helm, "web", chart("webapp"))
+    deploy(helm, "web", chart("webapp"))
     api = sandbox.sandbox.clusters["alpha"].api
     job = api.store.get("batch/jobs", "apps", "web-migrate")
     assert job is not None
@@ -65,8 +42,8 @@ def test_hook_and_helm_test(helm: Helm, chart: ChartPath, sandbox: RunningSandbo
 
 
 def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
-    _deploy(helm, "db", chart("stateful"))
-    _deploy(helm, "db", chart("stateful"), "--set", "tag=17")
+    deploy(helm, "db", chart("stateful"))
+    deploy(helm, "db", chart("stateful"), "--set", "tag=17")
     api = sandbox.sandbox.clusters["alpha"].api
     sts = api.store.get("apps/statefulsets", "apps", "db-db")
     assert sts is not None
@@ -77,8 +54,8 @@ def test_statefulset_and_daemonset(helm: Helm, chart: ChartPath, sandbox: Runnin
 
 
 def test_crd_and_custom_resource(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
-    _deploy(helm, "widgets", chart("crds"))
-    _deploy(helm, "widgets", chart("crds"), "--set", "size=3")
+    deploy(helm, "widgets", chart("crds"))
+    deploy(helm, "widgets", chart("crds"), "--set", "size=3")
     api = sandbox.sandbox.clusters["alpha"].api
     widget = api.store.get("example.com/widgets", "apps", "widgets")
     assert widget is not None
@@ -88,10 +65,10 @@ def test_crd_and_custom_resource(helm: Helm, chart: ChartPath, sandbox: RunningS
 
 
 def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
-    _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false")
+    deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false")
     sandbox.fail("alpha", "web")
     flag = "--atomic" if helm.major == 3 else "--rollback-on-failure"
-    code = _deploy(
+    code = deploy(
         helm,
         "web",
         chart("webapp"),
@@ -102,28 +79,26 @@ def test_failed_upgrade_rolls_back(helm: Helm, chart: ChartPath, sandbox: Runnin
         timeout="3s",
     )
     assert code != 0
-    history = _history(helm, "web", "apps")
-    assert [h["status"] for h in history] == ["superseded", "failed", "deployed"]
-    assert history[-1]["description"] == "Rollback to 1"
+    revisions = history(helm, "web", "apps")
+    assert [h["status"] for h in revisions] == ["superseded", "failed", "deployed"]
+    assert revisions[-1]["description"] == "Rollback to 1"
 
 
 def test_fail_then_heal(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     sandbox.fail("alpha")
-    assert (
-        _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false", check=False, timeout="2s") != 0
-    )
+    assert deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false", check=False, timeout="2s") != 0
     sandbox.heal("alpha")
-    _deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,message=again")
-    assert _history(helm, "web", "apps")[-1]["status"] == "deployed"
+    deploy(helm, "web", chart("webapp"), "--set", "hook.enabled=false,message=again")
+    assert history(helm, "web", "apps")[-1]["status"] == "deployed"
 
 
 def test_fail_other_app_is_unaffected(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
     sandbox.fail("alpha", "other")
-    _deploy(helm, "web", chart("webapp"))
+    deploy(helm, "web", chart("webapp"))
 
 
 def test_clusters_are_isolated(helm: Helm, chart: ChartPath) -> None:
-    _deploy(helm, "web", chart("webapp"))
+    deploy(helm, "web", chart("webapp"))
     helm.context = "beta"
     assert helm.run("status", "web", "-n", "apps", check=False).returncode != 0
     assert helm.run("list", "-A", "-q").stdout.strip() == ""

@@ -7,10 +7,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kubernetes import client, config
+from ruamel.yaml import YAML
 
 from envman.sandbox.testing import RunningSandbox
 from tests.sandbox.conftest import ChartPath, Helm
@@ -199,3 +201,38 @@ def test_request_counters(sandbox: RunningSandbox) -> None:
     _raw(sandbox, "GET", "/api/v1/namespaces")
     assert sandbox.requests("alpha") == 1
     assert sandbox.requests("beta") == 0
+
+
+def test_explicit_nulls_are_dropped_from_built_in_objects_as_a_typed_decode_does(
+    sandbox: RunningSandbox,
+) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    meta = {"name": "n", "annotations": None, "labels": {"a": None, "b": "x"}}
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": None}
+    code, obj = _raw(sandbox, "POST", base, cm)
+    assert code == 201 and obj["metadata"]["labels"] == {"a": "", "b": "x"}
+    assert "annotations" not in obj["metadata"] and "data" not in obj
+    code, obj = _raw(sandbox, "PUT", f"{base}/n", {**cm, "data": {"k": "v"}, "binaryData": None})
+    assert code == 200 and obj["data"] == {"k": "v"} and "binaryData" not in obj
+    applied = _deployment([{"name": "A", "value": "1"}])
+    applied["spec"]["template"]["metadata"]["annotations"] = None
+    applied["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": None}
+    path = "/apis/apps/v1/namespaces/default/deployments/x?fieldManager=helm"
+    code, obj = _raw(sandbox, "PATCH", path, applied, "application/apply-patch+yaml")
+    assert code == 201 and "annotations" not in obj["spec"]["template"]["metadata"]
+    assert obj["spec"]["template"]["spec"]["containers"][0]["resources"] == {}
+    managed = json.dumps(obj["metadata"]["managedFields"])
+    assert "f:annotations" not in managed and "f:limits" not in managed
+
+
+def test_explicit_nulls_of_custom_resources_are_kept(sandbox: RunningSandbox, chart: ChartPath) -> None:
+    crd = YAML(typ="safe").load(Path(chart("crds"), "crds", "widgets.yaml").read_text())
+    assert _raw(sandbox, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)[0] == 201
+    widget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"size": None},
+    }
+    code, obj = _raw(sandbox, "POST", "/apis/example.com/v1/namespaces/default/widgets", widget)
+    assert code == 201 and obj["spec"] == {"size": None}
