@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kubernetes import client, config
 
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 
@@ -23,6 +24,16 @@ def sandbox() -> Iterator[RunningSandbox]:
     """Two emulated clusters, `alpha` and `beta`, with a 50 ms pod ready delay."""
     with running_sandbox(["alpha", "beta"]) as running:
         yield running
+
+
+@pytest.fixture
+def kube(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
+    """The official kubernetes client on the sandbox's `alpha` cluster."""
+    api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
+        str(sandbox.kubeconfig), context="alpha"
+    )
+    yield api_client
+    api_client.close()
 
 
 @dataclass

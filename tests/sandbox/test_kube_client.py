@@ -6,25 +6,14 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from kubernetes import client, config
+from kubernetes import client
 from ruamel.yaml import YAML
 
 from envman.sandbox.testing import RunningSandbox
 from tests.sandbox.conftest import ChartPath, Helm
-
-
-@pytest.fixture
-def kube(sandbox: RunningSandbox) -> Iterator[client.ApiClient]:
-    api_client = config.new_client_from_config(  # type: ignore[no-untyped-call]
-        str(sandbox.kubeconfig), context="alpha"
-    )
-    yield api_client
-    api_client.close()
 
 
 def _raw(

@@ -3,6 +3,13 @@ old pods removed than `maxUnavailable` allows, and a rollback under `fail` that 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+from kubernetes import client
+
+from envman.sandbox.controllers.workloads import is_ready
+from envman.sandbox.store import DELETED, Event
 from envman.sandbox.testing import RunningSandbox
 from tests.sandbox.conftest import ChartPath, Helm, deploy
 
@@ -24,3 +31,69 @@ def test_rollback_of_a_chart_rendering_nulls_reuses_the_old_replicaset(
     helm.run("rollback", "r", "1", "-n", "apps", "--wait", "--timeout", "30s")
     sets = _replicasets(sandbox)
     assert len(sets) == 2 and sets[first] == 3, sets
+
+
+def _wait(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _rolled_out(apps: client.AppsV1Api, name: str, image: str) -> bool:
+    dep = apps.read_namespaced_deployment(name, "default")
+    status = dep.status
+    return (
+        status is not None
+        and dep.spec.template.spec.containers[0].image == image
+        and status.observed_generation == dep.metadata.generation
+        and status.updated_replicas == status.ready_replicas == status.replicas == 3
+    )
+
+
+def test_a_rolling_update_never_has_fewer_ready_pods_than_max_unavailable_allows(
+    kube: client.ApiClient, sandbox: RunningSandbox
+) -> None:
+    labels = {"app": "r"}
+    body = {
+        "metadata": {"name": "r"},
+        "spec": {
+            "replicas": 3,
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 1}},
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "api", "image": "a:1"}]},
+            },
+        },
+    }
+    apps = client.AppsV1Api(kube)
+    apps.create_namespaced_deployment("default", body)
+    _wait(lambda: _rolled_out(apps, "r", "a:1"))
+    ready: set[str] = set()
+    existing: set[str] = set()
+    lows: list[tuple[int, int]] = []
+
+    def track(event: Event) -> None:
+        if event.key != "/pods":
+            return
+        uid = event.obj["metadata"]["uid"]
+        (existing.discard if event.type == DELETED else existing.add)(uid)
+        (ready.add if event.type != DELETED and is_ready(event.obj) else ready.discard)(uid)
+        lows.append((len(ready), len(existing)))
+
+    store = sandbox.sandbox.clusters["alpha"].api.store
+    with store.lock:
+        for pod in store.items("/pods", "default"):
+            existing.add(pod["metadata"]["uid"])
+            ready.add(pod["metadata"]["uid"])
+        store.listeners.append(track)
+    for image in ("a:2", "a:3"):
+        apps.patch_namespaced_deployment(
+            "r",
+            "default",
+            {"spec": {"template": {"spec": {"containers": [{"name": "api", "image": image}]}}}},
+        )
+        _wait(lambda image=image: _rolled_out(apps, "r", image))  # type: ignore[misc]
+    assert lows and min(r for r, _ in lows) == 2, lows
+    assert max(e for _, e in lows) == 4, lows

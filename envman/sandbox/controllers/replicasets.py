@@ -18,22 +18,27 @@ class ReplicaSets(Controller):
     key = REPLICASETS
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        changed = self._scale_pods(obj, owned)
-        return self.save_status(REPLICASETS, obj, _status(obj, owned)) or changed
+        kept = self._scale_pods(obj, owned)
+        changed = len(kept) != len(owned) or int(obj["spec"].get("replicas", 1)) > len(owned)
+        return self.save_status(REPLICASETS, obj, _status(obj, kept)) or changed
 
-    def _scale_pods(self, rs: Obj, pods: list[Obj]) -> bool:
+    def _scale_pods(self, rs: Obj, pods: list[Obj]) -> list[Obj]:
+        """Create or delete pods towards `replicas`; the pods that were there and remain.
+
+        A real controller does not count a pod it is deleting (it has a deletionTimestamp),
+        so neither does the status here: counting one would let the Deployment controller
+        scale the old ReplicaSet down once more than `maxUnavailable` allows.
+        """
         desired = int(rs["spec"].get("replicas", 1))
-        changed = False
         for _ in range(desired - len(pods)):
             name = f"{rs['metadata']['name']}-{suffix()}"
             self.create_pod(rs, rs["spec"]["template"], name, {})
-            changed = True
-        if len(pods) > desired:
-            pods.sort(key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
-            for pod in pods[: len(pods) - desired]:
-                self.delete("pods", pod)
-            changed = True
-        return changed
+        if len(pods) <= desired:
+            return pods
+        pods = sorted(pods, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
+        for pod in pods[: len(pods) - desired]:
+            self.delete("pods", pod)
+        return pods[len(pods) - desired :]
 
 
 def _status(rs: Obj, pods: list[Obj]) -> Obj:
