@@ -28,8 +28,8 @@ from envman.sandbox.status import (
     ApiError,
     already_exists,
     conflict,
+    deleted,
     not_found,
-    success,
 )
 from envman.sandbox.store import Accept, Store
 
@@ -209,7 +209,7 @@ class Api:
                 f"the object kind {kind} does not match the resource "
                 f"{target.rtype.plural} ({target.rtype.kind})",
             )
-        return _typed(target.rtype, body)
+        return defaults.typed(target.rtype, body)
 
     def _place(self, target: Target, meta: Obj) -> None:
         rtype = target.rtype
@@ -298,7 +298,7 @@ class Api:
             patched = messages.patched(rtype, found, document, media)
         except patch.PatchError as exc:
             raise ApiError(422, f"the patch could not be applied: {exc}") from exc
-        return 200, self._replace(target, found, _typed(rtype, patched), query)
+        return 200, self._replace(target, found, defaults.typed(rtype, patched), query)
 
     def _apply(
         self, target: Target, found: Obj | None, document: Any, query: dict[str, str]
@@ -341,7 +341,7 @@ class Api:
             policy = query.get("propagationPolicy") or options.get("propagationPolicy")
             orphan = policy == "Orphan" or options.get("orphanDependents") is True
             self.remove(rtype, found, orphan=orphan)
-        return success(rtype.plural, rtype.group, target.name, found["metadata"]["uid"])
+        return deleted(rtype.plural, rtype.group, self.present(found, target), now_iso())
 
     def delete_collection(self, target: Target, query: dict[str, str]) -> Obj:
         accept = self._matcher(query)
@@ -386,11 +386,6 @@ class Api:
                     self.store.put(key, obj)
                 else:
                     self.remove(self.registry.by_key(key), obj, orphan=False)
-
-
-def _typed(rtype: ResourceType, obj: Obj) -> Obj:
-    """A built-in object as the API server decodes it (no null fields); custom resources as sent."""
-    return defaults.without_nulls(obj) if rtype.builtin else obj
 
 
 def _spec(obj: Obj) -> Obj:

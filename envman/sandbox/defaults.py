@@ -252,6 +252,12 @@ def without_nulls(value: Any, field: str = "") -> Any:
     return value
 
 
+def typed(rtype: ResourceType, obj: Obj) -> Obj:
+    """An object as the API server decodes it: a built-in one without null fields, a custom
+    resource (whose schema may preserve unknown fields) as sent."""
+    return without_nulls(obj) if rtype.builtin else obj
+
+
 def phase_for_new(rtype: ResourceType) -> Obj | None:
     """The initial status of a newly created object of a kind that has one."""
     initial: dict[str, Obj] = {

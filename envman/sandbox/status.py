@@ -94,3 +94,13 @@ def success(plural: str, group: str, name: str, uid: str) -> Obj:
         "status": "Success",
         "details": {"name": name, "group": group, "kind": plural, "uid": uid},
     }
+
+
+def deleted(plural: str, group: str, obj: Obj, time: str) -> Obj:
+    """What a DELETE answers: a pod as it begins its graceful termination, else a Success status."""
+    meta = obj["metadata"]
+    if plural == "pods" and not group:
+        grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        meta.update(deletionTimestamp=time, deletionGracePeriodSeconds=grace)
+        return obj
+    return success(plural, group, meta["name"], meta["uid"])

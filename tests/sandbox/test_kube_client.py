@@ -225,3 +225,15 @@ def test_explicit_nulls_of_custom_resources_are_kept(sandbox: RunningSandbox, ch
     }
     code, obj = _raw(sandbox, "POST", "/apis/example.com/v1/namespaces/default/widgets", widget)
     assert code == 201 and obj["spec"] == {"size": None}
+
+
+def test_deleting_a_pod_answers_the_pod_being_terminated(kube: client.ApiClient) -> None:
+    core = client.CoreV1Api(kube)
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    core.create_namespaced_pod("default", pod)
+    deleted = core.delete_namespaced_pod("p", "default")
+    assert deleted.metadata.name == "p" and deleted.metadata.deletion_timestamp is not None
+    assert deleted.metadata.deletion_grace_period_seconds == 30
+    core.create_namespaced_config_map("default", {"metadata": {"name": "c"}})
+    status = core.delete_namespaced_config_map("c", "default")
+    assert isinstance(status, dict) and (status["kind"], status["status"]) == ("Status", "Success")
