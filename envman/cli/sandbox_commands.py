@@ -6,6 +6,7 @@ import click
 
 from envman.cli.root import State, cli, pass_state
 from envman.sandbox import manager
+from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
 from envman.sandbox.server import DEFAULT_READY_DELAY
 
 
@@ -57,7 +58,7 @@ def status(state: State) -> None:
     state.echo(f"sandbox pid {report.pid}, kubeconfig {report.kubeconfig}")
     for cluster in report.clusters:
         health = "up" if cluster.alive else "not answering"
-        failing = ", ".join(app or "all apps" for app in cluster.failing)
+        failing = ", ".join(f"{f.app or 'all apps'} ({f.mode})" for f in cluster.failing)
         suffix = f", failing: {failing}" if failing else ""
         state.echo(
             f"  {cluster.name}: 127.0.0.1:{cluster.port} {health}, {cluster.requests} requests{suffix}"
@@ -67,11 +68,31 @@ def status(state: State) -> None:
 @sandbox.command()
 @click.argument("cluster")
 @click.option("--app", default=None, help="Only the pods of this app's release.")
+@click.option(
+    "--mode",
+    type=click.Choice(MODES),
+    default=DEFAULT_MODE,
+    show_default=True,
+    help="How the pods fail (see above).",
+)
 @pass_state
-def fail(state: State, cluster: str, app: str | None) -> None:
-    """From now on, new pods in CLUSTER (of --app) never become ready, as with a bad image."""
-    manager.fail(state.root, cluster, app)
-    state.echo(f"{cluster}: new pods{f' of {app}' if app else ''} will not become ready", err=True)
+def fail(state: State, cluster: str, app: str | None, mode: str) -> None:
+    """From now on, pods of pod templates new in CLUSTER (of --app) fail, as a bad release's do.
+
+    Pods of templates the cluster knew before (a rollback's target, a scale-up of the old
+    ReplicaSet) start as usual, and pods already ready stay ready. --mode:
+
+    \b
+      never-ready    running, readiness probe failing (Ready=False, ContainersNotReady)
+      image-pull     pending: ErrImagePull, then ImagePullBackOff
+      crash-loop     running, the container exits 1: CrashLoopBackOff, restarts counting
+      unschedulable  pending, PodScheduled=False (Unschedulable: insufficient cpu)
+      job-fail       Job, hook Job and helm test pods exit 1; Jobs fail at their backoffLimit
+
+    A second `fail` of the same app changes its mode. `heal` undoes it.
+    """
+    manager.fail(state.root, cluster, app, mode)
+    state.echo(f"{cluster}: new pod templates{f' of {app}' if app else ''} will fail ({mode})", err=True)
 
 
 @sandbox.command()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
 from envman.sandbox.errors import SandboxError
 from envman.sandbox.server import DEFAULT_READY_DELAY, HOST
 
@@ -47,13 +48,21 @@ class SandboxInfo:
 
 
 @dataclass(frozen=True)
+class Failing:
+    """An app made to fail (None: every app of the cluster) and its failure mode."""
+
+    app: str | None
+    mode: str
+
+
+@dataclass(frozen=True)
 class ClusterStatus:
     """One cluster of a sandbox: its port, whether it answers, the apps made to fail."""
 
     name: str
     port: int
     alive: bool
-    failing: tuple[str, ...]
+    failing: tuple[Failing, ...]
     requests: int
 
 
@@ -248,7 +257,7 @@ def status(root: Path) -> SandboxStatus:
             name,
             int(info["port"]),
             _answers({"clusters": {name: info["port"]}}),
-            tuple(info["failing"]),
+            tuple(Failing(f.get("app"), str(f["mode"])) for f in info["failing"]),
             int(counts.get(name, {}).get("total", 0)),
         )
         for name, info in report["clusters"].items()
@@ -269,15 +278,18 @@ def _known(state: dict[str, Any], cluster: str) -> None:
         raise SandboxError(f"the sandbox has no cluster {cluster!r} (it has {known})")
 
 
-def fail(root: Path, cluster: str, app: str | None = None) -> None:
-    """From now on, pods created in `cluster` (for release `app`, or all) never get ready."""
+def fail(root: Path, cluster: str, app: str | None = None, mode: str = DEFAULT_MODE) -> None:
+    """From now on, pods of pod templates new in `cluster` (of release `app`, or all) fail
+    in `mode` (one of `MODES`); pods of templates known before start as usual."""
+    if mode not in MODES:
+        raise SandboxError(f"unknown failure mode {mode!r} (expected one of {', '.join(MODES)})")
     state = _running(root)
     _known(state, cluster)
-    _admin(state, "/fail", {"cluster": cluster, "app": app})
+    _admin(state, "/fail", {"cluster": cluster, "app": app, "mode": mode})
 
 
 def heal(root: Path, cluster: str) -> None:
-    """Undo `fail` for `cluster`: stuck pods become ready, new pods start normally."""
+    """Undo `fail` for `cluster`: failing pods that have not terminated start, new pods start normally."""
     state = _running(root)
     _known(state, cluster)
     _admin(state, "/heal", {"cluster": cluster})

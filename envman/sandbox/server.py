@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from envman.sandbox.api import Api
 from envman.sandbox.controllers import Controllers
+from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.messages import JSON, Reply, WatchReply
 from envman.sandbox.ownership import DEFAULT_MANAGER
 from envman.sandbox.routes import Request, encode, route
@@ -220,7 +221,7 @@ class AdminHandler(_Handler):
         try:
             args = json.loads(self._body() or b"{}")
             if path == "/fail":
-                sandbox.fail(str(args["cluster"]), args.get("app"))
+                sandbox.fail(str(args["cluster"]), args.get("app"), str(args.get("mode") or DEFAULT_MODE))
             elif path == "/heal":
                 sandbox.heal(str(args["cluster"]))
             elif path == "/counters/reset":
@@ -285,8 +286,9 @@ class Sandbox:
             raise KeyError(f"no cluster {name!r} in this sandbox")
         return self.clusters[name]
 
-    def fail(self, cluster: str, app: str | None) -> None:
-        self._cluster(cluster).controllers.pods.fail(app)
+    def fail(self, cluster: str, app: str | None = None, mode: str = DEFAULT_MODE) -> None:
+        """From now on, pods of new templates of `app` (or all) in `cluster` fail in `mode`."""
+        self._cluster(cluster).controllers.pods.fail(app, mode)
 
     def heal(self, cluster: str) -> None:
         self._cluster(cluster).controllers.pods.heal()
@@ -301,7 +303,7 @@ class Sandbox:
     def status(self) -> Obj:
         return {
             "clusters": {
-                name: {"port": self.servers[name].port, "failing": sorted(c.controllers.pods.failing)}
+                name: {"port": self.servers[name].port, "failing": c.controllers.pods.failures.report()}
                 for name, c in self.clusters.items()
             },
             "admin_port": self.admin_port,

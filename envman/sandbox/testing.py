@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envman.sandbox import kubeconfig
+from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.server import Sandbox
 
 TEST_READY_DELAY = 0.05
@@ -32,8 +33,10 @@ class RunningSandbox:
     def server(self, cluster: str) -> str:
         return f"http://127.0.0.1:{self.sandbox.ports[cluster]}"
 
-    def fail(self, cluster: str, app: str | None = None) -> None:
-        self.sandbox.fail(cluster, app)
+    def fail(self, cluster: str, app: str | None = None, mode: str = DEFAULT_MODE) -> None:
+        """Pods of templates new from now on in `cluster` (of release `app`, or all) fail in
+        `mode` (one of `MODES`); see `envman sandbox fail --help`."""
+        self.sandbox.fail(cluster, app, mode)
 
     def heal(self, cluster: str) -> None:
         self.sandbox.heal(cluster)

@@ -24,8 +24,18 @@ def test_sandbox_lifecycle(tmp_path: Path) -> None:
         assert up.stdout == f"export KUBECONFIG={kubeconfig}\n" and kubeconfig.is_file()
         assert run(root, "up", "staging").stderr.startswith("sandbox reusing: 2 clusters")
         assert run(root, "fail", "staging-euw1", "--app", "api").exit_code == 0
+        failed = run(root, "fail", "staging-euw1", "--mode", "image-pull")
+        assert failed.exit_code == 0 and "will fail (image-pull)" in failed.stderr
         status = run(root, "status").stdout
-        assert "staging-euw1: 127.0.0.1:" in status and "failing: api" in status
+        assert "staging-euw1: 127.0.0.1:" in status
+        assert "failing: all apps (image-pull), api (never-ready)" in status
+        wrong = run(root, "fail", "staging-euw1", "--mode", "slow")
+        assert wrong.exit_code == 1 and "'slow' is not one of 'never-ready', 'image-pull'" in wrong.stderr
+        helped = run(root, "fail", "--help").stdout
+        assert all(
+            mode in helped
+            for mode in ("never-ready", "image-pull", "crash-loop", "unschedulable", "job-fail")
+        )
         assert run(root, "heal", "staging-euw1").exit_code == 0
         assert "failing" not in run(root, "status").stdout
         missing = run(root, "fail", "prod-use1")

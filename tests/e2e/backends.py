@@ -36,6 +36,7 @@ from typing import Any, NoReturn, Protocol
 import pytest
 from ruamel.yaml import YAML
 
+from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from tests.conftest import HELM_BINARIES
 
@@ -86,7 +87,7 @@ class KindClusters:
     def server(self, cluster: str) -> NoReturn:
         _sandbox_only("the cluster address")
 
-    def fail(self, cluster: str, app: str | None = None) -> NoReturn:
+    def fail(self, cluster: str, app: str | None = None, mode: str = DEFAULT_MODE) -> NoReturn:
         _sandbox_only("fault injection")
 
     def heal(self, cluster: str) -> NoReturn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from envman.sandbox.testing import RunningSandbox
 from tests.sandbox.conftest import ChartPath, Helm, deploy, history
@@ -108,3 +109,16 @@ def test_server_dry_run_changes_nothing(helm: Helm, chart: ChartPath, sandbox: R
     helm.run("install", "web", chart("webapp"), "-n", "default", "--dry-run=server")
     api = sandbox.sandbox.clusters["alpha"].api
     assert api.store.items("apps/deployments") == []
+
+
+def test_a_failing_hook_job_fails_the_upgrade(helm: Helm, chart: ChartPath, sandbox: RunningSandbox) -> None:
+    deploy(helm, "web", chart("webapp"))
+    sandbox.fail("alpha", "web", mode="job-fail")
+    deploy(helm, "web", chart("webapp"), "--set", "message=same-hook")  # the hook's template is known
+    started = time.monotonic()
+    code = deploy(helm, "web", chart("webapp"), "--set", "image.tag=1.28", check=False, timeout="30s")
+    assert code != 0 and time.monotonic() - started < 15  # the Job's failure, not the timeout
+    assert history(helm, "web", "apps")[-1]["status"] == "failed"
+    job = sandbox.sandbox.clusters["alpha"].api.store.get("batch/jobs", "apps", "web-migrate")
+    assert job is not None and job["status"]["failed"] == 1
+    assert [c["reason"] for c in job["status"]["conditions"]] == ["BackoffLimitExceeded"] * 2

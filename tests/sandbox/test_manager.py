@@ -1,4 +1,5 @@
-"""The background sandbox: up (and reuse), status, fail/heal, down, stale replacement."""
+"""The background sandbox: up (and reuse), status, fail/heal with their modes, down, stale
+replacement."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ def test_lifecycle(tmp_path: Path) -> None:
         assert 'name: "two"' in info.kubeconfig.read_text()
         assert manager.up(tmp_path, ["two", "one"]).reused
         manager.fail(tmp_path, "one", "web")
+        manager.fail(tmp_path, "two", mode="job-fail")
+        manager.fail(tmp_path, "two", "web", mode="crash-loop")
         report = manager.status(tmp_path)
         assert report.running
         assert [(c.name, c.alive, c.failing) for c in report.clusters] == [
-            ("one", True, ("web",)),
-            ("two", True, ()),
+            ("one", True, (manager.Failing("web", "never-ready"),)),
+            ("two", True, (manager.Failing(None, "job-fail"), manager.Failing("web", "crash-loop"))),
         ]
+        with pytest.raises(SandboxError, match="unknown failure mode 'slow'"):
+            manager.fail(tmp_path, "one", mode="slow")
         manager.heal(tmp_path, "one")
         with pytest.raises(SandboxError, match="no cluster 'three'"):
             manager.fail(tmp_path, "three")

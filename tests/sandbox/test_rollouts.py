@@ -11,7 +11,7 @@ from kubernetes import client
 from envman.sandbox.controllers.workloads import is_ready
 from envman.sandbox.store import DELETED, Event
 from envman.sandbox.testing import RunningSandbox
-from tests.sandbox.conftest import ChartPath, Helm, deploy
+from tests.sandbox.conftest import ChartPath, Helm, deploy, history
 
 
 def _replicasets(sandbox: RunningSandbox) -> dict[str, int]:
@@ -97,3 +97,29 @@ def test_a_rolling_update_never_has_fewer_ready_pods_than_max_unavailable_allows
         _wait(lambda image=image: _rolled_out(apps, "r", image))  # type: ignore[misc]
     assert lows and min(r for r, _ in lows) == 2, lows
     assert max(e for _, e in lows) == 4, lows
+
+
+def test_under_fail_old_templates_start_so_rollback_and_scale_up_succeed(
+    helm: Helm, chart: ChartPath, sandbox: RunningSandbox
+) -> None:
+    deploy(helm, "r", chart("rolling"))  # 3 replicas, maxUnavailable 1, as podinfo
+    (good,) = _replicasets(sandbox)
+    sandbox.fail("alpha", "r", mode="image-pull")
+    assert deploy(helm, "r", chart("rolling"), "--set", "image.tag=bad", check=False, timeout="3s") != 0
+    api = sandbox.sandbox.clusters["alpha"].api
+    pods = api.store.items("/pods", "apps")
+    states = [p["status"]["containerStatuses"][0]["state"] for p in pods]
+    assert sorted(s.get("waiting", {}).get("reason", "running") for s in states) == [
+        "ImagePullBackOff",
+        "ImagePullBackOff",
+        "running",
+        "running",
+    ]
+    helm.run("rollback", "r", "1", "-n", "apps", "--wait", "--timeout", "30s")
+    assert [h["status"] for h in history(helm, "r", "apps")] == ["superseded", "failed", "deployed"]
+    sets = _replicasets(sandbox)
+    assert len(sets) == 2 and sets[good] == 3, sets
+    deploy(helm, "r", chart("rolling"), "--set", "replicaCount=4")  # the old ReplicaSet scales up
+    assert _replicasets(sandbox)[good] == 4
+    deployment = api.store.get("apps/deployments", "apps", "r")
+    assert deployment is not None and deployment["status"]["readyReplicas"] == 4

@@ -10,10 +10,12 @@ from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.workloads import (
     REVISION_LABEL,
+    daemonset_revision,
     is_ready,
+    pin_to_node,
+    pinned_node,
     pod_from_template,
     suffix,
-    template_hash,
 )
 
 Obj = dict[str, Any]
@@ -36,7 +38,7 @@ class DaemonSets(Controller):
         return pods
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        revision = template_hash(obj["spec"]["template"])
+        revision = daemonset_revision(obj)
         changed = self._place(obj, owned, self._nodes, revision)
         stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
         if stale and all(is_ready(p) for p in owned):
@@ -47,7 +49,7 @@ class DaemonSets(Controller):
 
     def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> bool:
         """Create a pod on each node that has none; True when any was created."""
-        placed = {p["spec"].get("nodeName") for p in pods}
+        placed = {pinned_node(p) for p in pods}
         changed = False
         for node in nodes:
             if node not in placed:
@@ -57,7 +59,7 @@ class DaemonSets(Controller):
                 }
                 name = f"{ds['metadata']['name']}-{suffix()}"
                 pod = pod_from_template(ds, ds["spec"]["template"], name, labels)
-                pod["spec"]["nodeName"] = node
+                pin_to_node(pod, node)
                 self.api.insert("pods", pod)
                 changed = True
         return changed

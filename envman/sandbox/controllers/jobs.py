@@ -1,5 +1,7 @@
 """The Job controller: up to `parallelism` pods at a time until `completions` have succeeded,
-then the Complete condition; finished and suspended Jobs are left alone.
+then the Complete condition; a new pod for each failed one until more than `backoffLimit`
+have failed, then the FailureTarget and Failed conditions. Finished and suspended Jobs are
+left alone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ Obj = dict[str, Any]
 
 JOBS = "batch/jobs"
 COMPLETED = "Reached expected number of succeeded pods"
+BACKOFF_EXCEEDED = "Job has reached the specified backoff limit"
 
 
 class Jobs(Controller):
@@ -40,10 +43,16 @@ class Jobs(Controller):
     def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> bool:
         """Start the pods still wanted and save the counts; True when anything changed."""
         succeeded = sum(1 for p in pods if phase(p) == "Succeeded")
+        failed = sum(1 for p in pods if phase(p) == "Failed")
         active = [p for p in pods if phase(p) not in ("Succeeded", "Failed")]
         completions = int(job["spec"].get("completions", 1))
-        wanted = min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
+        exceeded = failed > int(job["spec"].get("backoffLimit", 6))
         changed = False
+        if exceeded:
+            for pod in active:
+                self.delete("pods", pod)
+            active = []
+        wanted = 0 if exceeded else min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
         for _ in range(max(0, wanted - len(active))):
             self.create_pod(job, job["spec"]["template"], f"{job['metadata']['name']}-{suffix()}", {})
             changed = True
@@ -52,12 +61,15 @@ class Jobs(Controller):
             {
                 "active": len(active),
                 "succeeded": succeeded,
+                "failed": failed,
                 "terminating": 0,
                 "ready": sum(1 for p in active if is_ready(p)),
                 "uncountedTerminatedPods": {},
             }
         )
-        if succeeded >= completions:
+        if exceeded:
+            status.update(_backoff_exceeded())
+        elif succeeded >= completions:
             status.update(_completed())
         changed |= self.save_status(JOBS, job, status)
         return changed
@@ -83,4 +95,20 @@ def _completed() -> Obj:
                 for ctype in ("SuccessCriteriaMet", "Complete")
             ],
         ),
+    }
+
+
+def _backoff_exceeded() -> Obj:
+    """The status fields of a Job with more failed pods than its backoff limit allows."""
+    conditions = merge_conditions(
+        None,
+        [
+            condition(ctype, True, "BackoffLimitExceeded", BACKOFF_EXCEEDED)
+            for ctype in ("FailureTarget", "Failed")
+        ],
+    )
+    return {
+        "active": 0,
+        "ready": 0,
+        "conditions": [{**c, "lastProbeTime": c["lastTransitionTime"]} for c in conditions],
     }

@@ -1,36 +1,54 @@
-"""Pod lifecycle: pods become Ready (or Succeeded) after a delay, unless the app is failing.
+"""Pod lifecycle: the scheduler and kubelet of one cluster. A new pod starts (or completes)
+after the ready delay, unless `fail` made its template fail (`failures`): then it goes
+through the statuses of its failure mode (`kubelet`), one step per ready delay.
 
-`fail` marks pods created from then on (in the whole cluster or for one helm release) as
-stuck, as a bad image would leave them; pods already ready stay ready. `heal` unsticks them.
+Pods already ready when `fail` comes stay ready; `heal` lets every failing pod that has not
+terminated start as usual.
 """
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from envman.sandbox.api import Api, now_iso
-from envman.sandbox.controllers.workloads import condition, phase
+from envman.sandbox.api import Api
+from envman.sandbox.controllers import kubelet
+from envman.sandbox.controllers.failures import (
+    CRASH_LOOP,
+    DEFAULT_MODE,
+    IMAGE_PULL,
+    JOB_FAIL,
+    NEVER_READY,
+    UNSCHEDULABLE,
+    Failures,
+    cluster_templates,
+    runs_to_completion,
+    template_key,
+)
+from envman.sandbox.controllers.workloads import phase, pinned_node
 from envman.sandbox.store import ADDED, DELETED, Event
 
 Obj = dict[str, Any]
 
 RELEASE_LABEL = "app.kubernetes.io/instance"
 RELEASE_ANNOTATION = "meta.helm.sh/release-name"
-ALL_APPS = "*"
+MAX_RESTARTS = 10
+"""A crash-looping pod stops counting restarts here, so the store does not churn forever."""
 
 
 class PodLifecycle:
-    """Tracks when each pod is due to start and whether it is stuck."""
+    """When each pod is due for its next status, and the failure mode of those that fail."""
 
     def __init__(self, api: Api, ready_delay: float, wake: threading.Event) -> None:
         self.api = api
         self.ready_delay = ready_delay
-        self.failing: set[str] = set()
+        self.failures = Failures()
         self._due: dict[str, float] = {}
-        self._stuck: set[str] = set()
+        self._fate: dict[str, str] = {}
+        self._step: dict[str, int] = {}
+        self._keys: dict[str, str] = {}
         self._wake = wake
         api.store.listeners.append(self._on_event)
 
@@ -39,15 +57,14 @@ class PodLifecycle:
             uid = event.obj["metadata"]["uid"]
             if event.type == ADDED:
                 self._due[uid] = time.monotonic() + self.ready_delay
-                if self.failing and self._fails(event.obj):
-                    self._stuck.add(uid)
+                mode = self.failures.fate(event.obj, lambda: self._releases(event.obj, 0))
+                if mode is not None:
+                    self._fate[uid] = mode
+                    self._keys[uid] = template_key(event.obj)
             elif event.type == DELETED:
-                self._due.pop(uid, None)
-                self._stuck.discard(uid)
+                for state in (self._due, self._fate, self._step, self._keys):
+                    state.pop(uid, None)
         self._wake.set()
-
-    def _fails(self, pod: Obj) -> bool:
-        return ALL_APPS in self.failing or bool(self.failing & self._releases(pod, 0))
 
     def _releases(self, obj: Obj, depth: int) -> set[str]:
         meta = obj["metadata"]
@@ -69,115 +86,89 @@ class PodLifecycle:
                 names |= self._releases(owner, depth + 1)
         return names
 
-    def fail(self, app: str | None) -> None:
+    def fail(self, app: str | None, mode: str = DEFAULT_MODE) -> None:
+        """From now on, pods of `app` (or all) whose template is new fail in `mode`."""
         with self.api.store.lock:
-            self.failing.add(app or ALL_APPS)
+            self.failures.fail(app, mode, cluster_templates(self.api.store))
 
     def heal(self) -> None:
+        """Forget every failure; failing pods that have not terminated start as usual."""
         with self.api.store.lock:
-            self.failing.clear()
+            self.failures.heal(self._keys.values())
             now = time.monotonic()
-            for uid in self._stuck:
+            for uid in self._fate:
                 self._due[uid] = now
-            self._stuck.clear()
+            self._fate.clear()
+            self._step.clear()
+            self._keys.clear()
         self._wake.set()
 
     def next_due(self) -> float | None:
-        pending = [t for u, t in self._due.items() if u not in self._stuck]
-        return min(pending) if pending else None
+        return min(self._due.values(), default=None)
 
     def reconcile(self) -> bool:
-        """Move due pods forward; True when something changed."""
+        """Move due pods to their next status; True when something changed."""
         now = time.monotonic()
         changed = False
         for pod in self.api.store.items("/pods"):
             uid = pod["metadata"]["uid"]
             due = self._due.get(uid)
-            if due is None or due > now or phase(pod) != "Pending":
+            if due is None or due > now:
                 continue
-            status = self._stuck_status(pod) if uid in self._stuck else self._started(pod)
-            del self._due[uid]
+            if phase(pod) in ("Succeeded", "Failed"):
+                del self._due[uid]
+                continue
+            step = self._step.get(uid, 0)
+            status, again = STEPS.get(self._fate.get(uid) or "", _healthy)(pod, step)
+            if again:
+                self._due[uid] = now + self.ready_delay
+                self._step[uid] = step + 1
+            else:
+                del self._due[uid]
             if pod.get("status") != status:
                 pod["status"] = status
-                pod["spec"].setdefault("nodeName", "sandbox-node")
+                if kubelet.scheduled(status):
+                    pod["spec"].setdefault("nodeName", pinned_node(pod) or kubelet.NODE)
                 self.api.store.put("/pods", pod)
                 changed = True
         return changed
 
-    def _base(self, pod: Obj) -> Obj:
-        status = dict(pod.get("status") or {})
-        status.setdefault("startTime", now_iso())
-        status["hostIP"] = "172.18.0.2"
-        status["hostIPs"] = [{"ip": "172.18.0.2"}]
-        ip = status.get("podIP") or f"10.244.{secrets.randbelow(250)}.{secrets.randbelow(250) + 2}"
-        status["podIP"] = ip
-        status["podIPs"] = [{"ip": ip}]
-        return status
 
-    def _started(self, pod: Obj) -> Obj:
-        status = self._base(pod)
-        stamp = now_iso()
-        runs = pod["spec"].get("restartPolicy", "Always") == "Always"
-        ready = condition("Ready", runs, "" if runs else "PodCompleted")
-        status["phase"] = "Running" if runs else "Succeeded"
-        status["conditions"] = [
-            {**condition("PodReadyToStartContainers", runs), "lastTransitionTime": stamp},
-            {**condition("Initialized", True, "" if runs else "PodCompleted"), "lastTransitionTime": stamp},
-            {**ready, "lastTransitionTime": stamp},
-            {
-                **condition("ContainersReady", runs, "" if runs else "PodCompleted"),
-                "lastTransitionTime": stamp,
-            },
-            {**condition("PodScheduled", True), "lastTransitionTime": stamp},
-        ]
-        state = (
-            {"running": {"startedAt": stamp}}
-            if runs
-            else {
-                "terminated": {"exitCode": 0, "reason": "Completed", "startedAt": stamp, "finishedAt": stamp}
-            }
-        )
-        status["containerStatuses"] = [
-            {
-                "name": c.get("name"),
-                "image": c.get("image"),
-                "imageID": "",
-                "containerID": f"containerd://{secrets.token_hex(16)}",
-                "ready": runs,
-                "started": runs,
-                "restartCount": 0,
-                "state": state,
-            }
-            for c in pod["spec"].get("containers") or []
-        ]
-        return status
+# --- the steps of each mode: the pod's status at a step, and whether another step follows ---
 
-    def _stuck_status(self, pod: Obj) -> Obj:
-        status = self._base(pod)
-        stamp = now_iso()
-        status["phase"] = "Pending"
-        status["conditions"] = [
-            {
-                **condition("Ready", False, "ContainersNotReady", "containers with unready status"),
-                "lastTransitionTime": stamp,
-            },
-            {**condition("PodScheduled", True), "lastTransitionTime": stamp},
-        ]
-        status["containerStatuses"] = [
-            {
-                "name": c.get("name"),
-                "image": c.get("image"),
-                "imageID": "",
-                "ready": False,
-                "started": False,
-                "restartCount": 0,
-                "state": {
-                    "waiting": {
-                        "reason": "ImagePullBackOff",
-                        "message": f'Back-off pulling image "{c.get("image")}"',
-                    }
-                },
-            }
-            for c in pod["spec"].get("containers") or []
-        ]
-        return status
+Step = Callable[[Obj, int], tuple[Obj, bool]]
+
+
+def _healthy(pod: Obj, step: int) -> tuple[Obj, bool]:
+    return (kubelet.completed(pod) if runs_to_completion(pod) else kubelet.running(pod, ready=True)), False
+
+
+def _never_ready(pod: Obj, step: int) -> tuple[Obj, bool]:
+    return kubelet.running(pod, ready=False), False
+
+
+def _image_pull(pod: Obj, step: int) -> tuple[Obj, bool]:
+    return kubelet.image_pull(pod, backoff=step > 0), step == 0
+
+
+def _crash_loop(pod: Obj, step: int) -> tuple[Obj, bool]:
+    if pod["spec"].get("restartPolicy") == "Never":  # no restarts: the pod fails
+        return (kubelet.running(pod, ready=False), True) if step == 0 else (kubelet.failed(pod), False)
+    return kubelet.crash_loop(pod, step), step < MAX_RESTARTS
+
+
+def _unschedulable(pod: Obj, step: int) -> tuple[Obj, bool]:
+    return kubelet.unschedulable(pod), False
+
+
+def _job_fail(pod: Obj, step: int) -> tuple[Obj, bool]:
+    return kubelet.failed(pod), False
+
+
+STEPS: dict[str, Step] = {
+    NEVER_READY: _never_ready,
+    IMAGE_PULL: _image_pull,
+    CRASH_LOOP: _crash_loop,
+    UNSCHEDULABLE: _unschedulable,
+    JOB_FAIL: _job_fail,
+}

@@ -9,7 +9,12 @@ import copy
 from typing import Any
 
 from envman.sandbox.controllers.base import Controller
-from envman.sandbox.controllers.workloads import REVISION_LABEL, is_ready, pod_from_template, template_hash
+from envman.sandbox.controllers.workloads import (
+    REVISION_LABEL,
+    is_ready,
+    pod_from_template,
+    statefulset_revision,
+)
 
 Obj = dict[str, Any]
 
@@ -23,7 +28,7 @@ class StatefulSets(Controller):
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         pods = {_ordinal(p): p for p in owned}
-        revision = f"{obj['metadata']['name']}-{template_hash(obj['spec']['template'])}"
+        revision = statefulset_revision(obj)
         changed = self._sync_pods(obj, pods, revision)
         return self.save_status(STATEFULSETS, obj, _status(obj, pods, revision)) or changed
 

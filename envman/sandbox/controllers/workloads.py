@@ -23,6 +23,16 @@ def template_hash(template: Obj, size: int = 10) -> str:
     return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:size])
 
 
+def statefulset_revision(sts: Obj) -> str:
+    """The `controller-revision-hash` of a StatefulSet's current template."""
+    return f"{sts['metadata']['name']}-{template_hash(sts['spec']['template'])}"
+
+
+def daemonset_revision(ds: Obj) -> str:
+    """The `controller-revision-hash` of a DaemonSet's current template."""
+    return template_hash(ds["spec"]["template"])
+
+
 def suffix() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(5))
 
@@ -68,6 +78,29 @@ def pod_from_template(owner: Obj, template: Obj, name: str, labels: Obj) -> Obj:
     if meta.get("annotations"):
         pod["metadata"]["annotations"] = dict(meta["annotations"])
     return pod
+
+
+def pinned_node(pod: Obj) -> str | None:
+    """The node a pod is bound to, or pinned to by the node affinity a DaemonSet gives it."""
+    spec = pod.get("spec") or {}
+    if spec.get("nodeName"):
+        return str(spec["nodeName"])
+    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    for term in required.get("nodeSelectorTerms") or []:
+        for match in term.get("matchFields") or []:
+            if match.get("key") == "metadata.name" and match.get("values"):
+                return str(match["values"][0])
+    return None
+
+
+def pin_to_node(pod: Obj, node: str) -> None:
+    """Require the pod on `node`, as the DaemonSet controller does (the scheduler then binds it)."""
+    affinity = pod["spec"].setdefault("affinity", {})
+    node_affinity = dict(affinity.get("nodeAffinity") or {})
+    term = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}
+    node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": [term]}
+    affinity["nodeAffinity"] = node_affinity
 
 
 def is_ready(pod: Obj) -> bool:
