@@ -1,7 +1,8 @@
 """The sandbox manager: start, reuse, inspect, break and stop the background sandbox.
 
 State lives in `<root>/.envman/sandbox/`: `state.json` (pid, admin port, cluster ports),
-`kubeconfig` and `sandbox.log`. Every function talks to the running process over its
+`kubeconfig` and `sandbox.log`; `up` writes `<root>/.envman/.gitignore` (`*`) so none of it
+shows in the user's repository. Every function talks to the running process over its
 loopback admin port.
 """
 
@@ -161,6 +162,7 @@ def _check_names(clusters: Sequence[str]) -> list[str]:
 def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READY_DELAY) -> SandboxInfo:
     """Serve `clusters` from one background process; reuse a live one serving the same set."""
     names = _check_names(clusters)
+    _ignore_state(root)
     live = _live(root)
     if live is not None and sorted(live["clusters"]) == sorted(names):
         return _info(live, reused=True)
@@ -187,6 +189,15 @@ def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READ
         )
     state = _wait_started(root, process, token, log_file)
     return _info(state, reused=False)
+
+
+def _ignore_state(root: Path) -> None:
+    """Keep `.envman/` out of the user's git repository (DESIGN.md section 7)."""
+    directory = state_dir(root).parent
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n")
 
 
 def _wait_started(root: Path, process: subprocess.Popen[bytes], token: str, log_file: Path) -> dict[str, Any]:

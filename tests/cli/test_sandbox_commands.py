@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -17,11 +18,22 @@ def run(root: Path, *args: str) -> Result:
 def test_sandbox_lifecycle(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     copy_example(root)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
     try:
         up = run(root, "up", "staging")
         assert up.exit_code == 0, up.output
         kubeconfig = root / ".envman" / "sandbox" / "kubeconfig"
         assert up.stdout == f"export KUBECONFIG={kubeconfig}\n" and kubeconfig.is_file()
+        assert (root / ".envman" / ".gitignore").read_text() == "*\n"
+        untracked = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert (
+            "environments/" in untracked and ".envman" not in untracked
+        )  # the user's repository stays clean
         assert run(root, "up", "staging").stderr.startswith("sandbox reusing: 2 clusters")
         assert run(root, "fail", "staging-euw1", "--app", "api").exit_code == 0
         failed = run(root, "fail", "staging-euw1", "--mode", "image-pull")

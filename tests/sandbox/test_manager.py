@@ -1,5 +1,5 @@
-"""The background sandbox: up (and reuse), status, fail/heal with their modes, down, stale
-replacement."""
+"""The background sandbox: up (and reuse, and its .gitignore), status, fail/heal with their
+modes, down, stale replacement."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def test_lifecycle(tmp_path: Path) -> None:
     try:
         assert info.kubeconfig == tmp_path / ".envman/sandbox/kubeconfig"
         assert 'name: "two"' in info.kubeconfig.read_text()
+        assert (tmp_path / ".envman" / ".gitignore").read_text() == "*\n"
         assert manager.up(tmp_path, ["two", "one"]).reused
         manager.fail(tmp_path, "one", "web")
         manager.fail(tmp_path, "two", mode="job-fail")
