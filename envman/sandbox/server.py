@@ -303,7 +303,7 @@ class Sandbox:
     def status(self) -> Obj:
         return {
             "clusters": {
-                name: {"port": self.servers[name].port, "failing": c.controllers.pods.failures.report()}
+                name: {"port": self.servers[name].port, "failing": c.controllers.pods.report()}
                 for name, c in self.clusters.items()
             },
             "admin_port": self.admin_port,

@@ -104,7 +104,13 @@ class PodLifecycle:
         self._wake.set()
 
     def next_due(self) -> float | None:
-        return min(self._due.values(), default=None)
+        with self.api.store.lock:  # API threads add pods meanwhile
+            return min(self._due.values(), default=None)
+
+    def report(self) -> list[Obj]:
+        """The failing apps (None for all) and their modes."""
+        with self.api.store.lock:
+            return self.failures.report()
 
     def reconcile(self) -> bool:
         """Move due pods to their next status; True when something changed."""
