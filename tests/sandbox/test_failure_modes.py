@@ -79,8 +79,16 @@ def _assert_unready_on_node(pod: client.V1Pod) -> None:
 
 
 def _wait(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Until `check` holds; one that reads a status not written yet (None) does not."""
+
+    def holds() -> bool:
+        try:
+            return check()
+        except AttributeError:
+            return False
+
     deadline = time.monotonic() + timeout
-    while not check():
+    while not holds():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
 
