@@ -113,8 +113,8 @@ def first_failure(
 
 
 def ready_text(objects: ReleaseObjects) -> str | None:
-    """`2/3 ready` for the release's serving workloads (as `kubectl get` counts them), with
-    why the new pods that are not ready wait."""
+    """`2/3 ready` for the release's serving workloads (as `kubectl get` counts them: old pods
+    too), with why the new pods that are not ready wait."""
     wanted = sum(_replicas(w) for w in objects.workloads)
     if not wanted:
         return None
@@ -122,8 +122,8 @@ def ready_text(objects: ReleaseObjects) -> str | None:
     text = f"{ready}/{wanted} ready"
     pods = [p for p in objects.pods if not _owned_by_job(p) and not _is_ready(p)]
     waiting = sorted({reason for pod in pods for reason in _waiting_reasons(pod)})
-    if ready < wanted and waiting:
-        text += f" ({', '.join(waiting)}: no definitive failure, helm's timeout decides)"
+    if waiting:
+        text += f" (new pods {', '.join(waiting)}: no definitive failure, helm's timeout decides)"
     return text
 
 

@@ -121,7 +121,9 @@ def test_not_ready_without_a_reason_waits_for_helm() -> None:
     running = {"name": "api", "ready": False, "restartCount": 0, "state": {"running": {}}}
     found = objects(pod(containers=[running]))
     assert first_failure(found, START, SETTINGS) is None
-    assert ready_text(found) == "0/3 ready (not ready: no definitive failure, helm's timeout decides)"
+    assert (
+        ready_text(found) == "0/3 ready (new pods not ready: no definitive failure, helm's timeout decides)"
+    )
 
 
 def test_unschedulable_fails_only_after_its_grace() -> None:
