@@ -23,6 +23,8 @@ from tests.e2e.proxy import Proxy, proxied_kubeconfig
 from tests.e2e.test_sync import fast, report, results, synced
 
 pytestmark = pytest.mark.helm
+ONE_HELM = pytest.mark.parametrize("helm_binary", ["helm4"], indirect=True)
+"""For a case about envman's own lock and connections, whatever the helm: one helm is enough."""
 ENVMAN = Path(sys.executable).parent / "envman"
 
 
@@ -120,6 +122,7 @@ def wait_until(check: Any, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+@ONE_HELM
 def test_cluster_cut_off_mid_wave_exits_3_with_report_and_locks_released(
     prod: Fleet, proxy: Proxy, tmp_path: Path
 ) -> None:
@@ -145,6 +148,7 @@ def test_cluster_cut_off_mid_wave_exits_3_with_report_and_locks_released(
     assert "envman-prod" in leases(prod, "prod-euw1")
 
 
+@ONE_HELM
 def test_outage_while_a_wave_bakes_keeps_the_lock_renewed(prod: Fleet, proxy: Proxy, tmp_path: Path) -> None:
     fast(prod)
     prod.edit("environments/prod.yaml", "bake: 2s", "bake: 50s")
@@ -242,6 +246,7 @@ def test_second_ctrl_c_cancels_in_flight_helm_and_puts_the_release_back(prod: Fl
     assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.0"
 
 
+@ONE_HELM
 def test_cluster_unreachable_before_the_first_wave_changes_nothing_and_writes_the_report(
     prod: Fleet, proxy: Proxy, tmp_path: Path
 ) -> None:
