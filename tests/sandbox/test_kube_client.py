@@ -69,6 +69,12 @@ def test_status_error_bodies(sandbox: RunningSandbox) -> None:
     bad = {**cm, "metadata": {"name": "Not_Valid"}}
     code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps", bad)
     assert (code, body["reason"]) == (422, "Invalid")
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "rules": []}
+    roles = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles"
+    # RBAC names are path segments, as on a real API server (cert-manager's "x:y" names).
+    assert _raw(sandbox, "POST", roles, {**role, "metadata": {"name": "cm:leader"}})[0] == 201
+    code, body = _raw(sandbox, "POST", roles, {**role, "metadata": {"name": "a%b"}})
+    assert (code, body["reason"]) == (422, "Invalid")
     code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps/c", cm)
     assert (code, body["reason"]) == (405, "MethodNotAllowed")
     code, _ = _raw(sandbox, "POST", "/api/v1/namespaces/missing/configmaps", cm)
