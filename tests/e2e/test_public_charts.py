@@ -66,6 +66,12 @@ def _node_exporter(api: client.ApiClient, namespace: str, marker: str) -> None:
     assert ds.spec.template.metadata.labels.get("marker") == marker
 
 
+def _fluent_bit(api: client.ApiClient, namespace: str, marker: str) -> None:
+    ds = client.AppsV1Api(api).read_namespaced_daemon_set("fluent-bit", namespace)
+    assert ds.status.number_ready == ds.status.desired_number_scheduled >= 1
+    assert ds.spec.template.metadata.labels.get("marker") == marker
+
+
 CASES = {
     "cert-manager": Case(
         "cert-manager",
@@ -88,6 +94,13 @@ CASES = {
         },
         {"master": {"podLabels": {"marker": "two"}}},
         _redis,
+    ),
+    "fluent-bit": Case(
+        "fluent-bit",
+        "logging",
+        {"podLabels": {"marker": "one"}},
+        {"podLabels": {"marker": "two"}},
+        _fluent_bit,
     ),
     "node-exporter": Case(
         "prometheus-node-exporter",
