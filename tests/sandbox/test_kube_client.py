@@ -243,3 +243,12 @@ def test_deleting_a_pod_answers_the_pod_being_terminated(kube: client.ApiClient)
     core.create_namespaced_config_map("default", {"metadata": {"name": "c"}})
     status = core.delete_namespaced_config_map("c", "default")
     assert isinstance(status, dict) and (status["kind"], status["status"]) == ("Status", "Success")
+
+
+def test_deleting_a_service_answers_the_service_as_a_real_api_server_does(kube: client.ApiClient) -> None:
+    core = client.CoreV1Api(kube)
+    body = {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}], "selector": {"app": "x"}}}
+    core.create_namespaced_service("default", body)
+    gone = core.delete_namespaced_service("s", "default")
+    assert (gone.kind, gone.metadata.name) == ("Service", "s")
+    assert core.list_namespaced_service("default").items == []
