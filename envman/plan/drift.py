@@ -5,7 +5,8 @@ Only what the manifest sets is compared, so fields the API server defaults and f
 controllers add are not drift. Values are compared as the API server stores them: resource
 quantities by amount (`0.5` = `500m`), numbers by value, a Secret's `stringData` as the
 `data` it becomes; a null or empty value in the manifest asks for nothing. Lists of named
-items (containers, ports, env) are matched by name, other lists item by item. A path an
+items (containers, ports, env) are matched by name (volumeMounts by mountPath, their merge
+key: one volume may be mounted at several paths), other lists item by item. A path an
 app's `ignoreDifferences` names (and anything under it) is never drift; `[*]` matches any
 list item. Paths are reported, values never (a Secret's data stays unseen).
 """
@@ -23,6 +24,9 @@ from envman.plan.manifests import ManifestObject, ObjectRef
 
 MISSING = "missing"
 MODIFIED = "modified"
+# The lists whose items the API server merges by another key than `name` (their
+# patchMergeKey): a volume can be mounted twice (at two paths, with two subPaths).
+_MERGE_KEYS = {"volumeMounts": "mountPath", "volumeDevices": "devicePath"}
 _SKIPPED_TOP = frozenset({"apiVersion", "kind", "status"})
 _SKIPPED_META = frozenset({"namespace", "creationTimestamp", "generation", "resourceVersion", "uid"})
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[munkm]?)$")
@@ -117,10 +121,12 @@ def _list_differences(wanted: list[Any], live: Any, path: str) -> Iterator[str]:
     if not isinstance(live, list):
         yield path
         return
-    if all(isinstance(item, Mapping) and "name" in item for item in wanted):
-        by_name = {item.get("name"): item for item in live if isinstance(item, Mapping)}
+    key = _MERGE_KEYS.get(path.rsplit(".", 1)[-1], "name")
+    keys = [item.get(key) if isinstance(item, Mapping) else None for item in wanted]
+    if None not in keys and len(set(map(str, keys))) == len(keys):
+        by_key = {item.get(key): item for item in live if isinstance(item, Mapping)}
         for item in wanted:
-            yield from _differences(item, by_name.get(item["name"]), f"{path}[{item['name']}]")
+            yield from _differences(item, by_key.get(item[key]), f"{path}[{item[key]}]")
         return
     if not all(isinstance(item, Mapping | list) for item in wanted):
         if len(wanted) != len(live) or any(not _same(w, v, path) for w, v in zip(wanted, live, strict=False)):

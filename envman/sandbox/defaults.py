@@ -25,8 +25,23 @@ _IMMUTABLE = {
 }
 
 
+# Kinds whose names are only path segments (no "/", "%", nor "." or ".."), as in a real API
+# server: RBAC names such as "cert-manager-webhook:subjectaccessreviews" are valid.
+_PATH_SEGMENT_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
+
+
 def validate_name(rtype: ResourceType, name: str) -> None:
     """422 when the name is not a valid object name for the kind."""
+    if rtype.builtin and rtype.kind in _PATH_SEGMENT_KINDS and name:
+        if name in (".", "..") or "/" in name or "%" in name:
+            raise invalid(
+                rtype.kind,
+                rtype.group,
+                name,
+                "metadata.name",
+                f"Invalid value: \"{name}\": may not be '.' or '..' and may not contain '/' or '%'",
+            )
+        return
     if rtype.kind in ("Namespace", "Service"):
         pattern, limit, rule = (
             (_LABEL, 63, "RFC 1123 label")

@@ -96,11 +96,28 @@ def success(plural: str, group: str, name: str, uid: str) -> Obj:
     }
 
 
+# The kinds whose registry answers a DELETE with the deleted object (`ReturnDeletedObject:
+# true` in kube-apiserver's registries), not a Status: the kubernetes client decodes the body
+# of delete_namespaced_service, ... as the object.
+_RETURN_DELETED = frozenset(
+    {
+        ("", "services"),
+        ("", "serviceaccounts"),
+        ("", "persistentvolumeclaims"),
+        ("", "persistentvolumes"),
+        ("storage.k8s.io", "storageclasses"),
+    }
+)
+
+
 def deleted(plural: str, group: str, obj: Obj, time: str) -> Obj:
-    """What a DELETE answers: a pod as it begins its graceful termination, else a Success status."""
+    """What a DELETE answers: a pod as it begins its graceful termination, the object itself
+    for the kinds of `_RETURN_DELETED`, else a Success status."""
     meta = obj["metadata"]
     if plural == "pods" and not group:
         grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
         meta.update(deletionTimestamp=time, deletionGracePeriodSeconds=grace)
+        return obj
+    if (group, plural) in _RETURN_DELETED:
         return obj
     return success(plural, group, meta["name"], meta["uid"])

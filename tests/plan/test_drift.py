@@ -143,3 +143,35 @@ def test_manifest_differences_name_each_object() -> None:
         "Service ns/old removed",
         "ConfigMap ns/a changed",
     ]
+
+
+MOUNTS = """
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: redis}
+spec:
+  template:
+    spec:
+      containers:
+        - name: redis
+          volumeMounts:
+            - {name: empty-dir, mountPath: /opt/conf, subPath: app-conf-dir}
+            - {name: empty-dir, mountPath: /tmp, subPath: tmp-dir}
+"""
+
+
+def test_volume_mounts_are_matched_by_mount_path_as_one_volume_may_be_mounted_twice() -> None:
+    wanted = manifest_objects(MOUNTS, "data")[0]
+    mounts = [
+        {"name": "empty-dir", "mountPath": "/tmp", "subPath": "tmp-dir", "readOnly": False},
+        {"name": "empty-dir", "mountPath": "/opt/conf", "subPath": "app-conf-dir"},
+    ]
+    body = {
+        "metadata": {"name": "redis", "namespace": "data"},
+        "spec": {"template": {"spec": {"containers": [{"name": "redis", "volumeMounts": mounts}]}}},
+    }
+    assert object_drift(wanted, body) is None
+    mounts[0]["subPath"] = "other"
+    drift = object_drift(wanted, body)
+    assert drift is not None
+    assert drift.paths == ("spec.template.spec.containers[redis].volumeMounts[/tmp].subPath",)

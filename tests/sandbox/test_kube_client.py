@@ -69,6 +69,12 @@ def test_status_error_bodies(sandbox: RunningSandbox) -> None:
     bad = {**cm, "metadata": {"name": "Not_Valid"}}
     code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps", bad)
     assert (code, body["reason"]) == (422, "Invalid")
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "rules": []}
+    roles = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles"
+    # RBAC names are path segments, as on a real API server (cert-manager's "x:y" names).
+    assert _raw(sandbox, "POST", roles, {**role, "metadata": {"name": "cm:leader"}})[0] == 201
+    code, body = _raw(sandbox, "POST", roles, {**role, "metadata": {"name": "a%b"}})
+    assert (code, body["reason"]) == (422, "Invalid")
     code, body = _raw(sandbox, "POST", "/api/v1/namespaces/default/configmaps/c", cm)
     assert (code, body["reason"]) == (405, "MethodNotAllowed")
     code, _ = _raw(sandbox, "POST", "/api/v1/namespaces/missing/configmaps", cm)
@@ -237,3 +243,12 @@ def test_deleting_a_pod_answers_the_pod_being_terminated(kube: client.ApiClient)
     core.create_namespaced_config_map("default", {"metadata": {"name": "c"}})
     status = core.delete_namespaced_config_map("c", "default")
     assert isinstance(status, dict) and (status["kind"], status["status"]) == ("Status", "Success")
+
+
+def test_deleting_a_service_answers_the_service_as_a_real_api_server_does(kube: client.ApiClient) -> None:
+    core = client.CoreV1Api(kube)
+    body = {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}], "selector": {"app": "x"}}}
+    core.create_namespaced_service("default", body)
+    gone = core.delete_namespaced_service("s", "default")
+    assert (gone.kind, gone.metadata.name) == ("Service", "s")
+    assert core.list_namespaced_service("default").items == []
