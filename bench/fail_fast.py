@@ -3,7 +3,7 @@ the default 5-minute helm timeout, next to the same run with `failFast: false` (
 figure: helm's whole timeout); and what the watching costs a healthy prod sync.
 
     .venv/bin/python bench/fail_fast.py [--helm helm4 helm3] [--modes image-pull crash-loop job-fail]
-                                        [--no-baseline] [--healthy-runs 3]
+                                        [--baseline HELM...] [--healthy HELM...] [--healthy-runs 3]
 
 Per helm version, on the bundled example's prod (synced first, not measured):
 - per mode: bump the api image (the worker's for job-fail, whose pre-upgrade hook Job runs
@@ -13,8 +13,9 @@ Per helm version, on the bundled example's prod (synced first, not measured):
   CrashLoopBackOff, a Job `Failed`), and envman's stderr is read for `rollback
   prod-use1-canary/<app>: started`. Detection = rollback start - first sign. Then `heal`.
 - baseline: the image-pull case again with `rollout.failFast: false` (helm waits its
-  timeout: about 300 s; `--no-baseline` skips it).
-- healthy: `--healthy-runs` syncs of an api image bump on all five clusters (bake removed),
+  timeout: about 300 s; `--baseline HELM...` limits it to those helms, none when empty).
+- healthy (for `--healthy HELM...`, default every helm): `--healthy-runs` syncs of an api
+  image bump on all five clusters (bake removed),
   with fail fast on and off in turn; the median wall times and their ratio.
 """
 
@@ -131,7 +132,12 @@ def main() -> None:
     )
     parser.add_argument("--helm", nargs="+", default=["helm4", "helm3"], choices=sorted(HELMS))
     parser.add_argument("--modes", nargs="+", default=list(APP_OF), choices=sorted(APP_OF))
-    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--baseline", nargs="*", default=None, choices=sorted(HELMS), help="default: every --helm"
+    )
+    parser.add_argument(
+        "--healthy", nargs="*", default=None, choices=sorted(HELMS), help="default: every --helm"
+    )
     parser.add_argument("--healthy-runs", type=int, default=3)
     args = parser.parse_args()
     print(machine())
@@ -144,7 +150,7 @@ def main() -> None:
             ws.envman(sandbox.kubeconfig, "sync", "prod")
             for i, mode in enumerate(args.modes):
                 rows.append([name, mode, "on", f"{failing_sync(ws, sandbox, mode, f'8.{i}.0'):.1f} s"])
-            if not args.no_baseline:
+            if name in (args.helm if args.baseline is None else args.baseline):
                 set_fail_fast(ws, False)
                 rows.append(
                     [
@@ -155,7 +161,7 @@ def main() -> None:
                     ]
                 )
                 set_fail_fast(ws, True)
-            if args.healthy_runs:
+            if args.healthy_runs and name in (args.helm if args.healthy is None else args.healthy):
                 on, off = healthy(ws, sandbox, args.healthy_runs)
                 ratio = f"{(on.median / off.median - 1) * 100:+.1f} %"
                 healthy_rows.append([name, on.seconds(), off.seconds(), ratio])
