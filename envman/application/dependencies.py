@@ -13,10 +13,10 @@ from typing import Any
 
 import yaml
 
-from envman.adapters.helm.process import HelmCommand, helm_error
+from envman.adapters.helm.process import HelmCommand, checked
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application
-from envman.kit.errors import PlanError
+from envman.kit.errors import HelmError, PlanError
 from envman.kit.limits import gather_all
 from envman.kit.redact import Redactor
 from envman.spec.checks import is_local_chart
@@ -63,14 +63,17 @@ async def build_dependencies(app: Application, env: Environment) -> list[str]:
 
 async def _build(command: HelmCommand, env: Environment, chart: str, user: str, redactor: Redactor) -> None:
     try:
-        await command.exec(["dependency", "build", str(env.root / chart)])
-    except Exception as exc:  # pyhelm3's errors carry helm's stderr
-        if not hasattr(exc, "stderr"):
-            raise
-        detail = helm_error("dependency build", "", None, exc, redactor)
+        await checked(
+            "dependency build",
+            "",
+            None,
+            command.exec(["dependency", "build", str(env.root / chart)]),
+            redactor,
+        )
+    except HelmError as detail:
         where = env.value_at("apps", user, "chart")
         prefix = f"{where}: " if where else ""
-        raise PlanError(f"{prefix}app {user!r}: chart {chart}: {detail}") from exc
+        raise PlanError(f"{prefix}app {user!r}: chart {chart}: {detail}") from detail
     still = missing_dependencies(env.root / chart)
     if still:
         raise PlanError(f"app {user!r}: chart {chart}: helm built no archive for {', '.join(still)}")

@@ -4,7 +4,7 @@ selected cluster."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from envman.adapters.kube.health import cluster_health
 from envman.adapters.kube.objects import ClusterApi
@@ -106,7 +106,7 @@ async def history(app: Application, environment: str, name: str, choice: Choice)
     """`envman history`: the revisions of app `name` on every selected cluster where it is
     enabled, read from helm's storage (one LIST per cluster)."""
     fleet = app.fleet(environment)
-    chosen = Choice(choice.clusters, choice.regions, (name,), choice.labels).select(fleet.env)
+    chosen = replace(choice, apps=(name,)).select(fleet.env)
     release, namespace = fleet.env.release_name(name), fleet.env.apps[name].namespace
     targets = app.targets(fleet.env)
     clusters = [c for c in chosen.clusters if is_enabled(fleet.env, name, c)]

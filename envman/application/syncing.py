@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from envman.adapters.clock import SystemClock
@@ -168,7 +168,7 @@ async def rollback(
     """`envman rollback`: app `name` to `to_revision` (default: its previous revision) on
     every selected cluster, holding the environment lock (a running sync refuses it)."""
     fleet = app.fleet(environment)
-    chosen = Choice(choice.clusters, choice.regions, (name,), choice.labels).select(fleet.env)
+    chosen = replace(choice, apps=(name,)).select(fleet.env)
     spec = fleet.env.apps[name]
     targets = [
         RollbackTarget(c, name, fleet.env.release_name(name), spec.namespace)

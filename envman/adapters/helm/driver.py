@@ -10,8 +10,6 @@ import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
-from pyhelm3 import errors as pyhelm3_errors
-
 from envman.adapters.helm.binary import HelmBinary, locate_helm
 from envman.adapters.helm.flags import (
     FLAGS,
@@ -24,7 +22,7 @@ from envman.adapters.helm.flags import (
     upgrade_args,
 )
 from envman.adapters.helm.parse import from_history_item, from_list_item, from_metadata, from_release
-from envman.adapters.helm.process import HelmCommand, HelmReleaseNotFound, helm_error, secret_strings
+from envman.adapters.helm.process import HelmCommand, HelmReleaseNotFound, checked, secret_strings
 from envman.adapters.target import KubeTarget
 from envman.gates.ports import TestResult
 from envman.kit.errors import HelmError
@@ -34,7 +32,6 @@ from envman.rollout.ports import ReleaseRevision
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
-_HELM_FAILURES = (pyhelm3_errors.Error, OSError)
 _UNINSTALL_TO_RECOVER = frozenset({"pending-install", "uninstalling"})
 _ROLLBACK_TO_RECOVER = frozenset({"pending-upgrade", "pending-rollback"})
 
@@ -219,11 +216,7 @@ class HelmDriver:
         return await self._guard(verb, release, call, cluster=cluster)
 
     async def _guard(self, verb: str, release: str, call: Awaitable[_T], *, cluster: bool = True) -> _T:
-        try:
-            return await call
-        except _HELM_FAILURES as exc:
-            target = self.target if cluster else None
-            raise helm_error(verb, release, target, exc, self._redactor) from exc
+        return await checked(verb, release, self.target if cluster else None, call, self._redactor)
 
 
 class HelmClients:

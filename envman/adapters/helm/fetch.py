@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from envman.adapters.helm.process import HelmCommand, helm_error
+from envman.adapters.helm.process import HelmCommand, checked
 from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
 from envman.kit.redact import Redactor
@@ -146,12 +146,8 @@ class ChartFetcher:
             "HELM_REPOSITORY_CACHE": str(self._config / "repository"),
             "HELM_REGISTRY_CONFIG": str(self._config / "registry.json"),
         }
-        try:
-            await self._helm.exec(args, stdin, env=env)
-        except Exception as exc:  # pyhelm3's errors carry helm's stderr
-            if not hasattr(exc, "stderr"):
-                raise
-            raise helm_error(verb, f"{chart.name} {chart.version}", None, exc, self._redactor) from exc
+        call = self._helm.exec(args, stdin, env=env)
+        await checked(verb, f"{chart.name} {chart.version}", None, call, self._redactor)
 
 
 def _tls(access: Access, *, login: bool = False, oci: bool = True) -> list[str]:

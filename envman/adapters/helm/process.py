@@ -8,9 +8,9 @@ import contextlib
 import logging
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pyhelm3 import errors as pyhelm3_errors
 from pyhelm3.command import Command
@@ -21,6 +21,7 @@ from envman.kit.errors import HelmError
 from envman.kit.redact import Redactor
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 class HelmReleaseNotFound(HelmError):
@@ -107,6 +108,20 @@ def _failure(returncode: int, stdout: bytes, stderr: bytes) -> Exception:
     if b"release: not found" in stderr.lower():
         return pyhelm3_errors.ReleaseNotFoundError(returncode, stdout, stderr)  # type: ignore[no-any-return]
     return pyhelm3_errors.Error(returncode, stdout, stderr)  # type: ignore[no-any-return]
+
+
+HELM_FAILURES = (pyhelm3_errors.Error, OSError)
+"""What running helm raises: helm's own failure (with its stderr), or helm not runnable."""
+
+
+async def checked(
+    verb: str, subject: str, target: KubeTarget | None, call: Awaitable[_T], redactor: Redactor
+) -> _T:
+    """The result of the helm `call`; a failure becomes `helm_error`'s one-line `HelmError`."""
+    try:
+        return await call
+    except HELM_FAILURES as exc:
+        raise helm_error(verb, subject, target, exc, redactor) from exc
 
 
 def helm_error(
