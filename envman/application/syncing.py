@@ -38,7 +38,6 @@ from envman.rollout.ports import Progress
 from envman.rollout.report import Report
 from envman.spec.models import FailFast
 
-LOCK_RENEW_SECONDS = 15.0
 _STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to cancel them)"
 _CANCELLING = "cancelling in-flight helm calls; their releases are put back"
 
@@ -179,7 +178,8 @@ async def rollback(
     helm = await app.helm()
     clock = SystemClock()
     lock = KubeLock(app.kube, list(kube_targets.values()), fleet.env.name)
-    keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, LOCK_RENEW_SECONDS, progress, _lost)
+    renew = RolloutOptions.lock_renew_seconds  # the interval a sync renews at
+    keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, renew, progress, _lost)
     async with showing(progress), keeper:
         return await rollback_app(
             targets,

@@ -74,7 +74,6 @@ class ChartFetcher:
         self._redactor = redactor
         self._config: Path | None = None
         self._ready: dict[str, asyncio.Task[None]] = {}
-        self.downloads = 0
 
     async def __aenter__(self) -> ChartFetcher:
         self._config = Path(tempfile.mkdtemp(prefix="envman-helm-"))
@@ -103,7 +102,6 @@ class ChartFetcher:
             if pulled is None:
                 raise HelmError(f"helm pull of {chart.name} {chart.version} wrote no chart archive")
             pulled.replace(target)
-        self.downloads += 1
         return target
 
     async def _prepare(self, chart: RemoteChart) -> None:
