@@ -19,7 +19,7 @@ from typing import Any
 
 from benchlib import HELMS, SECRETS, Stats, Workspace, machine, table, timed, workspace
 
-from envman.application.live import desired_state
+from envman.application.fleet_state import desired_state
 from envman.kit.redact import Redactor
 from envman.plan.fleet import resolve
 from envman.plan.select import select

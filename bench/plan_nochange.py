@@ -11,7 +11,7 @@ measured; the copy's `bake:` line is deleted since it only adds waiting), then `
   click's CliRunner after one warm-up call (the plan's own work);
 - the naive loop: for each of the 24 releases, sequentially, `helm get values -o json` and
   `helm template` with the release's layered values on stdin (values computed once up front
-  by `envman.application.live.desired_state`, not timed).
+  by `envman.application.fleet_state.desired_state`, not timed).
 
 Figures: wall time, helm processes started (ENVMAN_HELM and PATH point at a wrapper that
 counts), API requests served by the sandbox summed over the 5 clusters (reset before each
@@ -30,7 +30,7 @@ from pathlib import Path
 from benchlib import HELMS, PROD_CLUSTERS, SECRETS, Stats, Workspace, machine, table, timed, workspace
 from click.testing import CliRunner
 
-from envman.application.live import desired_state
+from envman.application.fleet_state import desired_state
 from envman.cli import cli
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease

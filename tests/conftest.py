@@ -1,4 +1,7 @@
-"""Shared fixtures: the repository root, the bundled example, the pinned helm binaries."""
+"""Shared fixtures: the repository root, the bundled example, the pinned helm binaries; and the
+test tiers, marked from each test's folder (as kopf's conftest does): `core` (the pure core
+and the engine on fakes), `adapters` (real helm, git, HTTP servers, the sandbox, the CLI),
+`e2e` (whole commands against a backend). `pytest -m "not e2e"` is the quick tier."""
 
 from __future__ import annotations
 
@@ -12,6 +15,24 @@ EXAMPLE = ROOT
 """The bundled example is the repository's own top level (DESIGN.md section 2)."""
 EXAMPLE_PARTS = ("environments", "charts", "values", "scripts")
 HELM_BINARIES = {"helm4": ROOT / ".venv" / "bin" / "helm", "helm3": ROOT / ".venv" / "bin" / "helm3"}
+
+
+TIERS = {
+    "core": ("plan", "spec", "kit", "output", "rollout", "gates"),
+    "adapters": ("adapters", "sandbox", "application", "cli", "promote", "test_packaging.py"),
+    "e2e": ("e2e",),
+}
+_TIER_OF = {folder: tier for tier, folders in TIERS.items() for folder in folders}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its tier, from the first folder under tests/."""
+    for item in items:
+        part = Path(item.path).resolve().relative_to(ROOT / "tests").parts[0]
+        tier = _TIER_OF.get(part)
+        if tier is None:
+            raise pytest.UsageError(f"tests/{part}: no tier; add it to TIERS in tests/conftest.py")
+        item.add_marker(getattr(pytest.mark, tier))
 
 
 def copy_example(target: Path) -> Path:

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from envman.application.live import desired_state
+from envman.application.fleet_state import desired_state
 from envman.kit.errors import EnvmanError, SpecError
 from envman.kit.redact import Redactor
 from envman.plan.changes import EnvironmentChange, Fingerprints, compare

@@ -14,8 +14,8 @@ from envman.application.planning import Planned, make_plan
 from envman.application.rendering import render_with_helm
 from envman.kit.errors import KubeError
 from envman.kit.limits import gather_all
+from envman.plan.cluster_state import ReleaseHistory, WaveVerification
 from envman.plan.health import workloads
-from envman.plan.live import ReleaseHistory, WaveVerification
 from envman.plan.manifests import manifest_objects
 from envman.plan.model import ReleasePlan
 from envman.plan.values import is_enabled

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from envman.application.app import Application, Choice
-from envman.application.dependencies import build_dependencies
-from envman.application.live import desired_state, read_states, releases_of
+from envman.application.chart_dependencies import build_dependencies
+from envman.application.fleet_state import desired_state, read_states, releases_of
 from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import render_with_helm
 from envman.application.secrets import SecretUse
+from envman.plan.cluster_state import DIGEST_LABEL, ClusterState
 from envman.plan.compare import build_plan
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
-from envman.plan.live import DIGEST_LABEL, ClusterState
 from envman.plan.model import Plan
 from envman.plan.select import Selection
 

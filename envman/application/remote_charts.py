@@ -10,7 +10,7 @@ from pathlib import Path
 
 from envman.adapters.helm.fetch import Access, ChartFetcher, RemoteChart, cache_dir
 from envman.application.app import Application
-from envman.application.live import Desired, releases_of
+from envman.application.fleet_state import Desired, releases_of
 from envman.application.secrets import read_secret_file
 from envman.kit.errors import HelmError, PlanError
 from envman.kit.limits import gather_all

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from envman.adapters.target import KubeTarget
 from envman.application.app import Application, Choice
-from envman.application.dependencies import build_dependencies
-from envman.application.live import desired_state
+from envman.application.chart_dependencies import build_dependencies
+from envman.application.fleet_state import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.kit.errors import HelmError, PlanError
 from envman.kit.limits import gather_all

@@ -24,9 +24,9 @@ from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
 from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
-from envman.plan.failfast import FailFastSettings
 from envman.plan.values import is_enabled
 from envman.plan.waves import rollout_of
+from envman.plan.workload_failures import FailFastSettings
 from envman.promote.errors import GitError
 from envman.promote.gitops import Git
 from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app

@@ -8,7 +8,7 @@ import click
 import yaml
 
 from envman.application.app import Choice
-from envman.application.deps import prepare_charts
+from envman.application.prepare_charts import prepare_charts
 from envman.application.rendering import merged_values
 from envman.application.rendering import render as render_releases
 from envman.cli.root import State, cli, pass_state, selectors

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from envman.plan.live import COMMIT_LABEL, LiveRelease, ReleaseHistory
+from envman.plan.cluster_state import COMMIT_LABEL, LiveRelease, ReleaseHistory
 
 _HEADERS = ("REVISION", "UPDATED", "STATUS", "CHART", "VERSION", "COMMIT")
 

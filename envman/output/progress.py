@@ -2,7 +2,7 @@
 
 `LogProgress` writes one timestamped line per event (CI, a pipe, a file); `GitHubProgress`
 adds GitHub Actions' workflow commands (a `::group::` per wave, an `::error` line per failed
-release or gate); `live_view.LiveView` is the live view on a terminal. Details arrive
+release or gate); `live_view.screen.LiveView` is the live view on a terminal. Details arrive
 redacted from the engine, and everything passes the CLI's redacting stream.
 """
 
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from envman.output.event_text import log_text
-from envman.output.live_view import LiveView
+from envman.output.live_view.screen import LiveView
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 

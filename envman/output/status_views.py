@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from envman.output.plan_views import change_json, drift_text
+from envman.plan.cluster_state import COMMIT_LABEL, WaveVerification
 from envman.plan.drift import MISSING
-from envman.plan.live import COMMIT_LABEL, WaveVerification
 from envman.plan.model import Action, ReleasePlan
 
 Style = Callable[..., str]

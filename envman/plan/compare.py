@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from envman.plan.cluster_state import APP_LABEL, DIGEST_LABEL, HIDDEN, ClusterState, LiveRelease
 from envman.plan.desired import DesiredRelease
 from envman.plan.drift import ObjectDrift, object_drift
 from envman.plan.fleet import Fleet
-from envman.plan.live import APP_LABEL, DIGEST_LABEL, HIDDEN, ClusterState, LiveRelease
 from envman.plan.manifests import ObjectRef, manifest_differences, manifest_objects
 from envman.plan.model import CHART_CONTENT, Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import Selection

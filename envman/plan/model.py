@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from envman.plan.cluster_state import LiveRelease
 from envman.plan.desired import DesiredRelease
 from envman.plan.drift import ObjectDrift
-from envman.plan.live import LiveRelease
 from envman.plan.waves import WaveSettings
 
 CHART_CONTENT = "chart content"

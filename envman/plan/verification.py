@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from envman.plan.cluster_state import LiveRelease
 from envman.plan.desired import DesiredRelease
-from envman.plan.live import LiveRelease
 from envman.spec.merge import get_path, set_path
 
 RECORD_NAMESPACE = "default"

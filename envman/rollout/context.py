@@ -11,7 +11,7 @@ from typing import TypeVar
 from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
 from envman.kit.errors import EnvmanError
 from envman.kit.redact import Redactor
-from envman.plan.failfast import FailFastSettings
+from envman.plan.workload_failures import FailFastSettings
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.ports import (
     Clock,

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from envman.gates.ports import HelmTester
 from envman.plan.desired import ChartSource
-from envman.plan.failfast import FailFastSettings, WorkloadFailure
+from envman.plan.workload_failures import FailFastSettings, WorkloadFailure
 from envman.rollout.events import Event
 
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})

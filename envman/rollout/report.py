@@ -19,8 +19,8 @@ from typing import Any
 
 from envman.gates.ports import GateResult
 from envman.kit.redact import Redactor
-from envman.plan.failfast import WorkloadFailure
 from envman.plan.model import Plan, ReleasePlan, WavePlan
+from envman.plan.workload_failures import WorkloadFailure
 from envman.rollout.results import ReleaseResult, RollbackResult, RunResult, WaveResult
 
 

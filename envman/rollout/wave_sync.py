@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from envman.kit.errors import EnvmanError, HelmError
 from envman.kit.limits import each_limited
+from envman.plan.cluster_state import COMMIT_LABEL, DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.drift import MODIFIED
-from envman.plan.live import COMMIT_LABEL, DIGEST_LABEL, managed_labels, secret_labels
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import Cancelled, FirstFailure, Run
 from envman.rollout.events import Phase, Scope
-from envman.rollout.fail_fast import WorkloadFailed, watched
 from envman.rollout.ports import PENDING_STATUSES, ReleaseRevision
 from envman.rollout.report import ReleaseReport, WaveReport
 from envman.rollout.results import ReleaseResult
+from envman.rollout.watched_helm import WorkloadFailed, watched
 
 
 async def sync_clusters(run: Run, wave: WaveReport, state: FirstFailure) -> None:

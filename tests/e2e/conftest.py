@@ -14,11 +14,11 @@ from click.testing import CliRunner, Result
 from envman.adapters.helm.binary import locate_helm
 from envman.adapters.helm.driver import HelmDriver
 from envman.adapters.target import KubeTarget
-from envman.application.live import desired_state
+from envman.application.fleet_state import desired_state
 from envman.cli import cli
 from envman.kit.redact import Redactor
+from envman.plan.cluster_state import managed_labels
 from envman.plan.fleet import resolve
-from envman.plan.live import managed_labels
 from envman.plan.select import select
 from envman.spec.loader import load_environment
 from tests.conftest import copy_example

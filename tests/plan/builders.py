@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from envman.plan.cluster_state import ClusterState, LiveRelease, WaveVerification, managed_labels
 from envman.plan.desired import DesiredRelease, desired_release
 from envman.plan.fleet import Fleet, resolve
-from envman.plan.live import ClusterState, LiveRelease, WaveVerification, managed_labels
 from envman.plan.select import Selection
 from envman.plan.verification import release_digest
 from envman.spec.environment import Environment

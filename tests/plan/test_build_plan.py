@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from envman.output.plan_views import json_view, markdown_view, text_view
+from envman.plan.cluster_state import LiveRelease, managed_labels, secret_labels
 from envman.plan.compare import build_plan, release_plan
 from envman.plan.fleet import Fleet
-from envman.plan.live import LiveRelease, managed_labels, secret_labels
 from envman.plan.model import Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.select import select
 from tests.plan.builders import (

@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
 from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
+from envman.plan.cluster_state import LiveRelease
 from envman.plan.desired import ChartSource, DesiredRelease
-from envman.plan.failfast import FailFastSettings, WorkloadFailure
-from envman.plan.live import LiveRelease
 from envman.plan.model import Action, ClusterPlan, Plan, ReleasePlan, WavePlan
 from envman.plan.waves import WaveSettings
+from envman.plan.workload_failures import FailFastSettings, WorkloadFailure
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync
 from envman.rollout.events import Event

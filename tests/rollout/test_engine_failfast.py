@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from envman.plan.failfast import WorkloadFailure
+from envman.plan.workload_failures import WorkloadFailure
 from envman.rollout.events import Phase, Scope
 from tests.rollout.fakes import World, cluster, plan, run_sync, wave
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from envman.plan.cluster_state import managed_labels
 from envman.plan.desired import ChartSource
-from envman.plan.live import managed_labels
 from envman.plan.model import ClusterPlan
 from tests.rollout.fakes import SECRET, World, cluster, gate, plan, release, run_sync, unchanged, wave
 

@@ -24,7 +24,7 @@ from kubernetes import client
 from envman.adapters.kube.client import KubeClients, call
 from envman.adapters.target import ClusterTarget
 from envman.kit.errors import KubeError
-from envman.plan.live import ClusterState, LiveRelease
+from envman.plan.cluster_state import ClusterState, LiveRelease
 
 LIST_TIMEOUT = (5.0, 60.0)
 CURRENT = "owner=helm,status in (deployed,failed,pending-install,pending-upgrade,pending-rollback)"

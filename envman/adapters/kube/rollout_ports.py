@@ -16,7 +16,7 @@ from envman.adapters.kube.objects import ClusterApi
 from envman.adapters.kube.state import write_verification
 from envman.adapters.target import ClusterTarget
 from envman.gates.ports import Deployed, HealthResult
-from envman.plan.live import WaveVerification
+from envman.plan.cluster_state import WaveVerification
 from envman.rollout.ports import LockHolder
 
 

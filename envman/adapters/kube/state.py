@@ -11,7 +11,7 @@ from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.objects import ClusterApi, merge_config_map, read_config_map, read_objects
 from envman.adapters.kube.releases import read_cluster_state
 from envman.adapters.target import ClusterTarget
-from envman.plan.live import ClusterState, WaveVerification
+from envman.plan.cluster_state import ClusterState, WaveVerification
 from envman.plan.manifests import manifest_objects
 from envman.plan.verification import RECORD_NAMESPACE, WAVE_KEY_PREFIX, record_name
 

@@ -1,6 +1,6 @@
 """Fail fast's `Watcher`: the pods, Jobs and workloads of the releases being upgraded, read by
 one LIST loop per cluster and namespace (shared by every release upgraded there, not a poll
-per release) and judged by `envman.plan.failfast`.
+per release) and judged by `envman.plan.workload_failures`.
 
 Each round LISTs pods, Jobs, ReplicaSets, Deployments, StatefulSets and DaemonSets of the
 namespace (six requests every `interval` seconds, whatever the number of releases); the loop
@@ -19,7 +19,13 @@ from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.objects import ClusterApi
 from envman.adapters.target import ClusterTarget
 from envman.kit.errors import EnvmanError
-from envman.plan.failfast import FailFastSettings, WorkloadFailure, first_failure, ready_text, release_objects
+from envman.plan.workload_failures import (
+    FailFastSettings,
+    WorkloadFailure,
+    first_failure,
+    ready_text,
+    release_objects,
+)
 
 POLL_SECONDS = 2.0
 WATCHED_KINDS = (

@@ -10,9 +10,9 @@ from envman.adapters.helm.binary import find_helm, helm_major, locate_helm
 from envman.adapters.helm.driver import HelmClients
 from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
-from tests.drivers.helm_fake import FakeHelm
+from tests.adapters.helm.helm_fake import FakeHelm
 
-VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+VENV_BIN = Path(__file__).resolve().parents[3] / ".venv" / "bin"
 
 
 def test_envman_helm_wins_over_path(tmp_path: Path) -> None:

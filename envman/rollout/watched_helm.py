@@ -10,8 +10,8 @@ from collections.abc import Awaitable
 from typing import TypeVar
 
 from envman.kit.errors import EnvmanError
-from envman.plan.failfast import WorkloadFailure
 from envman.plan.model import ReleasePlan
+from envman.plan.workload_failures import WorkloadFailure
 from envman.rollout.context import Run
 from envman.rollout.events import Phase, Scope
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from rich.console import OverflowMethod
 from rich.text import Text
 
-from envman.output.live_folding import FULL, HIDDEN, Item, cluster_modes, fold_waves
-from envman.output.live_marks import (
+from envman.output.live_view.folding import FULL, HIDDEN, Item, cluster_modes, fold_waves
+from envman.output.live_view.marks import (
     ASCII,
     BAD,
     GOOD,
@@ -27,7 +27,7 @@ from envman.output.live_marks import (
     span,
     step_time,
 )
-from envman.output.live_state import (
+from envman.output.live_view.state import (
     NOT_STARTED,
     PENDING,
     ROLLING_BACK,

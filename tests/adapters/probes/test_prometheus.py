@@ -18,7 +18,7 @@ from envman.adapters.probes.prometheus import PrometheusApi, parse_query_respons
 from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
 from envman.rollout.report import GateReport
-from tests.probes.servers import Site, free_port
+from tests.adapters.probes.servers import Site, free_port
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
 PROMETHEUS = Path("/usr/bin/prometheus")

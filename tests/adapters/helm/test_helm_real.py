@@ -16,7 +16,7 @@ from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
 from envman.plan.desired import ChartSource
 
-VENV_BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+VENV_BIN = Path(__file__).resolve().parents[3] / ".venv" / "bin"
 DEMO = ChartSource(str(Path(__file__).parent / "charts" / "demo"))
 SECRET = "s3cr3t-hunter2"
 

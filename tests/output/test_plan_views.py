@@ -15,9 +15,9 @@ import pytest
 
 from envman.kit.redact import REDACTED
 from envman.output.plan_views import json_view, markdown_view, text_view
+from envman.plan.cluster_state import LiveRelease, managed_labels
 from envman.plan.compare import build_plan
 from envman.plan.fleet import Fleet
-from envman.plan.live import LiveRelease, managed_labels
 from envman.plan.model import Plan
 from envman.plan.select import select
 from tests.plan.builders import API_SECRET, desired_of, live_of, load_fleet, state_of, synced_states

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from envman.application.app import Application
-from envman.application.dependencies import build_dependencies
-from envman.application.live import desired_state
+from envman.application.chart_dependencies import build_dependencies
+from envman.application.fleet_state import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.plan.fleet import resolve
 from envman.plan.select import select

@@ -9,7 +9,7 @@ import re
 import pytest
 from rich.console import Console
 
-from envman.output.live_view import LiveView
+from envman.output.live_view.screen import LiveView
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave

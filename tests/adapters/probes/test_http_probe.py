@@ -12,7 +12,7 @@ from envman.adapters.probes.http import UrllibHttpProbe
 from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
 from envman.rollout.report import Report
-from tests.probes.servers import Site, free_port
+from tests.adapters.probes.servers import Site, free_port
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
 
 

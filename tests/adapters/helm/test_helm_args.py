@@ -13,7 +13,7 @@ from envman.adapters.target import KubeTarget
 from envman.kit.errors import HelmError
 from envman.plan.desired import ChartSource
 from envman.rollout.ports import ReleaseOps, ReleaseReader, ReleaseRevision, Templater
-from tests.drivers.helm_fake import FakeHelm, metadata, release
+from tests.adapters.helm.helm_fake import FakeHelm, metadata, release
 
 TARGET = KubeTarget(Path("/k/config"), "prod-use1")
 KUBE = ["--kubeconfig", "/k/config", "--kube-context", "prod-use1"]

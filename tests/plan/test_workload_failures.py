@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from envman.plan.failfast import FailFastSettings, ReleaseObjects, first_failure, ready_text, release_objects
+from envman.plan.workload_failures import (
+    FailFastSettings,
+    ReleaseObjects,
+    first_failure,
+    ready_text,
+    release_objects,
+)
 
 START = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 SETTINGS = FailFastSettings()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from envman.output.live_state import ClusterView, WaveView
+from envman.output.live_view.state import ClusterView, WaveView
 
 FULL, LINE, HIDDEN = 2, 1, 0
 

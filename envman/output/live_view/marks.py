@@ -4,7 +4,7 @@ limit as a spec writes it (`5m`)."""
 from __future__ import annotations
 
 from envman.kit.durations import elapsed
-from envman.output.live_state import Step
+from envman.output.live_view.state import Step
 
 Mark = tuple[str, str]
 """A glyph and its style."""

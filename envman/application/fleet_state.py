@@ -15,9 +15,9 @@ from envman.application.secrets import SecretUse, resolve_releases
 from envman.kit.errors import KubeError
 from envman.kit.limits import gather_all
 from envman.kit.redact import Redactor
+from envman.plan.cluster_state import ClusterState
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
-from envman.plan.live import ClusterState
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
 from envman.spec.checks import is_local_chart

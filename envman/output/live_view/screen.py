@@ -23,8 +23,8 @@ from rich.live import Live
 from rich.text import Text
 
 from envman.output.event_text import log_text
-from envman.output.live_layout import Frame, lines
-from envman.output.live_state import LiveState
+from envman.output.live_view.layout import Frame, lines
+from envman.output.live_view.state import LiveState
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 
