@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from benchlib import HELMS, PROD_CLUSTERS, Stats, Workspace, api, machine, table, timed, workspace
@@ -139,13 +141,20 @@ def naive_loop(
     return (time.perf_counter() - start) / len(releases)
 
 
-def fleet_rows(args: argparse.Namespace) -> list[list[str]]:
+@contextmanager
+def live_fleet(args: argparse.Namespace) -> Iterator[tuple[Workspace, RunningSandbox, list[str]]]:
+    """The generated environment `live`, synced on its first cluster and copied to the others."""
     clusters = names(args.clusters)
     with workspace(HELMS["helm4"]) as ws, running_sandbox(clusters, ready_delay=args.ready_delay) as sandbox:
         (ws.root / "environments" / "live.yaml").write_text(environment(clusters, args.releases))
-        kc = sandbox.kubeconfig
-        ws.envman(kc, "sync", "live", "--cluster", clusters[0])
+        ws.envman(sandbox.kubeconfig, "sync", "live", "--cluster", clusters[0])
         copy_fleet(sandbox, clusters)
+        yield ws, sandbox, clusters
+
+
+def fleet_rows(args: argparse.Namespace) -> list[list[str]]:
+    with live_fleet(args) as (ws, sandbox, clusters):
+        kc = sandbox.kubeconfig
         seconds, requests, rss = [], [], []
         for _ in range(args.runs):
             sandbox.reset_counters()

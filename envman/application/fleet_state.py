@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.releases import list_storage
 from envman.adapters.kube.state import read_live
 from envman.adapters.target import ClusterTarget
 from envman.application.charts import chart_digest
@@ -15,7 +16,7 @@ from envman.application.secrets import SecretUse, resolve_releases
 from envman.kit.errors import KubeError
 from envman.kit.limits import gather_all
 from envman.kit.redact import Redactor
-from envman.plan.cluster_state import ClusterState
+from envman.plan.cluster_state import ClusterState, LiveRelease
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.select import Selection
@@ -33,21 +34,22 @@ async def read_states(
     environment: str,
     *,
     refresh: bool = True,
+    arrived: Callable[[ClusterState], None] | None = None,
 ) -> dict[str, ClusterState]:
     """Every cluster of `desired` read concurrently; any unreachable cluster fails the whole
-    read, naming every cluster that failed (never a partial state presented as whole)."""
-    reads = (
-        asyncio.to_thread(
-            read_live,
-            clients,
-            targets[c],
-            environment,
-            {(r.namespace, r.release) for r in releases.values()},
-            refresh=refresh,
+    read, naming every cluster that failed (never a partial state presented as whole).
+    `arrived` is told each cluster's state as soon as it is read (to start work on it)."""
+
+    async def read(cluster: str, releases: Mapping[str, DesiredRelease]) -> ClusterState:
+        wanted = {(r.namespace, r.release) for r in releases.values()}
+        state = await asyncio.to_thread(
+            read_live, clients, targets[cluster], environment, wanted, refresh=refresh
         )
-        for c, releases in desired.items()
-    )
-    results = await gather_all(reads, KubeError)
+        if arrived is not None:
+            arrived(state)
+        return state
+
+    results = await gather_all((read(c, releases) for c, releases in desired.items()), KubeError)
     return {state.cluster: state for state in results}
 
 
@@ -77,3 +79,15 @@ def desired_state(
 
 def releases_of(desired: Mapping[str, Mapping[str, DesiredRelease]]) -> Sequence[DesiredRelease]:
     return [r for per_cluster in desired.values() for r in per_cluster.values()]
+
+
+async def read_histories(
+    clients: KubeClients, targets: Mapping[str, ClusterTarget], wanted: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], list[LiveRelease]]:
+    """Every revision helm holds of each (cluster, namespace, release) `wanted`, concurrently."""
+    keys = sorted(set(wanted))
+    reads = (
+        asyncio.to_thread(list_storage, clients, targets[c], f"owner=helm,name={name}", ns)
+        for c, ns, name in keys
+    )
+    return dict(zip(keys, await gather_all(reads, KubeError), strict=True))

@@ -11,7 +11,6 @@ from envman.adapters.kube.objects import ClusterApi
 from envman.adapters.kube.releases import list_storage
 from envman.application.app import Application, Choice
 from envman.application.planning import Planned, make_plan
-from envman.application.rendering import render_with_helm
 from envman.kit.errors import KubeError
 from envman.kit.limits import gather_all
 from envman.plan.cluster_state import ReleaseHistory, WaveVerification
@@ -55,12 +54,20 @@ class Status:
 async def diff(
     app: Application, environment: str, choice: Choice, prune: bool, *, refresh: bool = True
 ) -> list[ReleaseDiff]:
-    """Every release that would change (a drifted one included), with its desired manifest."""
+    """Every release that would change (a drifted one included), with its desired manifest:
+    the plan's own rendering (hooks included), so `diff` and `plan` never disagree."""
     planned = await make_plan(app, environment, choice, prune, refresh=refresh, secrets="try")
-    changed = [r for r in planned.plan.releases if r.changed]
-    desired = [r.desired for r in changed if r.desired is not None]
-    manifests = iter(await render_with_helm(app, desired, hooks=False))
-    return [ReleaseDiff(r, next(manifests) if r.desired is not None else "") for r in changed]
+    return [
+        ReleaseDiff(r, planned.rendered.get((r.cluster, r.app), _stored(r)) if r.desired else "")
+        for r in planned.plan.releases
+        if r.changed
+    ]
+
+
+def _stored(release: ReleasePlan) -> str:
+    """What a release not rendered (its inputs unchanged: drift, a failed status) will render
+    to: what it stores."""
+    return release.live.all_objects if release.live else ""
 
 
 async def status(app: Application, environment: str, choice: Choice, *, refresh: bool = True) -> Status:

@@ -3,21 +3,25 @@ cluster, compare. Nothing is changed on any cluster."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from envman.application.app import Application, Choice
 from envman.application.chart_dependencies import build_dependencies
-from envman.application.fleet_state import desired_state, read_states, releases_of
+from envman.application.fleet_state import desired_state, read_histories, read_states
 from envman.application.remote_charts import fetch_remote_charts
-from envman.application.rendering import render_with_helm
+from envman.application.rendering import Renderer, templater
 from envman.application.secrets import SecretUse
-from envman.plan.cluster_state import DIGEST_LABEL, ClusterState
-from envman.plan.compare import build_plan
+from envman.kit.errors import HelmError, Problem, SpecError
+from envman.plan.cluster_state import ClusterState
+from envman.plan.compare import build_plan, needs_render
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
-from envman.plan.model import Plan
+from envman.plan.model import Plan, ReleasePlan, with_releases
 from envman.plan.select import Selection
+from envman.plan.verification import runs_verified, values_to_render, verified_revision
+from envman.spec.environment import Environment
 
 
 @dataclass
@@ -26,6 +30,9 @@ class Planned:
     selection: Selection
     plan: Plan
     states: Mapping[str, ClusterState]
+    rendered: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(cluster, app) -> the desired manifest, hooks included, of each release the plan
+    rendered to compare (see `plan.compare.needs_render`)."""
 
 
 async def make_plan(
@@ -40,8 +47,9 @@ async def make_plan(
 ) -> Planned:
     """The plan of `environment` for the selection; secrets are registered with `app.redactor`.
     `refresh` reads the live objects (drift); `secrets` as `resolve_releases` takes it;
-    `charts` builds missing local chart dependencies and fetches every remote chart first
-    (the pre-flight; `status` needs neither)."""
+    `charts` builds missing local chart dependencies, fetches every remote chart first
+    (the pre-flight) and renders every release whose inputs changed (`status` needs none of
+    it). A release that does not render fails the plan step, nothing touched."""
     fleet = app.fleet(environment)
     selection = choice.select(fleet.env)
     if charts:
@@ -49,25 +57,97 @@ async def make_plan(
     desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)
-    states = await read_states(app.kube, app.targets(fleet.env), desired, fleet.env.name, refresh=refresh)
-    rendered = await _renders_to_compare(app, desired, states)
+    states, rendered = await _read_and_render(app, fleet, desired, refresh=refresh, render=charts)
     plan = build_plan(fleet, selection, desired, states, prune, rendered)
-    return Planned(fleet, selection, plan, states)
+    if charts:
+        plan = await _with_verified_revisions(app, fleet, plan, states)
+    return Planned(fleet, selection, plan, states, rendered)
 
 
-async def _renders_to_compare(
+async def _with_verified_revisions(
+    app: Application, fleet: Fleet, plan: Plan, states: Mapping[str, ClusterState]
+) -> Plan:
+    """The plan with each release's last verified revision (where a failed verification puts
+    it back), reading the history of the releases that do not run it now (one LIST each)."""
+    wave_of = {c.name: w.name for w in plan.waves for c in w.clusters}
+
+    def digest(release: ReleasePlan) -> str | None:
+        record = states[release.cluster].verifications.get(wave_of[release.cluster])
+        return record.releases.get(release.app) if record else None
+
+    wanted = [
+        (r.cluster, r.namespace, r.release)
+        for r in plan.releases
+        if r.live is not None and (d := digest(r)) is not None and not runs_verified(r, d)
+    ]
+    histories = await read_histories(app.kube, app.targets(fleet.env), wanted)
+    return with_releases(
+        plan,
+        lambda r: replace(
+            r,
+            verified_revision=verified_revision(
+                r, digest(r), histories.get((r.cluster, r.namespace, r.release), ())
+            ),
+        ),
+    )
+
+
+async def _read_and_render(
     app: Application,
+    fleet: Fleet,
     desired: Mapping[str, Mapping[str, DesiredRelease]],
-    states: Mapping[str, ClusterState],
-) -> dict[tuple[str, str], str]:
-    """For each local-chart release that records no content digest (installed by another
-    tool), the chart as it is now rendered with the release's own live values: compared with
-    the stored manifest, a difference is the chart's content, not the values (those are
-    compared on their own)."""
-    wanted = []
-    for release in releases_of(desired):
-        live = states[release.cluster].get(release.namespace, release.release)
-        if release.chart_digest is not None and live is not None and DIGEST_LABEL not in live.labels:
-            wanted.append(replace(release, values=dict(live.values)))
-    manifests = await render_with_helm(app, wanted, hooks=False)
-    return {(r.cluster, r.app): m for r, m in zip(wanted, manifests, strict=True)}
+    *,
+    refresh: bool,
+    render: bool,
+) -> tuple[dict[str, ClusterState], dict[tuple[str, str], str]]:
+    """Every cluster's state and, with `render`, the rendering of every release whose inputs
+    changed, as `sync` will apply it (hooks included, as an upgrade where the release exists).
+    A cluster's renders start as soon as it is read, while the others still are; each distinct
+    input renders once. Every release that does not render is a located problem, all
+    reported at once."""
+    targets = app.targets(fleet.env)
+    if not render:
+        return await read_states(app.kube, targets, desired, fleet.env.name, refresh=refresh), {}
+    submitted: dict[DesiredRelease, asyncio.Task[str | HelmError]] = {}
+    async with Renderer(await templater(app), hooks=True) as renderer:
+
+        def arrived(state: ClusterState) -> None:
+            for release in desired[state.cluster].values():
+                live = state.get(release.namespace, release.release)
+                if needs_render(release, live):
+                    values = values_to_render(release, live.values if live else {})
+                    shown = replace(release, values=values)
+                    submitted[shown] = renderer.submit(shown, is_upgrade=live is not None)
+
+        states = await read_states(
+            app.kube, targets, desired, fleet.env.name, refresh=refresh, arrived=arrived
+        )
+    rendered, problems = {}, []
+    for release, task in submitted.items():
+        result = task.result()
+        if isinstance(result, HelmError):
+            problems.append(_render_problem(fleet.env, release, result))
+        else:
+            rendered[(release.cluster, release.app)] = result
+    if problems:
+        raise SpecError(problems)
+    return states, rendered
+
+
+def _render_problem(env: Environment, release: DesiredRelease, error: HelmError) -> Problem:
+    """`file:line:col: app A on cluster C does not render: <helm's message>`, at the app's
+    override for that cluster when there is one."""
+    app = env.apps[release.app]
+    path: tuple[str, ...] = ("apps", release.app)
+    if release.cluster in app.clusters:
+        path += ("clusters", release.cluster)
+    elif release.region in app.regions:
+        path += ("regions", release.region)
+    message = f"app {release.app} on cluster {release.cluster} does not render: {_helm_message(error)}"
+    return Problem(message, env.key_at(*path))
+
+
+def _helm_message(error: HelmError) -> str:
+    """helm's own message, without envman's `helm template <release> failed...:` prefix."""
+    text = str(error)
+    return text.split(": ", 1)[1] if text.startswith("helm template") and ": " in text else text

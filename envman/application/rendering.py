@@ -12,44 +12,87 @@ from envman.application.chart_dependencies import build_dependencies
 from envman.application.fleet_state import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.kit.errors import HelmError, PlanError
-from envman.kit.limits import gather_all
 from envman.plan.desired import DesiredRelease
 from envman.rollout.ports import Templater
 
-RenderKey = tuple[str, str, tuple[str, str | None, str | None], str]
+RenderKey = tuple[str, str, tuple[str, str | None, str | None], str, bool]
 
 
-def render_key(release: DesiredRelease) -> RenderKey:
+def render_key(release: DesiredRelease, is_upgrade: bool = False) -> RenderKey:
     """Releases with equal keys render to equal manifests."""
     values = json.dumps(release.values, sort_keys=True, default=str)
-    return (release.release, release.namespace, release.chart.key, values)
+    return (release.release, release.namespace, release.chart.key, values, is_upgrade)
+
+
+class Renderer:
+    """Renders releases as they are submitted: each distinct input once, at most `parallel`
+    at a time. As an async context manager it owns its renders: leaving it waits for them,
+    or cancels them when the block fails."""
+
+    def __init__(self, helm: Templater, *, hooks: bool, parallel: int = 4) -> None:
+        self._helm = helm
+        self._hooks = hooks
+        self._limit = asyncio.Semaphore(parallel)
+        self._tasks: dict[RenderKey, asyncio.Task[str | HelmError]] = {}
+
+    def submit(self, release: DesiredRelease, *, is_upgrade: bool = False) -> asyncio.Task[str | HelmError]:
+        """The render of `release` (its manifest, or the error of its rendering)."""
+        key = render_key(release, is_upgrade)
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._render(release, is_upgrade))
+        return self._tasks[key]
+
+    async def _render(self, release: DesiredRelease, is_upgrade: bool) -> str | HelmError:
+        async with self._limit:
+            try:
+                return await self._helm.template(
+                    release.release,
+                    release.namespace,
+                    release.chart,
+                    release.values,
+                    hooks=self._hooks,
+                    is_upgrade=is_upgrade,
+                )
+            except HelmError as exc:
+                return exc
+
+    async def __aenter__(self) -> Renderer:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        tasks = list(self._tasks.values())
+        if kind is not None:
+            for task in tasks:
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=kind is not None)
 
 
 async def render_releases(
     releases: Sequence[DesiredRelease], helm: Templater, *, hooks: bool = False, parallel: int = 4
 ) -> list[str]:
-    """The manifest of each release, in order; identical inputs are rendered only once."""
-    limit = asyncio.Semaphore(parallel)
-    unique = {render_key(r): r for r in releases}
-
-    async def render(release: DesiredRelease) -> str:
-        async with limit:
-            return await helm.template(
-                release.release, release.namespace, release.chart, release.values, hooks=hooks
-            )
-
-    keys = list(unique)
-    manifests = await gather_all((render(unique[k]) for k in keys), HelmError)
-    by_key = dict(zip(keys, manifests, strict=True))
-    return [by_key[render_key(r)] for r in releases]
+    """The manifest of each release, in order (identical inputs rendered once, distinct ones
+    concurrently); when some fail, one `HelmError` naming every failure (the other renders
+    finish first)."""
+    async with Renderer(helm, hooks=hooks, parallel=parallel) as renderer:
+        tasks = [renderer.submit(r) for r in releases]
+    results = [task.result() for task in tasks]
+    failures = dict.fromkeys(str(r) for r in results if isinstance(r, HelmError))
+    if failures:
+        raise HelmError("\n".join(failures))
+    return [r for r in results if not isinstance(r, HelmError)]
 
 
 async def render_with_helm(app: Application, releases: Sequence[DesiredRelease], *, hooks: bool) -> list[str]:
     """`render_releases` through the command's helm (no cluster is touched)."""
     if not releases:
         return []
+    return await render_releases(releases, await templater(app), hooks=hooks)
+
+
+async def templater(app: Application) -> Templater:
+    """The command's helm, for rendering only (no cluster)."""
     clients = await app.helm()
-    return await render_releases(releases, clients.for_target(KubeTarget()), hooks=hooks)
+    return clients.for_target(KubeTarget())
 
 
 async def render(app: Application, environment: str, choice: Choice) -> list[tuple[DesiredRelease, str]]:

@@ -15,7 +15,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from envman.application.app import Choice
 from envman.application.changes import fingerprints
@@ -28,6 +30,51 @@ KIND = "envman-saved-plan"
 VERSION = 1
 
 
+class _Shape(BaseModel):
+    """A part of the file as envman wrote it (more keys are allowed, wrong types are not)."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _Release(_Shape):
+    app: str
+    action: str
+    changes: list[dict[str, Any]]
+    drift: list[dict[str, Any]] = []
+
+
+class _Cluster(_Shape):
+    name: str
+    releases: list[_Release]
+
+
+class _Wave(_Shape):
+    name: str
+    clusters: list[_Cluster]
+
+
+class _Body(_Shape):
+    waves: list[_Wave]
+
+
+class _Selection(_Shape):
+    clusters: list[str]
+    regions: list[str]
+    apps: list[str]
+    labels: list[str]
+
+
+class _File(_Shape):
+    kind: Literal["envman-saved-plan"]
+    version: int
+    environment: str
+    selection: _Selection
+    prune: bool
+    spec_digest: str
+    live_digest: str
+    plan: _Body
+
+
 @dataclass(frozen=True)
 class SavedPlan:
     environment: str
@@ -35,6 +82,7 @@ class SavedPlan:
     prune: bool
     spec_digest: str
     live_digest: str
+    body: _Body
 
 
 def save(planned: Planned, choice: Choice, prune: bool, path: Path, redactor: Redactor) -> None:
@@ -60,24 +108,35 @@ def save(planned: Planned, choice: Choice, prune: bool, path: Path, redactor: Re
 
 
 def load(path: Path, environment: str) -> SavedPlan:
+    """The saved plan in `path`; a file that is not one is a clear error (never a traceback)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("kind") != KIND or doc.get("version") != VERSION:
-            raise ValueError("not a saved plan of this envman")
-        selection = doc["selection"]
-        choice = Choice(*(tuple(selection[k]) for k in ("clusters", "regions", "apps", "labels")))
-        saved = SavedPlan(
-            doc["environment"], choice, bool(doc["prune"]), doc["spec_digest"], doc["live_digest"]
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise EnvmanError(f"--plan {path}: cannot read a saved plan: {exc}") from exc
-    if saved.environment != environment:
-        raise EnvmanError(f"--plan {path} is a plan of {saved.environment}, not of {environment}")
-    return saved
+    if isinstance(doc, dict) and doc.get("kind") == KIND and doc.get("version") != VERSION:
+        raise EnvmanError(
+            f"--plan {path}: a saved plan of format version {doc.get('version')!r}; this envman reads "
+            f"version {VERSION}: plan again with this envman"
+        )
+    try:
+        file = _File.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise EnvmanError(
+            f"--plan {path}: not a saved plan (`envman plan --out`): {where}: {first['msg']}"
+        ) from exc
+    if file.environment != environment:
+        raise EnvmanError(f"--plan {path} is a plan of {file.environment}, not of {environment}")
+    selection = file.selection
+    choice = Choice(*(tuple(getattr(selection, k)) for k in ("clusters", "regions", "apps", "labels")))
+    return SavedPlan(file.environment, choice, file.prune, file.spec_digest, file.live_digest, file.plan)
 
 
-def check(saved: SavedPlan, planned: Planned, path: Path) -> None:
-    """Refuse when the spec or the live state moved since `saved` was written."""
+def check(saved: SavedPlan, planned: Planned, path: Path, redactor: Redactor) -> None:
+    """Refuse when the spec or the live state moved since `saved` was written, or when the
+    plan now differs from the one saved (a release's action or changes): the message names
+    the first release that differs and how."""
     if spec_digest(planned) != saved.spec_digest:
         raise EnvmanError(
             f"--plan {path}: the spec changed since the plan was saved; nothing was changed: plan again"
@@ -87,6 +146,41 @@ def check(saved: SavedPlan, planned: Planned, path: Path) -> None:
             f"--plan {path}: the live state changed since the plan was saved (a release, its drift or a "
             "verification record); nothing was changed: plan again"
         )
+    now = _Body.model_validate(json.loads(redactor.text(json_view(planned.plan))))
+    difference = first_difference(saved.body, now)
+    if difference is not None:
+        raise EnvmanError(
+            f"--plan {path}: the plan differs from the saved one: {difference}; "
+            "nothing was changed: plan again"
+        )
+
+
+def first_difference(saved: _Body, now: _Body) -> str | None:
+    """How the first release (in rollout order) that differs between two plan bodies differs."""
+    before, after = _releases(saved), _releases(now)
+    for key in [*after, *(k for k in before if k not in after)]:
+        wave, cluster, app = key
+        where = f"release {app} on {cluster} (wave {wave})"
+        old, new = before.get(key), after.get(key)
+        if old is None:
+            return f"{where} is not in the saved plan"
+        if new is None:
+            return f"{where} is in the saved plan only"
+        if old.action != new.action:
+            return f"{where}: the saved plan says {old.action}, now {new.action}"
+        for what in ("changes", "drift"):
+            was, now_ = getattr(old, what), getattr(new, what)
+            if was != now_:
+                return f"{where}: its {what} differ (saved {_brief(was)}, now {_brief(now_)})"
+    return None
+
+
+def _releases(body: _Body) -> dict[tuple[str, str, str], _Release]:
+    return {(w.name, c.name, r.app): r for w in body.waves for c in w.clusters for r in c.releases}
+
+
+def _brief(items: list[dict[str, Any]]) -> str:
+    return json.dumps(items, sort_keys=True, default=str) if items else "none"
 
 
 def spec_digest(planned: Planned) -> str:

@@ -24,8 +24,9 @@ from envman.output.status_views import status_json, status_line, status_row, wav
 def diff(
     state: State, environment: str, choice: Choice, prune: bool, refresh: bool, detailed_exitcode: bool
 ) -> int:
-    """Per object (kind namespace/name), the rendered manifest against the stored one of every
-    release that would change, and its live drift; secrets redacted."""
+    """Per object (kind namespace/name), the plan's rendering (hooks included) against what
+    the release stores, for every release the plan changes, and its live drift; secrets
+    redacted. The same comparison as `plan`: they never disagree."""
     diffs = state.app.run(inspection.diff(state.app, environment, choice, prune, refresh=refresh))
     for item in diffs:
         state.echo(release_diff(item.release, item.rendered, state.app.redactor), nl=False)

@@ -42,8 +42,10 @@ def plan(
 ) -> int:
     """Desired vs live: per wave, cluster and release, install / upgrade / unchanged /
     uninstall, what changes (values, version, chart content, live drift) and the waves whose
-    gates will run to verify. Nothing is changed on any cluster. A secret whose source is not
-    set is not compared (and said so)."""
+    gates will run to verify. Every release whose inputs changed is rendered and compared
+    object by object (a chart edit that changes no object is no change); one that does not
+    render is an error (exit 1). Nothing is changed on any cluster. A secret whose source is
+    not set is not compared (and said so)."""
     planned = state.app.run(make_plan(state.app, environment, choice, prune, refresh=refresh, secrets="try"))
     views = {
         "text": lambda p: text_view(p, state.style),

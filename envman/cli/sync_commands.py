@@ -8,16 +8,15 @@ from pathlib import Path
 
 import click
 
-from envman.application import saved_plans, syncing
+from envman.application import syncing
 from envman.application.app import Choice
-from envman.application.planning import Planned, make_plan
+from envman.application.sync_plan import plan_for_sync
 from envman.cli.root import State, cli, pass_state, selectors
-from envman.kit.errors import EXIT_ERROR, EXIT_OK, EnvmanError
+from envman.kit.errors import EXIT_ERROR, EXIT_OK
 from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
 from envman.output.progress import progress_for
 from envman.output.rollback_views import rollback_lines, unlock_lines
-from envman.rollout.report import Report
 from envman.rollout.results import RollbackResult
 
 
@@ -37,7 +36,8 @@ from envman.rollout.results import RollbackResult
     "--plan",
     "plan_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Apply exactly this saved plan (`plan --out`); refused if the spec or live state moved.",
+    help="Apply exactly this saved plan (`plan --out`); refused (nothing changed) if the spec, the "
+    "live state or any release's action or changes moved.",
 )
 @click.option("-y", "--yes", is_flag=True, help="On a terminal, do not ask before changing anything.")
 @pass_state
@@ -62,8 +62,8 @@ def sync(
     app = state.app
     syncing.check_outputs(app, report_path)
     _check_waves(state, environment, approve)
-    planned = _plan_step(
-        state,
+    planned = plan_for_sync(
+        app,
         environment,
         choice,
         prune,
@@ -99,35 +99,6 @@ def _check_waves(state: State, environment: str, approve: tuple[str, ...]) -> No
         raise click.BadParameter(
             f"no wave named {unknown[0]!r}{did_you_mean(unknown[0], waves)}", param_hint="--approve"
         )
-
-
-def _plan_step(
-    state: State,
-    environment: str,
-    choice: Choice,
-    prune: bool,
-    plan_path: Path | None,
-    *,
-    report_path: Path | None,
-    report: bool,
-) -> Planned:
-    """The plan (checked against the saved one); a failure writes an `error` report."""
-    app = state.app
-    try:
-        saved = saved_plans.load(plan_path, environment) if plan_path else None
-        if saved is not None:
-            if choice != Choice():
-                raise click.UsageError("--plan takes its selection from the saved plan: drop the selectors")
-            choice, prune = saved.choice, saved.prune
-        planned = app.run(make_plan(app, environment, choice, prune))
-        if saved is not None and plan_path is not None:
-            saved_plans.check(saved, planned, plan_path)
-    except EnvmanError as exc:  # nothing changed, and the report says why
-        if report:
-            failed = Report.error_before_start(environment, str(exc), app.redactor)
-            syncing.write_reports(app, failed, report_path)
-        raise
-    return planned
 
 
 def _asks(environ: Mapping[str, str]) -> bool:

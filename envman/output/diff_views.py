@@ -19,7 +19,7 @@ from envman.plan.model import ReleasePlan
 def release_diff(release: ReleasePlan, rendered: str, redactor: Redactor) -> str:
     """The diff of one release: changed objects, then drifted ones."""
     where = f"{release.cluster}/{release.namespace}/{release.release}"
-    stored = release.live.manifest if release.live else ""
+    stored = release.live.all_objects if release.live else ""
     before = {o.ref: o.body for o in manifest_objects(stored, release.namespace)}
     after = {o.ref: o.body for o in manifest_objects(rendered, release.namespace)}
     parts = [

@@ -20,6 +20,11 @@ DIGEST_LABEL = "envman.io/chart-digest"
 """The release label recording the content digest of the local chart it was synced from."""
 
 
+STATE_LABEL = "envman.io/desired-digest"
+"""The release label recording the digest of the desired state a revision was synced to, as
+the verification record keeps it: a failed verification finds the last verified revision by it."""
+
+
 COMMIT_LABEL = "envman.io/commit"
 """The release label recording the git commit of the repository it was synced from
 (`-dirty` appended when the repository had uncommitted changes)."""
@@ -61,6 +66,9 @@ class LiveRelease:
     labels: dict[str, str] = field(hash=False, default_factory=dict)
     updated: datetime | None = None
     manifest: str = field(hash=False, default="", repr=False)
+    hooks: str = field(hash=False, default="", repr=False)
+    """The manifests of the release's hooks (tests included), one YAML stream: helm keeps
+    them beside the manifest, and a rendering with hooks is compared with both."""
     deployed_revision: int | None = None
     """The newest revision helm still holds as `deployed`: what a rollback returns to when
     the latest one is pending (a crashed run's) or failed."""
@@ -74,6 +82,11 @@ class LiveRelease:
         if self.deployed_revision is not None:
             return self.deployed_revision
         return None if self.status == "pending-install" else self.revision
+
+    @property
+    def all_objects(self) -> str:
+        """The stored manifest and the hooks' manifests, as `helm template` renders them."""
+        return f"{self.manifest}\n---\n{self.hooks}" if self.hooks else self.manifest
 
     @property
     def secret_paths(self) -> tuple[str, ...]:

@@ -79,6 +79,22 @@ def _is_secret(path: str, secret_paths: tuple[str, ...]) -> bool:
     return any(path == s or path.startswith(s + ".") or s.startswith(path + ".") for s in secret_paths)
 
 
+NO_OBJECT_CHANGED = "chart files changed, no object changed"
+
+
+def needs_render(desired: DesiredRelease, live: LiveRelease | None) -> bool:
+    """Whether the plan renders `desired` to compare it: a new release, or one whose chart
+    content digest (or its record), version or values differ from what runs. A release whose
+    digest, version and values all match is never rendered."""
+    if live is None:
+        return True
+    if desired.chart_digest is not None and live.labels.get(DIGEST_LABEL) != desired.chart_digest:
+        return True
+    if desired.chart.version is not None and desired.chart.version != live.chart_version:
+        return True
+    return bool(_value_changes(desired, live))
+
+
 def release_plan(
     desired: DesiredRelease,
     live: LiveRelease | None,
@@ -88,11 +104,12 @@ def release_plan(
     """Install, upgrade or unchanged, with what changes and what drifted live.
 
     `objects` are the live objects of the release's stored manifest (None: not read);
-    `rendered` is the desired manifest, for a local chart whose release records no content
-    digest (installed by another tool)."""
-    digest = release_digest(desired, live)
+    `rendered` is the desired manifest, hooks included, where `needs_render` asked for it
+    (None: not rendered, e.g. `status`): compared object by object with what the release
+    stores, it decides whether a chart edit changes anything."""
     notes = tuple(f"secret not compared: {path}" for path in desired.unresolved)
     if live is None:
+        digest = release_digest(desired, live)
         return ReleasePlan(
             desired.cluster,
             desired.app,
@@ -109,8 +126,14 @@ def release_plan(
         changes.append(Change("version", live.chart_version, desired.chart.version))
     if live.status != DEPLOYED:
         changes.append(Change("status", live.status, DEPLOYED))
-    changes.extend(_content_changes(desired, live, rendered))
-    changes.extend(_value_changes(desired, live))
+    values = _value_changes(desired, live)
+    content, same_objects = _content_changes(desired, live, rendered, inputs_changed=bool(changes or values))
+    changes.extend(content)
+    changes.extend(values)
+    if same_objects:
+        notes += (NO_OBJECT_CHANGED,)
+        # what runs is what the spec wants: the verification record of it still holds
+        desired = replace(desired, chart_digest=live.labels.get(DIGEST_LABEL))
     drift = live_drift(desired, live, objects) if objects is not None else ()
     action = Action.UPGRADE if changes or drift else Action.UNCHANGED
     return ReleasePlan(
@@ -124,7 +147,7 @@ def release_plan(
         tuple(changes),
         drift,
         notes,
-        digest,
+        release_digest(desired, live),
     )
 
 
@@ -139,18 +162,29 @@ def _value_changes(desired: DesiredRelease, live: LiveRelease) -> list[Change]:
     return changes
 
 
-def _content_changes(desired: DesiredRelease, live: LiveRelease, rendered: str | None) -> list[Change]:
+def _content_changes(
+    desired: DesiredRelease, live: LiveRelease, rendered: str | None, *, inputs_changed: bool
+) -> tuple[list[Change], bool]:
+    """The change of the chart's content, and whether its files changed but no object did.
+
+    The digest decides when it matches. Otherwise the rendering (desired values, hooks
+    included) is compared with what the release stores: with the version and values
+    unchanged, every differing object is the chart's doing; none differing is no change.
+    With the version or values changed too, the objects differ for those as well, so the
+    content change is the digest's (or, without a recorded one, not told apart)."""
     if desired.chart_digest is None:
-        return []
+        return [], False
     recorded = live.labels.get(DIGEST_LABEL)
-    if recorded is not None:
-        if recorded == desired.chart_digest:
-            return []
-        return [Change(CHART_CONTENT, recorded[:12], desired.chart_digest[:12])]
-    if rendered is None:
-        return []
-    differing = manifest_differences(live.manifest, rendered, desired.namespace)
-    return [Change(CHART_CONTENT, None, "; ".join(differing))] if differing else []
+    if recorded == desired.chart_digest:
+        return [], False
+    if rendered is None or inputs_changed:
+        if recorded is None:
+            return [], False
+        return [Change(CHART_CONTENT, recorded[:12], desired.chart_digest[:12])], False
+    differing = manifest_differences(live.all_objects, rendered, desired.namespace)
+    if not differing:
+        return [], recorded is not None
+    return [Change(CHART_CONTENT, None, "; ".join(differing))], False
 
 
 def live_drift(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +58,9 @@ class ReleasePlan:
     """What could not be compared (`secret not compared: db.password`)."""
     digest: str | None = None
     """The digest of the desired state, as the verification record keeps it."""
+    verified_revision: int | None = None
+    """The newest revision whose desired state the wave's verification record verified (None:
+    none known): where a failed verification of the wave puts the release back."""
 
     @property
     def changed(self) -> bool:
@@ -145,3 +149,18 @@ class Plan:
         summary["drift"] = sum(1 for r in self.releases if r.drift)
         summary["verify"] = sum(1 for w in self.waves if w.needs_verify)
         return summary
+
+
+def with_releases(plan: Plan, update: Callable[[ReleasePlan], ReleasePlan]) -> Plan:
+    """`plan` with every release passed through `update`."""
+    waves = tuple(
+        replace(
+            wave,
+            clusters=tuple(
+                replace(c, layers=tuple(tuple(update(r) for r in layer) for layer in c.layers))
+                for c in wave.clusters
+            ),
+        )
+        for wave in plan.waves
+    )
+    return replace(plan, waves=waves)

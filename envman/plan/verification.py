@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envman.plan.cluster_state import LiveRelease
+from envman.plan.cluster_state import STATE_LABEL, LiveRelease
 from envman.plan.desired import DesiredRelease
+from envman.plan.model import ReleasePlan
 from envman.spec.merge import get_path, set_path
 
 RECORD_NAMESPACE = "default"
@@ -50,3 +51,47 @@ def values_with_live_secrets(release: DesiredRelease, live_values: Mapping[str, 
         if present:
             set_path(values, path, value)
     return values
+
+
+UNREAD_SECRET = "envman-secret-not-read"
+"""What a secret a read-only command could not read, and no live release holds, renders as."""
+
+
+def values_to_render(release: DesiredRelease, live_values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values `plan` renders `release` with: its own, each secret it could not read taken
+    from the live release as the plan compares it, or `UNREAD_SECRET` (so that a template
+    that requires it still renders)."""
+    values = values_with_live_secrets(release, live_values)
+    for path in release.unresolved:
+        if not get_path(values, path)[0]:
+            set_path(values, path, UNREAD_SECRET)
+    return values
+
+
+RAN = frozenset({"deployed", "superseded"})
+"""helm statuses of a revision that ran to the end (not a failed or interrupted change)."""
+
+
+def runs_verified(release: ReleasePlan, digest: str) -> bool:
+    """Whether the revision of `release` that runs is the verified desired state `digest`:
+    labelled so, or unchanged and planned to that state."""
+    live = release.live
+    if live is None or live.status != "deployed":
+        return False
+    return live.labels.get(STATE_LABEL) == digest or (not release.changed and release.digest == digest)
+
+
+def verified_revision(release: ReleasePlan, digest: str | None, history: Iterable[LiveRelease]) -> int | None:
+    """The newest revision of `release` that ran the state its wave's record verified
+    (`digest`), from the release's `history` when it is not the one that runs."""
+    if release.live is None or digest is None:
+        return None
+    if runs_verified(release, digest):
+        return release.live.revision
+    return last_verified(history, digest)
+
+
+def last_verified(revisions: Iterable[LiveRelease], digest: str) -> int | None:
+    """The newest revision (of a release's whole history) that ran the desired state `digest`."""
+    found = [r.revision for r in revisions if r.status in RAN and r.labels.get(STATE_LABEL) == digest]
+    return max(found, default=None)

@@ -26,7 +26,7 @@ from envman.rollout.report import Report, WaveReport
 from envman.rollout.results import ReleaseResult, RunResult, WaveResult
 from envman.rollout.verify import record_verification
 from envman.rollout.wave_gates import run_gates
-from envman.rollout.wave_rollback import undo_wave
+from envman.rollout.wave_rollback import attempted, undo_wave, unverified_or_attempted
 from envman.rollout.wave_sync import sync_clusters
 
 _PASSED = (WaveResult.SUCCEEDED, WaveResult.VERIFIED)
@@ -125,12 +125,13 @@ async def _fail(run: Run, report: Report, index: int, failure: str) -> None:
     policy = run.options.on_failure
     if policy == "halt":
         return
-    undone = [failing]
+    picks = {failing.name: unverified_or_attempted(failing)}
     if policy == "rollback-all":
-        undone += [w for w in reversed(report.waves[:index]) if w.result is WaveResult.SUCCEEDED]
-    undone = [w for w in undone if any(r.attempted for r in w.releases)]
+        picks |= {w.name: attempted for w in report.waves[:index] if w.result is WaveResult.SUCCEEDED}
+    undone = [w for w in reversed(report.waves[: index + 1]) if w.name in picks]
+    undone = [w for w in undone if any(picks[w.name](r) for r in w.releases)]
     for wave in undone:
-        await undo_wave(run, wave)
+        await undo_wave(run, wave, picks[wave.name])
     if any(w.result is WaveResult.ROLLBACK_FAILED for w in undone):
         report.error += "; a rollback failed too: see the rollback of each release"
 

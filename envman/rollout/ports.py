@@ -65,13 +65,15 @@ class Templater(Protocol):
         values: Mapping[str, Any],
         *,
         hooks: bool = False,
+        is_upgrade: bool = False,
     ) -> str:
         """Render the chart without touching any cluster.
 
         By default the result is comparable with `get_manifest` of a release installed with
         the same inputs: hooks (tests included) and the chart's `crds/` directory are left
         out, as helm keeps both outside the release manifest. `hooks=True` renders what
-        `helm template` shows by default, hooks and tests included.
+        `helm template` shows by default, hooks and tests included. `is_upgrade` renders as
+        an upgrade of an existing release does (`.Release.IsUpgrade`).
         """
         ...
 

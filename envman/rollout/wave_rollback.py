@@ -1,5 +1,10 @@
 """Putting a failed wave back: every release this run changed in it returns to the revision it
-had before (`helm rollback --wait`), every fresh install is uninstalled.
+had before (`helm rollback --wait`), every fresh install is uninstalled. Where the wave's
+verification record names a revision that ran the verified state (`verified_revision`), that
+one is the target: a release that ran a never-verified state before this run (a crashed run's
+change, a hand-made upgrade) goes back to what was verified, and so does a release the run
+did not change but whose state the failing gates were verifying; without one, such a release
+is left as it runs and the report says so.
 
 Clusters go at most `maxParallel` at once; inside a cluster the dependency layers go in
 reverse order (dependents first), a layer's releases at most `concurrency` at once. A release
@@ -21,20 +26,34 @@ from envman.rollout.report import ReleaseReport, RollbackReport, WaveReport
 from envman.rollout.results import ReleaseResult, RollbackResult, WaveResult
 
 _SKIPPED_UNINSTALL = "an uninstalled release is not reinstalled; sync again to restore it"
+_NEVER_VERIFIED = "no revision of it ran a state this wave verified: left as it runs"
 
 
-def _attempted(record: ReleaseReport) -> bool:
+def attempted(record: ReleaseReport) -> bool:
+    """What a failed wave undoes: what this run changed."""
     return record.attempted
 
 
-async def undo_wave(run: Run, wave: WaveReport, which: Callable[[ReleaseReport], bool] = _attempted) -> None:
+def unverified_or_attempted(wave: WaveReport) -> Callable[[ReleaseReport], bool]:
+    """What a failed verification of `wave` undoes: what this run changed, and each release
+    that runs a state the wave's gates never passed."""
+    return lambda r: (
+        r.attempted or ((r.plan.cluster, r.plan.app) in wave.plan.unverified and r.plan.live is not None)
+    )
+
+
+async def undo_wave(run: Run, wave: WaveReport, which: Callable[[ReleaseReport], bool] = attempted) -> None:
     """Roll back what this run changed in `wave` (the releases `which` picks); its result
-    becomes `rolled-back` or `rollback-failed`."""
+    becomes `rolled-back` or `rollback-failed` (it stays as it is when every pick was left as
+    it runs)."""
     await each_limited(
         wave.plan.clusters, wave.plan.settings.max_parallel, lambda c: _undo_cluster(run, wave, c, which)
     )
-    failed = any(r.result is ReleaseResult.ROLLBACK_FAILED for r in wave.releases)
-    wave.result = WaveResult.ROLLBACK_FAILED if failed else WaveResult.ROLLED_BACK
+    rollbacks = [r.rollback.result for r in wave.releases if r.rollback is not None]
+    if RollbackResult.FAILED in rollbacks:
+        wave.result = WaveResult.ROLLBACK_FAILED
+    elif RollbackResult.SUCCEEDED in rollbacks or not rollbacks:
+        wave.result = WaveResult.ROLLED_BACK
 
 
 async def _undo_cluster(
@@ -49,6 +68,9 @@ async def _undo_release(run: Run, wave: WaveReport, record: ReleaseReport) -> No
     plan = record.plan
     if plan.action is Action.UNINSTALL:
         record.rollback = RollbackReport("none", RollbackResult.SKIPPED, detail=_SKIPPED_UNINSTALL)
+        return
+    if not record.attempted and plan.verified_revision is None:
+        record.rollback = RollbackReport("none", RollbackResult.SKIPPED, detail=_NEVER_VERIFIED)
         return
     start = run.clock.now()
     run.emit(Scope.ROLLBACK, Phase.START, wave=wave.name, cluster=plan.cluster, name=plan.app)
@@ -72,7 +94,7 @@ async def _put_back(run: Run, record: ReleaseReport) -> RollbackReport:
     plan = record.plan
     helm = run.ports.helm_for(plan.cluster)
     timeout = plan.desired.timeout_seconds if plan.desired else run.options.uninstall_timeout
-    previous = plan.live.rollback_target if plan.live is not None else None
+    previous = _target(record)
     if previous is None:
         try:
             await helm.uninstall(plan.release, plan.namespace, timeout=timeout, wait=True)
@@ -83,5 +105,15 @@ async def _put_back(run: Run, record: ReleaseReport) -> RollbackReport:
         revision = await helm.rollback(plan.release, plan.namespace, previous, timeout=timeout, wait=True)
     except EnvmanError as exc:
         return RollbackReport("rollback", RollbackResult.FAILED, previous, detail=run.redact(str(exc)))
-    detail = f"rolled back to revision {previous} (now revision {revision.revision})"
+    verified = " (the last verified one)" if previous == plan.verified_revision else ""
+    detail = f"rolled back to revision {previous}{verified} (now revision {revision.revision})"
     return RollbackReport("rollback", RollbackResult.SUCCEEDED, previous, revision.revision, detail)
+
+
+def _target(record: ReleaseReport) -> int | None:
+    """The revision to go back to: the last verified one where known, else the pre-run one
+    (None: a fresh install, uninstalled)."""
+    plan = record.plan
+    if plan.verified_revision is not None:
+        return plan.verified_revision
+    return plan.live.rollback_target if plan.live is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from envman.kit.errors import EnvmanError, HelmError
 from envman.kit.limits import each_limited
-from envman.plan.cluster_state import COMMIT_LABEL, DIGEST_LABEL, managed_labels, secret_labels
+from envman.plan.cluster_state import COMMIT_LABEL, DIGEST_LABEL, STATE_LABEL, managed_labels, secret_labels
 from envman.plan.drift import MODIFIED
 from envman.plan.model import Action, ClusterPlan, ReleasePlan
 from envman.rollout.context import Cancelled, FirstFailure, Run
@@ -115,10 +115,12 @@ async def _apply(run: Run, wave: str, plan: ReleasePlan) -> ReleaseRevision | No
 
 def release_labels(environment: str, plan: ReleasePlan, commit: str | None = None) -> dict[str, str]:
     """The release's labels: envman's, its secret value paths, the content digest of its
-    local chart, the git commit it was synced from."""
+    chart, the digest of its desired state, the git commit it was synced from."""
     labels = managed_labels(environment, plan.app)
     if commit is not None:
         labels[COMMIT_LABEL] = commit
+    if plan.digest is not None:
+        labels[STATE_LABEL] = plan.digest
     if plan.desired is not None:
         labels.update(secret_labels(plan.desired.secret_paths))
         if plan.desired.chart_digest is not None:

@@ -32,6 +32,7 @@ class RecordingHelm:
         values: Mapping[str, Any],
         *,
         hooks: bool = False,
+        is_upgrade: bool = False,
     ) -> str:
         self.calls.append((release, dict(values)))
         if release in self.failing:

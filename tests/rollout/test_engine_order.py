@@ -33,7 +33,11 @@ async def test_upgrade_install_gets_the_desired_release() -> None:
         "chart": ChartSource("/repo/charts/api", "1.0.0", None),
         "values": {"image": {"tag": "2.0"}, "db": {"password": SECRET}},
         "timeout": 120.0,
-        "labels": {**managed_labels("prod", "api"), "envman.io/secret-5cc7921ace": "db.password"},
+        "labels": {
+            **managed_labels("prod", "api"),
+            "envman.io/secret-5cc7921ace": "db.password",
+            "envman.io/desired-digest": "digest-api",
+        },
         "wait": True,
         "recover": False,
     }

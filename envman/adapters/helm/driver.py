@@ -54,8 +54,9 @@ class HelmDriver:
         values: Mapping[str, Any],
         *,
         hooks: bool = False,
+        is_upgrade: bool = False,
     ) -> str:
-        args = template_args(release, namespace, chart, hooks=hooks)
+        args = template_args(release, namespace, chart, hooks=hooks, is_upgrade=is_upgrade)
         return (await self._run("template", release, args, values=values, cluster=False)).decode()
 
     async def upgrade_install(

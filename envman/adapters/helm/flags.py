@@ -67,10 +67,13 @@ def label_arg(labels: Mapping[str, str]) -> str:
     return ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
 
 
-def template_args(release: str, namespace: str, chart: ChartSource, *, hooks: bool = False) -> list[str]:
-    """`helm template`: without `hooks`, hooks are left out to match `helm get manifest`."""
-    no_hooks = [] if hooks else ["--no-hooks"]
-    return ["template", release, *chart_args(chart), "--namespace", namespace, *no_hooks, *VALUES_FROM_STDIN]
+def template_args(
+    release: str, namespace: str, chart: ChartSource, *, hooks: bool = False, is_upgrade: bool = False
+) -> list[str]:
+    """`helm template`: without `hooks`, hooks are left out to match `helm get manifest`;
+    `is_upgrade` renders as an upgrade does (`.Release.IsUpgrade`)."""
+    extra = ([] if hooks else ["--no-hooks"]) + (["--is-upgrade"] if is_upgrade else [])
+    return ["template", release, *chart_args(chart), "--namespace", namespace, *extra, *VALUES_FROM_STDIN]
 
 
 def upgrade_args(

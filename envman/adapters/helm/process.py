@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import os
 import shlex
@@ -63,22 +64,60 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
         if cluster:
             argv += self._cluster_args
         _log.info("running %s", shlex.join(argv))
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,  # a Ctrl-C to the terminal's process group is envman's to handle
-            env={**os.environ, **env} if env else None,
-        )
+        filled = filled_pipe(input) if input is not None else None
+        stdin, pending = _stdin(input, filled)
         try:
-            stdout, stderr = await proc.communicate(input)
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=stdin,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # a Ctrl-C to the terminal's process group is envman's to handle
+                env={**os.environ, **env} if env else None,
+            )
+        finally:
+            if filled is not None:
+                os.close(filled)
+        try:
+            stdout, stderr = await proc.communicate(pending)
         except asyncio.CancelledError:
             await reap(proc)
             raise
         if proc.returncode:
             raise _failure(proc.returncode, stdout, stderr)
         return stdout
+
+
+def filled_pipe(data: bytes) -> int | None:
+    """The read end of a pipe that already holds all of `data`, for helm's stdin; None when
+    `data` does not fit in a pipe (then it is written while helm runs).
+
+    helm reads its values from stdin to the end before it acts. Written before helm starts,
+    they reach it whole even when envman dies right after: a helm left behind never upgrades
+    with an empty or cut `--values -` (EOF would read as "no values")."""
+    read, write = os.pipe()
+    try:
+        with contextlib.suppress(OSError):  # above the system's limit: the default size stays
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, max(len(data), 4096))
+        if len(data) > fcntl.fcntl(write, fcntl.F_GETPIPE_SZ):
+            os.close(read)
+            return None
+        os.write(write, data)  # fits in the pipe: never blocks, never partial
+    except BaseException:
+        os.close(read)
+        raise
+    finally:
+        os.close(write)
+    return read
+
+
+def _stdin(input: bytes | None, filled: int | None) -> tuple[int, bytes | None]:
+    """helm's stdin, and what is still to be written to it while it runs."""
+    if filled is not None:
+        return filled, None
+    if input is None:
+        return asyncio.subprocess.DEVNULL, None
+    return asyncio.subprocess.PIPE, input
 
 
 async def reap(proc: asyncio.subprocess.Process, grace: float = REAP_GRACE_SECONDS) -> None:

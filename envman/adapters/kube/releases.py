@@ -108,7 +108,15 @@ def decode_release(
         labels={k: v for k, v in labels.items() if k not in _STORAGE_LABELS},
         updated=_time(info.get("last_deployed")),
         manifest=release.get("manifest", ""),
+        hooks=_hooks(release.get("hooks")),
     )
+
+
+def _hooks(hooks: Any) -> str:
+    """The hooks' manifests as one YAML stream, in helm's order."""
+    if not isinstance(hooks, list):
+        return ""
+    return "\n---\n".join(str(h.get("manifest", "")) for h in hooks if isinstance(h, dict))
 
 
 def _time(text: str | None) -> datetime | None:

@@ -1,0 +1,160 @@
+"""What is reviewed is what runs (issue 18), end to end on both helm versions, each step
+checked on the clusters (helm history, helm get values): a release that does not render fails
+the plan step, a chart edit that changes no object is no rollout, a saved plan applies only
+what it shows, and a failed verification puts the canary back to its last verified revision."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from envman.plan.compare import NO_OBJECT_CHANGED
+from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.test_faults import Sync, helm_values, history
+from tests.e2e.test_sync import _Health, fast, report, results, synced
+from tests.e2e.test_truthful_plan import changed, plan_json, releases
+
+pytestmark = pytest.mark.helm
+WEB_CLUSTERS = [c for c in PROD_CLUSTERS if c != "prod-apse1"]  # web is off on apse1
+BUMP = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
+
+
+def _last(prod: Fleet, cluster: str, release: str) -> tuple[int, str]:
+    last = history(prod, cluster, release, release)[-1]
+    return last["revision"], last["status"]
+
+
+def revisions(prod: Fleet, release: str) -> dict[str, int]:
+    return {c: len(history(prod, c, release, release)) for c in WEB_CLUSTERS}
+
+
+def test_a_release_that_does_not_render_fails_plan_diff_and_sync_and_changes_nothing(
+    prod: Fleet, tmp_path: Path
+) -> None:
+    fast(prod)
+    synced(prod)
+    before = revisions(prod, "web")
+    prod.edit("environments/prod.yaml", 'image: {tag: "3.1.4"}', 'image: "nginx:1.27"')
+    located = re.compile(
+        r"^(?:error: )?environments/prod\.yaml:\d+:\d+: app web on cluster (\S+) does not render: (.+)$"
+    )
+    for command in (
+        ("plan", "prod"),
+        ("diff", "prod"),
+        ("sync", "prod", "--report", str(tmp_path / "r.json")),
+    ):
+        result = prod.envman(*command)
+        assert result.exit_code == 1, result.output
+        lines = [m for m in map(located.match, result.stderr.splitlines()) if m]
+        assert sorted(m[1] for m in lines) == sorted(WEB_CLUSTERS), result.stderr
+        assert all("can't evaluate field tag" in m[2] for m in lines), "helm's own message"
+        assert "Traceback" not in result.output
+    assert report(prod, tmp_path / "r.json")["result"] == "error"
+    assert revisions(prod, "web") == before, "no revision, not even a rolled-back one"
+
+
+def test_a_chart_edit_that_changes_no_object_is_no_rollout(prod: Fleet, tmp_path: Path) -> None:
+    fast(prod)
+    synced(prod)
+    values = prod.root / "charts/web/values.yaml"
+    values.write_text(values.read_text() + "# a comment changes no object\n")
+    doc = plan_json(prod)
+    assert changed(doc) == set()
+    assert all(w["verified"] for w in doc["waves"]), "no gate to run again"
+    assert releases(doc)[("prod-use1", "web")]["notes"] == [NO_OBJECT_CHANGED]
+    assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 0
+    diff = prod.envman("diff", "prod", "--detailed-exitcode")
+    assert (diff.exit_code, diff.stdout) == (0, ""), "plan and diff agree"
+    done = prod.envman("sync", "prod", "--report", str(tmp_path / "r.json"))
+    assert done.exit_code == 0, done.output
+    assert set(results(report(prod, tmp_path / "r.json")).values()) == {"unchanged"}
+    assert revisions(prod, "web") == dict.fromkeys(WEB_CLUSTERS, 1)
+
+
+def test_a_saved_plan_applies_only_what_it_shows(
+    prod: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast(prod)
+    synced(prod)
+    before = revisions(prod, "api")
+    prod.edit("environments/prod.yaml", *BUMP)
+    saved = tmp_path / "doctored.json"
+    assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
+    doc = json.loads(saved.read_text())
+    for wave in doc["plan"]["waves"]:
+        for cluster in wave["clusters"]:
+            for release in cluster["releases"]:
+                release["action"], release["changes"] = "unchanged", []
+    saved.write_text(json.dumps(doc))
+    refused = prod.envman("sync", "prod", "--plan", str(saved), "--report", str(tmp_path / "r.json"))
+    assert refused.exit_code == 1
+    assert (
+        "the plan differs from the saved one: release api on prod-use1-canary (wave canary): "
+        "the saved plan says unchanged, now upgrade; nothing was changed"
+    ) in refused.stderr
+    assert report(prod, tmp_path / "r.json")["result"] == "error"
+    assert revisions(prod, "api") == before
+
+    prod.edit("environments/prod.yaml", *reversed(BUMP))
+    quiet = tmp_path / "quiet.json"
+    assert prod.envman("plan", "prod", "--out", str(quiet)).exit_code == 0  # 0 to upgrade
+    monkeypatch.setenv("API_DB_PASSWORD", "rotated-after-review")
+    rotated = prod.envman("sync", "prod", "--plan", str(quiet))
+    assert rotated.exit_code == 1
+    assert "release api on prod-use1-canary (wave canary): the saved plan says unchanged, now upgrade" in (
+        rotated.stderr
+    )
+    assert "rotated-after-review" not in rotated.output
+    assert revisions(prod, "api") == before
+
+
+@pytest.fixture
+def canary_gate(prod: Fleet) -> Iterator[None]:
+    """An HTTP gate on the canary wave that fails while `_Health.failing` holds `canary`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/healthz/{{wave}}", timeout: 2s}}\n'
+    prod.edit(
+        "environments/prod.yaml",
+        "      gates:\n        - helmTest",
+        "      gates:\n" + gate + "        - helmTest",
+    )
+    yield
+    server.shutdown()
+    _Health.failing.clear()
+
+
+def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revision(
+    prod: Fleet, canary_gate: None, tmp_path: Path
+) -> None:
+    fast(prod)
+    synced(prod)  # revision 1 everywhere, verified
+    prod.edit("environments/prod.yaml", *BUMP)
+    killed = Sync(prod)
+    killed.wait_for("release prod-use1-canary/api: succeeded")
+    killed.proc.kill()  # as a crash before the canary's gates passed leaves it
+    killed.finish()
+    assert _last(prod, "prod-use1-canary", "api") == (2, "deployed")
+    assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.1"  # never verified
+    assert prod.envman("unlock", "prod").exit_code == 0
+    canary = plan_json(prod)["waves"][0]
+    assert (canary["name"], canary["verified"]) == ("canary", False)
+
+    _Health.failing.add("canary")
+    rerun = prod.envman("sync", "prod", "--report", str(tmp_path / "rerun.json"))
+    assert rerun.exit_code == 3, rerun.output
+    doc: dict[str, Any] = report(prod, tmp_path / "rerun.json")
+    assert results(doc) == {"canary": "rolled-back", "us": "not-started", "world": "not-started"}
+    api = next(r for c in doc["waves"][0]["clusters"] for r in c["releases"] if r["app"] == "api")
+    assert api["rollback"]["detail"].startswith("rolled back to revision 1 (the last verified one)")
+    last = history(prod, "prod-use1-canary", "api", "api")[-1]
+    assert (last["revision"], last["status"], last["description"]) == (3, "deployed", "Rollback to 1")
+    assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.0"
+    assert len(history(prod, "prod-use1", "api", "api")) == 1, "never carried past the gate"
