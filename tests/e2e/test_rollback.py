@@ -4,22 +4,17 @@ wave by wave; on a terminal it shows the plan and asks."""
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.terminal import answer
 from tests.e2e.test_faults import helm_values, history
 from tests.e2e.test_sync import fast, synced
 from tests.promote.gitrepo import git, init_repo
 
 pytestmark = pytest.mark.helm
-ENVMAN = Path(sys.executable).parent / "envman"
 API_TAG = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
 WAVES = [["prod-use1-canary"], ["prod-use1"], ["prod-euw1", "prod-euw1-b", "prod-apse1"]]
 
@@ -88,25 +83,9 @@ def test_on_a_terminal_rollback_shows_what_it_will_do_and_asks(prod: Fleet) -> N
     prod.edit("environments/prod.yaml", *API_TAG)
     prod.apply("prod-use1")
     before = history(prod, "prod-use1", "api", "api")
-    main, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    argv = [str(ENVMAN), "--no-color", "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
-    proc = subprocess.Popen(
-        [*argv, "rollback", "prod", "--app", "api", "--cluster", "prod-use1"],
-        stdin=child,
-        stdout=subprocess.DEVNULL,
-        stderr=child,
-        env={**env, "ENVMAN_HELM": str(prod.helm)},
-    )
-    os.close(child)
-    seen = b""
-    while b"Roll api back on 1 cluster(s)? [y/N]" not in seen:
-        chunk = os.read(main, 4096)
-        assert chunk, seen.decode()
-        seen += chunk
-    os.write(main, b"n\n")
-    assert proc.wait(timeout=60) == 1
-    text = seen.decode()
+    args = ["rollback", "prod", "--app", "api", "--cluster", "prod-use1"]
+    code, text = answer(prod, args, b"Roll api back on 1 cluster(s)? [y/N]", b"n\n")
+    assert code == 1
     assert "rollback prod: api to the previous revision on 1 cluster(s), wave by wave:" in text
     assert "prod-use1: revision 2 -> 1 (api " in text
     assert "the next `envman sync prod` puts api back" in text

@@ -58,6 +58,16 @@ def holder(name: str) -> SyncHolder:
     return SyncHolder("ci", "runner", 7, None, name)  # the same user, host and pid: only the run differs
 
 
+def ended_while_beta_was_cut(kubeconfig: Path, proxy: Proxy, name: str) -> KubeError:
+    """Run `name` takes the lock, loses beta, ends: the error its release gives."""
+    run = lock(kubeconfig)
+    run.acquire(holder(name))
+    proxy.cut()
+    with pytest.raises(KubeError) as failed:
+        run.release()
+    return failed.value
+
+
 def test_a_run_released_everywhere_leaves_no_lease(sandbox: RunningSandbox, kubeconfig: Path) -> None:
     run = lock(kubeconfig)
     assert run.acquire(holder("one")) == []
@@ -68,13 +78,9 @@ def test_a_run_released_everywhere_leaves_no_lease(sandbox: RunningSandbox, kube
 def test_a_lock_left_on_a_cluster_unreachable_at_the_end_is_taken_over_by_the_next_run(
     sandbox: RunningSandbox, kubeconfig: Path, proxy: Proxy
 ) -> None:
-    ended = lock(kubeconfig)
-    ended.acquire(holder("ended"))
-    proxy.cut()
-    with pytest.raises(KubeError) as failed:
-        ended.release()
-    assert "cluster 'beta'" in str(failed.value)
-    assert "this run's end is recorded on gamma, alpha: the next run takes its lock over" in str(failed.value)
+    failed = str(ended_while_beta_was_cut(kubeconfig, proxy, "ended"))
+    assert "cluster 'beta'" in failed
+    assert "this run's end is recorded on gamma, alpha: the next run takes its lock over" in failed
     left = lease(sandbox, "beta")
     assert left is not None and left.spec.holder_identity == holder("ended").identity()
     released = lease(sandbox, "alpha")
@@ -98,13 +104,12 @@ def test_a_lock_left_on_a_cluster_unreachable_at_the_end_is_taken_over_by_the_ne
 def test_the_lock_of_a_live_run_is_never_taken(
     sandbox: RunningSandbox, kubeconfig: Path, proxy: Proxy
 ) -> None:
-    """An earlier run ended on alpha; the live run on beta is another run (same user, host and
-    pid, another run id): its lock is held, and the second run gives back what it took."""
-    ended = lock(kubeconfig)
-    ended.acquire(holder("ended"))
-    ended.release()
+    """The Leases record an ended run; the live run (the same user, host and pid, another run
+    id) took its lock over: that live run's lock is held."""
+    ended_while_beta_was_cut(kubeconfig, proxy, "ended")
+    proxy.restore()
     live = lock(kubeconfig)
-    live.acquire(holder("live"))
+    assert len(live.acquire(holder("live"))) == 1
     second = lock(kubeconfig)
     with pytest.raises(LockHeld, match=r"environment lock held by ci@runner \(pid 7\) on cluster 'alpha'"):
         second.acquire(holder("second"))
@@ -117,11 +122,7 @@ def test_a_failed_acquire_keeps_the_end_records_for_the_run_after(
 ) -> None:
     """Still unreachable: the next run cannot take beta, records its own end and the first
     run's; the one after, with beta back, takes over from the first run."""
-    first = lock(kubeconfig)
-    first.acquire(holder("first"))
-    proxy.cut()
-    with pytest.raises(KubeError):
-        first.release()
+    ended_while_beta_was_cut(kubeconfig, proxy, "first")
     with pytest.raises(KubeError, match="cluster 'beta'"):
         lock(kubeconfig).acquire(holder("blocked"))
     records = json.loads(lease(sandbox, "alpha").metadata.annotations[ENDED_RUNS])  # type: ignore[union-attr]
@@ -155,11 +156,7 @@ def test_an_expired_lock_is_taken_over_and_said_so(sandbox: RunningSandbox, kube
 def test_unlock_removes_held_and_released_leases_and_names_only_holders(
     sandbox: RunningSandbox, kubeconfig: Path, proxy: Proxy
 ) -> None:
-    run = lock(kubeconfig)
-    run.acquire(holder("one"))
-    proxy.cut()
-    with pytest.raises(KubeError):
-        run.release()
+    ended_while_beta_was_cut(kubeconfig, proxy, "one")
     proxy.restore()
     assert lock(kubeconfig).break_lock() == ["beta: ci@runner (pid 7)"]
     assert [lease(sandbox, c) for c in CLUSTERS] == [None, None, None]
