@@ -77,8 +77,11 @@ def hook(top: Path, name: str, script: str) -> None:
     path.chmod(0o755)
 
 
-def test_a_failing_pre_commit_hook_changes_nothing_in_a_monorepo(monorepo: Path) -> None:
+@pytest.mark.parametrize("detached", [False, True], ids=["on-a-branch", "detached-head"])
+def test_a_failing_pre_commit_hook_changes_nothing_in_a_monorepo(monorepo: Path, detached: bool) -> None:
     hook(monorepo, "pre-commit", "echo 'lint: prod.yaml is not allowed today'\nexit 3\n")
+    if detached:
+        git(monorepo, "checkout", "--quiet", "--detach")
     before = snapshot(monorepo)
 
     result = promote(monorepo / "infra", "staging", "prod", "--no-evidence")
@@ -243,3 +246,31 @@ def test_a_branch_checked_out_in_another_work_tree_is_left_alone(monorepo: Path,
     assert result.exit_code == 1
     assert f"branch {branch} already exists and is checked out in {tmp_path / 'review'}" in result.stderr
     assert snapshot(monorepo) == before
+
+
+@pytest.mark.parametrize("gh_works", [True, False], ids=["opened", "gh-failed"])
+def test_open_pr_pushes_the_branch_and_a_failure_says_what_is_made(
+    monorepo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gh_works: bool
+) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(origin))
+    git(monorepo, "remote", "add", "origin", str(origin))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = 'echo "https://github.example/acme/infra/pull/7"' if gh_works else 'echo "HTTP 422" >&2; exit 1'
+    (bin_dir / "gh").write_text(f"#!/bin/sh\n{script}\n")
+    (bin_dir / "gh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+    result = promote(monorepo / "infra", "staging", "prod", "--no-evidence", "--open-pr")
+
+    branch = git(monorepo, "branch", "--show-current").strip()
+    commit = git(monorepo, "rev-parse", "HEAD").strip()
+    assert git(tmp_path, "--git-dir", str(origin), "rev-parse", branch).strip() == commit  # pushed
+    if gh_works:
+        assert result.exit_code == 0, result.output
+        assert "opened pull request https://github.example/acme/infra/pull/7" in result.stderr
+    else:
+        assert result.exit_code == 1
+        assert "gh pr create failed (the branch is pushed): HTTP 422" in result.stderr
+        assert f"branch {branch} with commit {commit[:12]} is made" in result.stderr
