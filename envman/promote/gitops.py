@@ -77,13 +77,6 @@ class Git:
         except GitError as exc:
             raise GitError("the git repository has no commit yet") from exc
 
-    def current_branch(self) -> str | None:
-        """The checked-out branch, None on a detached HEAD."""
-        try:
-            return self.run("symbolic-ref", "--quiet", "--short", "HEAD")
-        except GitError:
-            return None
-
     def push(self, branch: str) -> None:
         self.run("push", "--set-upstream", "origin", branch)
 

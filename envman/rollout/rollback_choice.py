@@ -45,6 +45,13 @@ class Wanted:
     revision: int | None = None
     commit: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.commit is not None and not _HEX.match(self.commit):
+            raise RollbackRefused(
+                f"--to-commit {self.commit!r}: give a commit hash or a prefix of at least 4 hex "
+                "digits, as `envman history` shows it"
+            )
+
     def __str__(self) -> str:
         if self.revision is not None:
             return f"revision {self.revision}"
@@ -146,11 +153,6 @@ def _commit(
     prefix: str, targets: Sequence[RollbackTarget], histories: Mapping[str, Sequence[LiveRelease]]
 ) -> str:
     """The one full commit hash starting with `prefix` among the selected releases' revisions."""
-    if not _HEX.match(prefix):
-        raise RollbackRefused(
-            f"--to-commit {prefix!r}: give a commit hash or a prefix of at least 4 hex digits, as "
-            "`envman history` shows it"
-        )
     known = {
         label
         for t in targets

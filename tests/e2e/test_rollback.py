@@ -63,6 +63,7 @@ def test_to_commit_goes_to_the_same_commit_on_every_cluster_wave_by_wave(prod: F
         result.stderr
     )
     assert "note: the next `envman sync prod` puts api back to what the spec says" in result.stderr
+    assert result.stderr.splitlines()[-1] == "rollback prod: 5 succeeded"
     assert result.stdout.splitlines() == [
         f"{c}: api succeeded: rolled back from revision 3 to 1 (now revision 4)"
         for wave in WAVES
