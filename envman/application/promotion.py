@@ -1,6 +1,7 @@
-"""A whole promotion: load, compute, edit, validate, branch and commit, gather evidence,
-write the PR body, open the pull request. Every step before the write raises before
-anything is changed; a failed commit returns to the starting branch."""
+"""A whole promotion: load, compute, edit, validate, gather evidence, branch and commit,
+write the PR body, open the pull request. Every step before the commit raises before
+anything is changed; the commit changes nothing but the destination file, and a failure or
+an interrupt while it is made leaves the repository exactly as it was (`promote.commit`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 from envman.application.app import Application
 from envman.kit.errors import EnvmanError
 from envman.output import pr_body as prbody
-from envman.promote.errors import GitError, PromoteError
+from envman.promote.commit import PromotionCommit
+from envman.promote.errors import PromoteError
 from envman.promote.evidence import Evidence, HelmEvidence, gather
 from envman.promote.gitops import Git, open_pull_request, require_gh
 from envman.promote.outcome import Options, Outcome, load_pair
 from envman.promote.promotion import Promotion, plan_promotion
+from envman.promote.signals import deferred_signals
 from envman.promote.trial import check_edit
 from envman.promote.yamledit import edit
 from envman.spec.environment import Environment
@@ -36,22 +39,28 @@ async def promote(
             f"nothing to promote: {dst.name} already has {src.name}'s {_fields(promotion)}"
         )
         return outcome
-    git = Git(root) if options.commit else None
-    if git is not None:
-        git.require_clean()
+    commit = _prepare_commit(Git(root), promotion, options) if options.commit else None
     text = _edited(root, dst, promotion, outcome)
-    outcome.notices.append(f"promoted {len(promotion.changes)} change(s) into {dst.file}")
-    if git is None:
-        (root / dst.file).write_text(text, encoding="utf-8")
-    else:
-        _commit(git, root, promotion, text, outcome)
     if evidence:
         outcome.evidence = await _gather(app, src, promotion)
     outcome.body = prbody.body(promotion, outcome.evidence)
-    if git is not None and options.open_pr and outcome.branch:
-        title = prbody.title(promotion)
-        outcome.notices.append(open_pull_request(git, outcome.branch, outcome.base, title, outcome.body))
+    outcome.notices.append(f"promoted {len(promotion.changes)} change(s) into {dst.file}")
+    if commit is None:
+        (root / dst.file).write_text(text, encoding="utf-8")
+        return outcome
+    _commit(commit, promotion, text, outcome)
+    if options.open_pr:
+        _open_pr(commit.git, promotion, outcome)
     return outcome
+
+
+def _prepare_commit(git: Git, promotion: Promotion, options: Options) -> PromotionCommit:
+    """The promotion's commit, checked before anything is edited: a clean tree under the
+    root, a branch that is free or holds only envman's own commit."""
+    git.require_clean()
+    branch = f"envman/promote-{promotion.source}-to-{promotion.destination}-{git.short_head()}"
+    label = f"{promotion.source} -> {promotion.destination}"
+    return PromotionCommit(git, promotion.file, branch, label, verify=options.verify)
 
 
 def _fields(promotion: Promotion) -> str:
@@ -73,19 +82,31 @@ def _edited(root: Path, dst: Environment, promotion: Promotion, outcome: Outcome
     return edited.text
 
 
-def _commit(git: Git, root: Path, promotion: Promotion, text: str, outcome: Outcome) -> None:
-    branch = f"envman/promote-{promotion.source}-to-{promotion.destination}-{git.short_head()}"
-    base = git.current_branch()
-    back_to = base or git.run("rev-parse", "HEAD")
-    git.create_branch(branch)
-    try:
-        (root / promotion.file).write_text(text, encoding="utf-8")
-        outcome.commit = git.commit(promotion.file, prbody.commit_message(promotion))
-    except (GitError, OSError) as exc:
-        git.undo_branch(branch, back_to)
-        raise GitError(f"promotion not committed, back on {back_to}: {exc}") from exc
-    outcome.branch, outcome.base = branch, base
-    outcome.notices.append(f"created branch {branch} with commit {outcome.commit[:12]}")
+def _commit(commit: PromotionCommit, promotion: Promotion, text: str, outcome: Outcome) -> None:
+    made = commit.make(text, prbody.commit_message(promotion))
+    outcome.branch, outcome.commit = made.branch, made.commit
+    outcome.base = commit.head_ref.removeprefix("refs/heads/") if commit.head_ref else None
+    replaced = f", replacing envman's earlier commit {made.replaced[:12]}" if made.replaced else ""
+    outcome.notices.append(f"created branch {made.branch} with commit {made.commit[:12]}{replaced}")
+
+
+def _open_pr(git: Git, promotion: Promotion, outcome: Outcome) -> None:
+    """Push the branch and open the pull request; an interrupt meanwhile is reported with
+    what was already made, never as if nothing was."""
+    assert outcome.branch is not None and outcome.commit is not None
+    with deferred_signals() as signals:
+        made = f"branch {outcome.branch} with commit {outcome.commit[:12]} is made"
+        try:
+            opened = open_pull_request(
+                git, outcome.branch, outcome.base, prbody.title(promotion), outcome.body
+            )
+        except PromoteError as exc:
+            raise PromoteError(f"{exc}\n{made}") from exc
+    if signals.interrupted:
+        raise PromoteError(
+            f"interrupted ({signals.describe()}) while opening the pull request ({opened}); {made}"
+        )
+    outcome.notices.append(opened)
 
 
 async def _gather(app: Application, src: Environment, promotion: Promotion) -> Evidence:

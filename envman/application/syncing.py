@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from envman.adapters.clock import SystemClock
@@ -20,22 +20,23 @@ from envman.adapters.probes.http import UrllibHttpProbe
 from envman.adapters.probes.prometheus import PrometheusApi
 from envman.adapters.prompt import TtyPrompt
 from envman.application.app import Application, Choice
+from envman.application.inspection import history
 from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
 from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
-from envman.plan.values import is_enabled
 from envman.plan.waves import rollout_of
 from envman.plan.workload_failures import FailFastSettings
 from envman.promote.errors import GitError
 from envman.promote.gitops import Git
-from envman.rollout.app_rollback import AppRollback, RollbackTarget, rollback_app
+from envman.rollout.app_rollback import AppRollback, rollback_app
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync as run_sync
 from envman.rollout.events import Event, Phase, Scope
 from envman.rollout.lock import LockKeeper
 from envman.rollout.ports import Progress
 from envman.rollout.report import Report
+from envman.rollout.rollback_choice import RollbackPlan, RollbackRefused, RollbackTarget, Wanted, choose
 from envman.spec.models import FailFast
 
 _STOPPING = "no new work starts; in-flight helm calls finish (interrupt again to cancel them)"
@@ -156,40 +157,58 @@ def write_reports(app: Application, report: Report, path: Path | None) -> None:
             handle.write(app.redactor.text(markdown_summary(report)) + "\n")
 
 
+async def plan_rollback(
+    app: Application, environment: str, name: str, choice: Choice, wanted: Wanted
+) -> RollbackPlan:
+    """`envman rollback`, before anything changes: app `name`'s history on every selected
+    cluster where it is enabled (one LIST per cluster), and what each will go back to;
+    `RollbackRefused` (exit 1) names every cluster that lacks the target."""
+    fleet = app.fleet(environment)
+    found = await history(app, environment, name, choice)
+    spec = fleet.env.apps[name]
+    targets = [RollbackTarget(h.cluster, name, h.release, spec.namespace) for h in found]
+    return choose(targets, {h.cluster: h.revisions for h in found}, wanted, fleet.waves)
+
+
 async def rollback(
     app: Application,
     environment: str,
-    name: str,
     choice: Choice,
+    plan: RollbackPlan,
     progress: Progress,
-    to_revision: int | None = None,
 ) -> list[AppRollback]:
-    """`envman rollback`: app `name` to `to_revision` (default: its previous revision) on
-    every selected cluster, holding the environment lock (a running sync refuses it)."""
+    """Run `plan` holding the environment lock (a running sync refuses it), after checking
+    under the lock that no selected cluster moved since it was planned. SIGINT/SIGTERM:
+    no new step starts, the running ones finish."""
     fleet = app.fleet(environment)
-    chosen = replace(choice, apps=(name,)).select(fleet.env)
-    spec = fleet.env.apps[name]
-    targets = [
-        RollbackTarget(c, name, fleet.env.release_name(name), spec.namespace)
-        for c in chosen.clusters
-        if is_enabled(fleet.env, name, c)
-    ]
     kube_targets = app.targets(fleet.env)
     helm = await app.helm()
     clock = SystemClock()
     lock = KubeLock(app.kube, list(kube_targets.values()), fleet.env.name)
     renew = RolloutOptions.lock_renew_seconds  # the interval a sync renews at
     keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, renew, progress, _lost)
-    async with showing(progress), keeper:
+    async with _interrupts(progress) as (stop, _), showing(progress), keeper:
+        now = await plan_rollback(app, environment, plan.app, choice, plan.wanted)
+        if _moves(now) != _moves(plan):
+            raise RollbackRefused(
+                f"the releases of {plan.app} changed since the rollback was planned (another run?); "
+                "nothing was changed: run it again"
+            )
         return await rollback_app(
-            targets,
+            plan,
             lambda cluster: helm.for_target(kube_targets[cluster].target),
             clock,
-            timeout=spec.timeout,
+            timeout=fleet.env.apps[plan.app].timeout,
             progress=progress,
             redactor=app.redactor,
-            to_revision=to_revision,
+            stop=stop,
         )
+
+
+def _moves(plan: RollbackPlan) -> tuple[tuple[str, int, int], ...]:
+    return tuple((s.target.cluster, s.from_revision, s.to_revision) for s in plan.steps) + tuple(
+        (t.cluster, n, n) for t, n in plan.unchanged
+    )
 
 
 def _lost(reason: str) -> None:

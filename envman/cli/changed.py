@@ -10,7 +10,12 @@ from envman.output.changes_views import changes_json, changes_text
 
 
 @cli.command()
-@click.option("--base", required=True, metavar="REF", help="Compare with the merge base of REF and HEAD.")
+@click.option(
+    "--base",
+    required=True,
+    metavar="REF",
+    help="Compare with the merge base of REF (a commit; not starting with '-') and HEAD.",
+)
 @click.option(
     "-o",
     "--output",
@@ -24,7 +29,12 @@ from envman.output.changes_views import changes_json, changes_text
 def changed(state: State, base: str, fmt: str) -> None:
     """The environments, clusters and apps that the changes since REF affect (environment
     files, bases through `extends`, values files, local charts through the apps using them),
-    judged by the layered result: offline, no cluster is contacted."""
+    judged by the layered result: offline, no cluster is contacted.
+
+    The root may be a subdirectory of the git work tree (a monorepo): only what is under it
+    is compared; symbolic links out of it are never followed. A shallow clone needs the
+    merge base (`fetch-depth: 0`, or `git fetch --deepen`/`--unshallow`).
+    """
     merge_base, changes = affected(state.root, base)
     if fmt == "names":
         if changes:

@@ -19,6 +19,7 @@ from envman.promote.outcome import Options
 @click.option(
     "--include-overrides", is_flag=True, help="Also update region and cluster overrides of promoted fields."
 )
+@click.option("--no-verify", is_flag=True, help="Do not run git's pre-commit and commit-msg hooks.")
 @click.option("--no-evidence", is_flag=True, help="Do not ask the source clusters what they run.")
 @click.option("--open-pr", is_flag=True, help="Push the branch and open a pull request with gh.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -30,13 +31,26 @@ def promote_command(
     apps: tuple[str, ...],
     no_commit: bool,
     include_overrides: bool,
+    no_verify: bool,
     no_evidence: bool,
     open_pr: bool,
     output: str,
 ) -> None:
     """Copy SRC's app versions and `promote` value paths into DST's file, commit them on a
-    new branch and print the pull-request body (with evidence from SRC's clusters)."""
-    options = Options(apps, commit=not no_commit, include_overrides=include_overrides, open_pr=open_pr)
+    new branch and print the pull-request body (with evidence from SRC's clusters).
+
+    Only DST's file changes: the commit is built beside your work (git's pre-commit and
+    commit-msg hooks run on it), then HEAD moves to the new branch; other files, staged or
+    not, stay as they are. On a failure or an interrupt nothing is changed. An existing
+    promotion branch is replaced only when it holds nothing but envman's own commit.
+    """
+    options = Options(
+        apps,
+        commit=not no_commit,
+        include_overrides=include_overrides,
+        open_pr=open_pr,
+        verify=not no_verify,
+    )
     outcome = state.app.run(promote(state.app, source, destination, options, evidence=not no_evidence))
     if output == "json":
         state.echo(outcome_json(outcome))

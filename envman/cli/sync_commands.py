@@ -16,8 +16,15 @@ from envman.kit.errors import EXIT_ERROR, EXIT_OK
 from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
 from envman.output.progress import progress_for
-from envman.output.rollback_views import rollback_lines, unlock_lines
-from envman.rollout.results import RollbackResult
+from envman.output.rollback_views import (
+    reapply_note,
+    rollback_lines,
+    rollback_plan_lines,
+    rollback_summary,
+    unlock_lines,
+)
+from envman.rollout.app_rollback import exit_code
+from envman.rollout.rollback_choice import Wanted
 
 
 @cli.command()
@@ -114,6 +121,13 @@ def _asks(environ: Mapping[str, str]) -> bool:
 )
 @click.option("--region", "regions", multiple=True, metavar="REGION", help="Only this region (repeatable).")
 @click.option("--to-revision", type=click.IntRange(min=1), help="Roll back to this revision (see `history`).")
+@click.option(
+    "--to-commit",
+    metavar="SHA",
+    help="Roll each cluster back to its newest revision synced from this commit (a hash or a prefix "
+    "of at least 4 digits, as `history` shows it).",
+)
+@click.option("-y", "--yes", is_flag=True, help="On a terminal, do not ask before changing anything.")
 @pass_state
 def rollback(
     state: State,
@@ -122,15 +136,39 @@ def rollback(
     clusters: tuple[str, ...],
     regions: tuple[str, ...],
     to_revision: int | None,
+    to_commit: str | None,
+    yes: bool,
 ) -> int:
-    """helm rollback of APP to its previous revision (or --to-revision N) on every (selected)
-    cluster, under the environment lock."""
-    progress = progress_for(sys.stderr, None, color=state.color is not False, environ=state.app.environ)
+    """helm rollback of APP on every (selected) cluster: to its previous revision, to
+    revision N, or to the newest revision synced from a commit (the same on every cluster).
+
+    Every cluster is checked first: one that lacks the target fails the command before any
+    change. Then wave by wave (each wave's maxParallel), stopping at the first failure, under
+    the environment lock. On a terminal (and not in CI) it shows what it will do and asks,
+    unless --yes. The next `sync` puts the spec back unless the spec changes too.
+
+    Exit 0 done, 1 error (nothing changed; also after an interrupt), 3 a rollback failed.
+    """
+    if to_revision is not None and to_commit is not None:
+        raise click.UsageError("--to-revision and --to-commit exclude each other")
     choice = Choice(clusters, regions)
-    results = state.app.run(syncing.rollback(state.app, environment, app, choice, progress, to_revision))
+    wanted = Wanted(to_revision, to_commit.lower() if to_commit else None)
+    plan = state.app.run(syncing.plan_rollback(state.app, environment, app, choice, wanted))
+    for line in rollback_plan_lines(environment, plan):
+        state.echo(line, err=True)
+    if not plan.steps:
+        return EXIT_OK
+    state.echo(reapply_note(environment, app), err=True)
+    question = f"Roll {app} back on {len(plan.steps)} cluster(s)?"
+    if not yes and _asks(state.app.environ) and not click.confirm(question, default=False, err=True):
+        state.echo("nothing changed", err=True)
+        return EXIT_ERROR
+    progress = progress_for(sys.stderr, None, color=state.color is not False, environ=state.app.environ)
+    results = state.app.run(syncing.rollback(state.app, environment, choice, plan, progress))
     for line in rollback_lines(results):
         state.echo(line)
-    return EXIT_ERROR if any(r.result is RollbackResult.FAILED for r in results) else EXIT_OK
+    state.echo(rollback_summary(environment, results), err=True)
+    return exit_code(results)
 
 
 @cli.command()

@@ -4,9 +4,11 @@ work tree; every command runs there and names paths relative to it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from envman.promote.errors import DirtyTree, GitError, NotAGitRepository
@@ -24,12 +26,29 @@ class Git:
                 f"{root} is not in a git work tree; --no-commit edits the file without git"
             ) from exc
 
-    def run(self, *args: str, stdin: str | None = None, raw: bool = False) -> str:
-        """The output of `git ARGS` run in the repository root (stripped unless `raw`); a
-        failure raises `GitError`."""
+    def run(
+        self,
+        *args: str,
+        stdin: str | None = None,
+        raw: bool = False,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        detached: bool = False,
+    ) -> str:
+        """The output of `git ARGS` run in the repository root (or `cwd`), stripped unless
+        `raw`; `env` adds variables; `detached` runs it in its own process group, so a
+        Ctrl-C meant for envman does not stop it half-way. A failure raises `GitError`."""
         try:
             done = subprocess.run(
-                ["git", *args], cwd=self.root, input=stdin, capture_output=True, text=True, check=False
+                ["git", *args],
+                cwd=cwd or self.root,
+                input=stdin,
+                stdin=subprocess.DEVNULL if stdin is None else None,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, **env} if env else None,
+                process_group=0 if detached else None,
             )
         except OSError as exc:
             raise GitError(f"cannot run git: {exc}") from exc
@@ -57,29 +76,6 @@ class Git:
             return self.run("rev-parse", "--short", "HEAD")
         except GitError as exc:
             raise GitError("the git repository has no commit yet") from exc
-
-    def current_branch(self) -> str | None:
-        """The checked-out branch, None on a detached HEAD."""
-        try:
-            return self.run("symbolic-ref", "--quiet", "--short", "HEAD")
-        except GitError:
-            return None
-
-    def create_branch(self, name: str) -> None:
-        """Check out a new branch `name` at HEAD; a branch of that name (a promotion repeated
-        from the same commit) is replaced."""
-        self.run("checkout", "-B", name)
-
-    def commit(self, path: str, message: str) -> str:
-        """Commit `path` (relative to the root) alone; return the new commit's hash."""
-        self.run("add", "--", path)
-        self.run("commit", "--file=-", "--", path, stdin=message)
-        return self.run("rev-parse", "HEAD")
-
-    def undo_branch(self, name: str, back_to: str) -> None:
-        """Return to `back_to` and delete the promotion branch `name` (after a failure)."""
-        self.run("checkout", "--force", back_to)
-        self.run("branch", "-D", name)
 
     def push(self, branch: str) -> None:
         self.run("push", "--set-upstream", "origin", branch)

@@ -19,6 +19,8 @@ class Options:
     commit: bool = True
     include_overrides: bool = False
     open_pr: bool = False
+    verify: bool = True
+    """Run git's pre-commit and commit-msg hooks on the promotion commit."""
 
 
 @dataclass

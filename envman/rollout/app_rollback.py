@@ -1,32 +1,21 @@
-"""`envman rollback ENV --app A [--cluster C] [--to-revision N]`: each selected release back
-to revision N, or to the one before its current one (as `helm rollback` without a revision),
-awaited and reported.
-
-The target is read from the release's history first, so the report names both revisions
-and a release without an earlier revision (or not installed) is `skipped`, not an error.
-"""
+"""`envman rollback ENV --app A`: the steps of a `RollbackPlan` (`rollback_choice`), wave by
+wave in rollout order, at most the wave's `maxParallel` clusters at once, each `helm
+rollback` awaited; the first wave with a failed step is the last (later ones are
+`not-started`), and so is the wave running when the run is stopped (SIGINT/SIGTERM)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from envman.kit.errors import EnvmanError
+from envman.kit.errors import EXIT_ERROR, EXIT_OK, EXIT_ROLLOUT_FAILED, EnvmanError
 from envman.kit.limits import each_limited
 from envman.kit.redact import Redactor
 from envman.rollout.events import Event, NullProgress, Phase, Scope
 from envman.rollout.ports import Clock, HelmFor, Progress
 from envman.rollout.results import RollbackResult
-
-
-@dataclass(frozen=True)
-class RollbackTarget:
-    """One release to roll back on one cluster."""
-
-    cluster: str
-    app: str
-    release: str
-    namespace: str
+from envman.rollout.rollback_choice import RollbackPlan, RollbackStep, RollbackTarget
 
 
 @dataclass(frozen=True)
@@ -40,6 +29,7 @@ class AppRollback:
     to_revision: int | None = None
     revision: int | None = None
     seconds: float = 0.0
+    wave: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -47,6 +37,7 @@ class AppRollback:
             "app": self.target.app,
             "release": self.target.release,
             "namespace": self.target.namespace,
+            "wave": self.wave,
             "result": self.result.value,
             "from_revision": self.from_revision,
             "to_revision": self.to_revision,
@@ -56,28 +47,45 @@ class AppRollback:
         }
 
 
+def exit_code(results: Sequence[AppRollback]) -> int:
+    """3 when a rollback failed (others may have changed), 1 when stopped before the end, else 0."""
+    if any(r.result is RollbackResult.FAILED for r in results):
+        return EXIT_ROLLOUT_FAILED
+    if any(r.result is RollbackResult.NOT_STARTED for r in results):
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 async def rollback_app(
-    targets: Sequence[RollbackTarget],
+    plan: RollbackPlan,
     helm_for: HelmFor,
     clock: Clock,
     *,
     timeout: float,
-    max_parallel: int = 4,
     progress: Progress | None = None,
     redactor: Redactor | None = None,
-    to_revision: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[AppRollback]:
-    """Roll every target back (to `to_revision`, default the one before the current), at
-    most `max_parallel` at once; results in target order. The CLI exits 1 when any result is
-    `failed`."""
+    """Run `plan`: the clusters already at their target first (`skipped`), then every step
+    in wave order."""
     sink = progress or NullProgress()
     redact = redactor if redactor is not None else Redactor()
+    stopped = stop or asyncio.Event()
+    wave_of = {s.target.cluster: w.name for w in plan.waves for s in w.steps}
+    results = [
+        AppRollback(target, RollbackResult.SKIPPED, f"already at revision {n}", n, n, n)
+        for target, n in plan.unchanged
+    ]
 
-    async def one(target: RollbackTarget) -> AppRollback:
+    async def one(step: RollbackStep) -> AppRollback:
+        wave = wave_of[step.target.cluster]
+        if stopped.is_set():
+            return _not_started(step, wave, "interrupted before it started")
+        target = step.target
         sink.event(Event(Scope.ROLLBACK, Phase.START, cluster=target.cluster, name=target.app))
         start = clock.now()
-        outcome = await _rollback_one(target, helm_for, timeout, redact, to_revision)
-        done = replace(outcome, seconds=clock.now() - start)
+        outcome = await _rollback_one(step, helm_for, timeout, redact)
+        done = replace(outcome, seconds=clock.now() - start, wave=wave)
         sink.event(
             Event(
                 Scope.ROLLBACK,
@@ -91,36 +99,39 @@ async def rollback_app(
         )
         return done
 
-    return await each_limited(targets, max_parallel, one)
+    failed: str | None = None
+    for wave in plan.waves:
+        if failed is not None:
+            results += [_not_started(s, wave.name, f"wave {failed} failed first") for s in wave.steps]
+            continue
+        done = await each_limited(wave.steps, wave.max_parallel, one)
+        results += done
+        if any(r.result is RollbackResult.FAILED for r in done):
+            failed = wave.name
+    return results
+
+
+def _not_started(step: RollbackStep, wave: str, why: str) -> AppRollback:
+    return AppRollback(
+        step.target, RollbackResult.NOT_STARTED, why, step.from_revision, step.to_revision, wave=wave
+    )
 
 
 async def _rollback_one(
-    target: RollbackTarget, helm_for: HelmFor, timeout: float, redact: Redactor, to_revision: int | None
+    step: RollbackStep, helm_for: HelmFor, timeout: float, redact: Redactor
 ) -> AppRollback:
-    helm = helm_for(target.cluster)
+    target = step.target
     try:
-        history = await helm.history(target.release, target.namespace)
-        if not history:
-            return AppRollback(target, RollbackResult.SKIPPED, "not installed")
-        current = history[-1].revision
-        revisions = [r.revision for r in history]
-        if to_revision is not None and to_revision not in revisions:
-            known = ", ".join(str(r) for r in revisions)
-            return AppRollback(
-                target, RollbackResult.FAILED, f"no revision {to_revision} (helm holds {known})", current
-            )
-        if to_revision == current:
-            return AppRollback(
-                target, RollbackResult.SKIPPED, f"revision {current} is the current one", current
-            )
-        earlier = [r for r in revisions if r < current]
-        if not earlier and to_revision is None:
-            return AppRollback(
-                target, RollbackResult.SKIPPED, f"revision {current} has no previous revision", current
-            )
-        previous = to_revision if to_revision is not None else max(earlier)
-        now = await helm.rollback(target.release, target.namespace, previous, timeout=timeout, wait=True)
+        now = await helm_for(target.cluster).rollback(
+            target.release, target.namespace, step.to_revision, timeout=timeout, wait=True
+        )
     except EnvmanError as exc:
-        return AppRollback(target, RollbackResult.FAILED, redact.text(str(exc)))
-    detail = f"rolled back from revision {current} to {previous} (now revision {now.revision})"
-    return AppRollback(target, RollbackResult.SUCCEEDED, detail, current, previous, now.revision)
+        return AppRollback(
+            target, RollbackResult.FAILED, redact.text(str(exc)), step.from_revision, step.to_revision
+        )
+    detail = (
+        f"rolled back from revision {step.from_revision} to {step.to_revision} (now revision {now.revision})"
+    )
+    return AppRollback(
+        target, RollbackResult.SUCCEEDED, detail, step.from_revision, step.to_revision, now.revision
+    )

@@ -1,6 +1,7 @@
 """Holding the environment lock for a whole run, and an in-memory `Lock` for tests and demos.
 
-`LockKeeper` acquires before the first wave, renews every `interval` seconds on the clock
+`LockKeeper` acquires before the first wave (saying which Leases it took over from runs that
+ended while a cluster was unreachable, or that expired), renews every `interval` seconds on the clock
 while the run goes on, and releases at the end, on failure and on interrupt alike. A renewal
 that finds the lock taken by another run stops the run (no new work starts). One that fails
 for another reason (an unreachable cluster) is reported and retried with backoff (1 s,
@@ -42,7 +43,8 @@ class LockKeeper:
         self._renewer: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> LockKeeper:
-        await self._lock.acquire(self._holder)
+        for taken_over in await self._lock.acquire(self._holder):
+            self._tell(Phase.INFO, "taken-over", taken_over)
         self._tell(Phase.START, "acquired", f"held by {self._holder}")
         self._renewer = asyncio.create_task(self._renew_forever())
         return self
@@ -101,7 +103,7 @@ class InMemoryLock:
         self.holder: LockHolder | None = None
         self.renewals = 0
 
-    async def acquire(self, holder: LockHolder) -> None:
+    async def acquire(self, holder: LockHolder) -> list[str]:
         current = self.table.get(self.environment)
         if current is not None and current.identity() != holder.identity():
             raise LockHeld(
@@ -109,6 +111,7 @@ class InMemoryLock:
                 f"or run `envman unlock {self.environment}` if it crashed"
             )
         self.table[self.environment] = self.holder = holder
+        return []
 
     async def renew(self) -> None:
         current = self.table.get(self.environment)

@@ -15,7 +15,7 @@ context and helm's last error line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -179,10 +179,12 @@ class LockHolder(Protocol):
 
 
 class Lock(Protocol):
-    """The environment lock. `acquire` raises `LockHeld` naming the holder when another run
-    holds it; `renew` raises `LockHeld` when the lock was lost to another run."""
+    """The environment lock. `acquire` raises `LockHeld` naming the holder when another live
+    run holds it, and returns what it took over from runs that ended or expired (one line
+    each: where, from whom, why); `renew` raises `LockHeld` when the lock was lost to another
+    run."""
 
-    async def acquire(self, holder: LockHolder) -> None: ...
+    async def acquire(self, holder: LockHolder) -> Sequence[str]: ...
 
     async def renew(self) -> None: ...
 

@@ -70,3 +70,5 @@ class RollbackResult(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    NOT_STARTED = "not-started"
+    """`envman rollback`: a later wave after a failed one, or a step after an interrupt."""

@@ -122,8 +122,18 @@ def wait_until(check: Any, timeout: float = 60) -> None:
         time.sleep(0.2)
 
 
+def lease_holders(prod: Fleet) -> dict[str, str | None]:
+    """The holder of `envman-prod` per cluster that has the Lease (None: released)."""
+    found = {}
+    for cluster in PROD_CLUSTERS:
+        for lease in core(prod, cluster).list_namespaced_lease("default").items:
+            if lease.metadata.name == "envman-prod":
+                found[cluster] = lease.spec.holder_identity
+    return found
+
+
 @ONE_HELM
-def test_cluster_cut_off_mid_wave_exits_3_with_report_and_locks_released(
+def test_cluster_cut_off_mid_wave_exits_3_then_the_next_run_takes_its_stale_lock_over(
     prod: Fleet, proxy: Proxy, tmp_path: Path
 ) -> None:
     fast(prod, "20s")
@@ -141,11 +151,22 @@ def test_cluster_cut_off_mid_wave_exits_3_with_report_and_locks_released(
     assert doc["result"] == "failed" and results(doc)["world"] in ("rolled-back", "rollback-failed")
     assert "prod-euw1" in doc["error"]
     assert "prod-euw1" in text and "could not release the lock" in text
-    for cluster in PROD_CLUSTERS:
-        if cluster != "prod-euw1":
-            assert "envman-prod" not in leases(prod, cluster), cluster
-    # what the sandbox itself holds: the unreachable cluster still has the Lease
-    assert "envman-prod" in leases(prod, "prod-euw1")
+    assert "this run's end is recorded on " in text, text
+    # what the sandbox itself holds: the unreachable cluster still has the run's Lease, the
+    # others a released one recording that the run ended
+    holders = lease_holders(prod)
+    cut_run = holders.pop("prod-euw1")
+    assert cut_run is not None and json.loads(cut_run)["user"]
+    assert holders == dict.fromkeys(holders, None) and len(holders) == len(PROD_CLUSTERS) - 1
+
+    proxy.restore()  # the cluster comes back: the next run goes on without anyone's help
+    again = Sync(prod, kubeconfig=kubeconfig)
+    text = again.finish()
+    assert again.proc.returncode == 0, text
+    (line,) = [line for line in text.splitlines() if "lock: taken-over:" in line]
+    assert "took over the lock on cluster 'prod-euw1' from " in line, line
+    assert "that run ended at " in line and "while prod-euw1 was unreachable" in line, line
+    assert lease_holders(prod) == {}
 
 
 @ONE_HELM

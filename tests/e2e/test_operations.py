@@ -115,7 +115,7 @@ def test_rollback_to_a_revision_under_the_lock(prod: Fleet) -> None:
         prod.apply("prod-use1")
     assert api_status(prod, "prod-use1")["revision"] == 3
     missing = prod.envman("rollback", "prod", "--app", "api", "--cluster", "prod-use1", "--to-revision", "9")
-    assert missing.exit_code == 1 and "no revision 9 (helm holds 1, 2, 3)" in missing.stdout
+    assert missing.exit_code == 1 and "prod-use1: no revision 9 (helm holds 1, 2, 3)" in missing.stderr
     targets = [ClusterTarget(c, KubeTarget(prod.sandbox.kubeconfig, c)) for c in PROD_CLUSTERS]
     held = LeaseLock(KubeClients(), targets, "prod")
     held.acquire(SyncHolder("ci", "runner-7", 4242))

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import Fleet
+from tests.e2e.terminal import answer
 from tests.e2e.test_faults import helm_values, history
 from tests.e2e.test_sync import fast, synced
 
 pytestmark = pytest.mark.helm
-ENVMAN = Path(sys.executable).parent / "envman"
 BUMP = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
 
 
@@ -69,25 +66,9 @@ def test_a_saved_plan_is_refused_when_the_live_state_moved(prod: Fleet, tmp_path
 
 
 def test_on_a_terminal_sync_shows_the_plan_and_asks(prod: Fleet) -> None:
-    main, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "GITHUB_ACTIONS")}
-    argv = [str(ENVMAN), "--no-color", "-C", str(prod.root), "--kubeconfig", str(prod.sandbox.kubeconfig)]
-    proc = subprocess.Popen(
-        [*argv, "sync", "prod", "--cluster", "prod-apse1"],
-        stdin=child,
-        stdout=subprocess.DEVNULL,
-        stderr=child,
-        env={**env, "ENVMAN_HELM": str(prod.helm)},
-    )
-    os.close(child)
-    seen = b""
-    while b"Apply this plan to prod? [y/N]" not in seen:
-        chunk = os.read(main, 4096)
-        assert chunk, seen.decode()
-        seen += chunk
-    os.write(main, b"n\n")
-    assert proc.wait(timeout=60) == 1
-    text = seen.decode()
+    args = ["sync", "prod", "--cluster", "prod-apse1"]
+    code, text = answer(prod, args, b"Apply this plan to prod? [y/N]", b"n\n")
+    assert code == 1
     assert "Plan for prod" in text and "prod-apse1" in text
     assert history_or_none(prod) is None
 

@@ -29,8 +29,13 @@ SKIP = {"./.github/actions/setup-envman"}  # the test's PATH has envman and helm
 
 
 class FakeGitHub(BaseHTTPRequestHandler):
+    """Issue comments of PR 7 of acme/infra. `GET /user` answers as for the workflow's
+    GITHUB_TOKEN (403) unless `token_user` is set (a user's token); new comments are written
+    by that user, or by github-actions[bot]."""
+
     comments: ClassVar[dict[int, dict[str, Any]]] = {}
     seen: ClassVar[list[tuple[str, str, str]]] = []
+    token_user: ClassVar[str | None] = None
 
     def _reply(self, code: int, body: Any) -> None:
         data = json.dumps(body).encode()
@@ -45,15 +50,24 @@ class FakeGitHub(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.seen.append(("GET", self.path, self.headers.get("Authorization", "")))
-        self._reply(200, list(self.comments.values()))
+        if self.path == "/user":
+            if self.token_user is None:
+                self._reply(403, {"message": "Resource not accessible by integration"})
+            else:
+                self._reply(200, {"login": self.token_user})
+            return
+        first_page = self.path.endswith("&page=1")
+        self._reply(200, list(self.comments.values()) if first_page else [])
 
     def do_POST(self) -> None:
         assert self.path == "/repos/acme/infra/issues/7/comments", self.path
         number = len(self.comments) + 1
-        self.comments[number] = {"id": number, "body": self._body()["body"]}
+        author = {"login": self.token_user or "github-actions[bot]"}
+        self.comments[number] = {"id": number, "body": self._body()["body"], "user": author}
         self._reply(201, self.comments[number])
 
     def do_PATCH(self) -> None:
+        self.seen.append(("PATCH", self.path, self.headers.get("Authorization", "")))
         number = int(self.path.rsplit("/", 1)[-1])
         self.comments[number]["body"] = self._body()["body"]
         self._reply(200, self.comments[number])
@@ -62,9 +76,12 @@ class FakeGitHub(BaseHTTPRequestHandler):
         pass
 
 
+MALLORY = {"id": 1, "body": "<!-- envman-plan -->\nLGTM, merge it", "user": {"login": "mallory"}}
+
+
 @pytest.fixture
 def github() -> Iterator[str]:
-    FakeGitHub.comments, FakeGitHub.seen = {}, []
+    FakeGitHub.comments, FakeGitHub.seen, FakeGitHub.token_user = {1: dict(MALLORY)}, [], None
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeGitHub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -108,21 +125,68 @@ def test_the_plan_workflow_comments_the_affected_plans_once(prod: Fleet, github:
     workflow = prod.root / ".github" / "workflows" / "envman-plan.yml"
     first = runner(prod, context, **env).job(workflow, "plan")
     assert first.outputs["changed"]["environments"].split() == ["prod"]
-    (comment,) = FakeGitHub.comments.values()
+    mallory, comment = FakeGitHub.comments.values()
+    assert mallory == MALLORY  # another user's comment carrying the marker is never edited
+    assert comment["user"]["login"] == "github-actions[bot]"
     body = comment["body"]
     assert body.startswith("<!-- envman-plan -->\n### envman plan prod\n")
     assert "<details open><summary>Wave 1: canary: 1 change</summary>" in body
     assert "image.tag: 2.7.0 -> 2.7.1" in body or "2.7.1" in body
     assert SECRETS["API_DB_PASSWORD"] not in body
-    assert ("GET", "/repos/acme/infra/issues/7/comments?per_page=100", "Bearer t0ken") in FakeGitHub.seen
+    assert (
+        "GET",
+        "/repos/acme/infra/issues/7/comments?per_page=100&page=1",
+        "Bearer t0ken",
+    ) in FakeGitHub.seen
     saved = json.loads((prod.root / "plans" / "prod.json").read_text())
     assert saved["kind"] == "envman-saved-plan"
     prod.edit("environments/prod.yaml", 'image: {tag: "3.1.4"}', 'image: {tag: "3.1.5"}')
     git(prod.root, "commit", "--quiet", "--all", "--message", "bump web too")
     second = runner(prod, context, **env).job(workflow, "plan")
-    assert "updated comment 1" in second.log[-1]
-    (updated,) = FakeGitHub.comments.values()
-    assert "3.1.5" in updated["body"]
+    assert "updated comment 2" in second.log[-1]
+    mallory, updated = FakeGitHub.comments.values()
+    assert mallory == MALLORY and "3.1.5" in updated["body"]
+    assert [path for verb, path, _ in FakeGitHub.seen if verb == "PATCH"] == [
+        "/repos/acme/infra/issues/comments/2"
+    ]
+
+
+@pytest.mark.parametrize("token_user", [None, "envman-bot"])
+def test_the_plan_comment_updates_only_its_own_identitys_comment(
+    github: str, tmp_path: Path, token_user: str | None
+) -> None:
+    """The action's script alone: with the workflow's GITHUB_TOKEN (`/user` refused: the
+    identity is github-actions[bot]) or a user's token (the identity is that user), a
+    marked comment by someone else stays, and the script's own comment is the one updated."""
+    FakeGitHub.token_user = token_user
+    plan = tmp_path / "comment.md"
+    env = {
+        **os.environ,
+        "GITHUB_API_URL": github,
+        "GITHUB_REPOSITORY": "acme/infra",
+        "GITHUB_TOKEN": "t0ken",
+        "PR_NUMBER": "7",
+    }
+    script = REPO / ".github" / "actions" / "plan-comment" / "pr_comment.py"
+    outputs = []
+    for text in ("first plan", "second plan"):
+        plan.write_text(text)
+        done = subprocess.run(
+            [sys.executable, str(script), str(plan)], env=env, capture_output=True, text=True, check=True
+        )
+        outputs.append(done.stdout.splitlines())
+    me = token_user or "github-actions[bot]"
+    assert outputs[0] == [
+        f"left 1 comment(s) carrying the marker alone: not written by {me}",
+        "created comment 2",
+    ]
+    assert outputs[1][-1] == "updated comment 2"
+    assert FakeGitHub.comments[1] == MALLORY
+    assert FakeGitHub.comments[2] == {
+        "id": 2,
+        "body": "<!-- envman-plan -->\nsecond plan",
+        "user": {"login": me},
+    }
 
 
 def test_the_sync_workflow_stops_for_approval_and_its_approve_job_continues(prod: Fleet) -> None:

@@ -32,13 +32,17 @@ def test_example_staging_to_prod_is_one_commit_touching_only_the_promoted_lines(
     branch = f"envman/promote-staging-to-prod-{short}"
     assert git(root, "branch", "--show-current").strip() == branch
     assert git(root, "rev-list", "--count", "main..HEAD").strip() == "1"
+    tree = git(root, "rev-parse", "HEAD^{tree}").strip()
     assert git(root, "log", "-1", "--format=%B").strip().splitlines() == [
         "Promote staging to prod: api, web, worker",
         "",
         "- api image.tag: 2.7.0 -> 2.8.0",
         "- worker image.tag: 2.7.0 -> 2.8.0",
         "- web image.tag: 3.1.4 -> 3.2.0",
+        "",
+        f"Envman-Promotion: staging -> prod (tree {tree})",
     ]
+    assert git(root, "status", "--porcelain") == ""  # the index and the work tree follow the branch
     diff = git(root, "diff", "--unified=0", "main", "HEAD")
     changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == [

@@ -259,10 +259,13 @@ class RecordingLock(InMemoryLock):
         self.log: list[tuple[str, float]] = []
         self.unreachable_until = 0.0
         """Renewals before this virtual time fail as an unreachable cluster would."""
+        self.taken_over: list[str] = []
+        """What `acquire` says it took over from ended or expired runs."""
 
-    async def acquire(self, holder: LockHolder) -> None:
+    async def acquire(self, holder: LockHolder) -> list[str]:
         await super().acquire(holder)
         self.log.append(("acquire", self.clock.now()))
+        return list(self.taken_over)
 
     async def renew(self) -> None:
         self.log.append(("renew", self.clock.now()))

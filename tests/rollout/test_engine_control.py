@@ -162,6 +162,21 @@ async def test_lock_is_acquired_renewed_and_released() -> None:
     assert lock_events == [("start", "acquired"), ("finish", "released")]
 
 
+async def test_the_run_says_which_lock_it_took_over_and_why() -> None:
+    world = World()
+    note = "took over the lock on cluster 'c2' from ci@runner (pid 7): that run ended at 2026-01-01T00:00:00"
+    world.lock.taken_over = [note]
+
+    report = await run_sync(world, plan(wave("canary", cluster("c1"))))
+
+    assert report.result == "succeeded"
+    lock_events = [(e.phase, e.result, e.detail) for e in world.progress.events if e.scope is Scope.LOCK]
+    assert lock_events[:2] == [
+        ("info", "taken-over", note),
+        ("start", "acquired", "held by ci@runner (pid 1)"),
+    ]
+
+
 async def test_lock_is_released_after_a_failure() -> None:
     world = World()
     world.health.unhealthy["c1"] = 0.0

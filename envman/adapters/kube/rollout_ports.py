@@ -54,8 +54,8 @@ class KubeLock:
     ) -> None:
         self._lease = LeaseLock(clients, targets, environment, unlock_command)
 
-    async def acquire(self, holder: LockHolder) -> None:
-        await asyncio.to_thread(self._lease.acquire, holder)
+    async def acquire(self, holder: LockHolder) -> list[str]:
+        return await asyncio.to_thread(self._lease.acquire, holder)
 
     async def renew(self) -> None:
         await asyncio.to_thread(self._lease.renew)
