@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,10 @@ class ApplicationController:
         with self._lock:
             names, self._dirty = sorted(self._dirty), set()
         for name in names:
-            self.reconcile(name)
+            try:
+                self.reconcile(name)
+            except Exception:  # the controller outlives one Application's bug; the log says which
+                traceback.print_exc()
 
     def _mark(self, *names: str) -> None:
         with self._lock:
@@ -293,9 +297,6 @@ class ApplicationController:
             state = app_status.operation_state(
                 running.operation, running.started, running.outcome, running.revision, running.source, tasks
             )
-            previous = old.get("operationState") or {}
-            if previous.get("startedAt") == state["startedAt"] and previous.get("phase") == state["phase"]:
-                state["finishedAt"] = previous.get("finishedAt", state.get("finishedAt"))
             status["operationState"] = state
             finished = running.outcome.phase != OP_RUNNING
             if finished and running.outcome.phase == "Succeeded":

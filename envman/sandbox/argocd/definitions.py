@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
 from importlib import resources
 from typing import Any
 
-from ruamel.yaml import YAML
+import yaml
 
 Obj = dict[str, Any]
 
@@ -36,14 +37,19 @@ HELM_RESOURCE_POLICY = "helm.sh/resource-policy"
 CRD_FILES = {"Application": "application-crd.yaml", "AppProject": "appproject-crd.yaml"}
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader when PyYAML has it: the Application CRD is 400 kB of YAML."""
+
+
 @functools.cache
-def _crd_text(kind: str) -> str:
-    return (resources.files(__package__) / "crds" / CRD_FILES[kind]).read_text(encoding="utf-8")
+def _crd_json(kind: str) -> str:
+    text = (resources.files(__package__) / "crds" / CRD_FILES[kind]).read_text(encoding="utf-8")
+    return json.dumps(yaml.load(text, Loader=_LOADER))
 
 
 def crd(kind: str) -> Obj:
     """A fresh copy of the vendored CustomResourceDefinition of `kind` (Application or AppProject)."""
-    document: Obj = YAML(typ="safe").load(_crd_text(kind))
+    document: Obj = json.loads(_crd_json(kind))
     return document
 
 
