@@ -226,29 +226,16 @@ class ApplicationController:
         sync = operation.get("sync") or {}
         revision = str(sync.get("revision") or source.get("targetRevision") or "")
         started = app_status.now()
-        if sync.get("sources") or sync.get("revisions"):
-            return Running(
-                operation,
-                None,
-                started,
-                revision,
-                source,
-                Outcome(OP_ERROR, "multi-source syncs are not supported by the sandbox"),
-            )
+
+        def error(message: str) -> Running:
+            return Running(operation, None, started, revision, source, Outcome(OP_ERROR, message))
+
         if conditions or destination is None:
-            text = ";".join(f"{c['type']}: {c['message']}" for c in conditions)
-            return Running(operation, None, started, revision, source, Outcome(OP_ERROR, text))
+            return error(";".join(f"{c['type']}: {c['message']}" for c in conditions))
         try:
             desired = self._desired(app, destination, revision)
         except SourceError as exc:
-            return Running(
-                operation,
-                None,
-                started,
-                revision,
-                source,
-                Outcome(OP_ERROR, f"ComparisonError: {generation_error(exc)}"),
-            )
+            return error(f"ComparisonError: {generation_error(exc)}")
         options = {
             *(((spec.get("syncPolicy") or {}).get("syncOptions")) or []),
             *(sync.get("syncOptions") or []),

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from envman.sandbox.argocd.destination import ApplyError, Destination, ref_text
+from envman.sandbox.argocd.destination import ApplyError, Destination, group_version
 from envman.sandbox.argocd.health import DEGRADED, HEALTHY, health_of
 from envman.sandbox.argocd.tasks import (
     FAILED,
-    PENDING,
     RUNNING,
     SUCCEEDED,
     Plan,
@@ -114,7 +113,7 @@ class SyncRun:
         live.setdefault("apiVersion", task.obj.get("apiVersion"))
         live.setdefault("kind", task.obj.get("kind"))
         state, message = (_hook_state if task.hook else _resource_state)(live)
-        if state == PENDING:
+        if state == RUNNING:
             return
         task.state = state
         task.message = message or task.message
@@ -129,26 +128,25 @@ class SyncRun:
 
 
 def _gk(obj: Obj) -> str:
-    text = ref_text(obj).rpartition("/")[0]
-    kind, _, group = text.partition(".")
-    return f"{group}/{obj.get('kind') or kind}"
+    """`apps/Deployment`, as gitops-engine names a task's kind in its messages."""
+    return f"{group_version(obj)[0]}/{obj.get('kind')}"
 
 
 def _resource_state(live: Obj) -> tuple[str, str]:
+    """A resource of an earlier wave: done when healthy (or without a health check), failed
+    when Degraded, else still running."""
     health = health_of(live)
     if health is None or health.status == HEALTHY:
         return SUCCEEDED, health.message if health else ""
     if health.status == DEGRADED:
         return FAILED, health.message
-    return PENDING, ""
+    return RUNNING, ""
 
 
 def _hook_state(live: Obj) -> tuple[str, str]:
-    if live.get("kind") == "Pod":
-        phase = (live.get("status") or {}).get("phase")
-        if phase in ("Succeeded", "Failed"):
-            return (SUCCEEDED if phase == "Succeeded" else FAILED), str(
-                (live.get("status") or {}).get("message") or ""
-            )
-        return PENDING, ""
-    return _resource_state(live)
+    """A hook: a Pod by its phase, anything else (a Job) by its health."""
+    if live.get("kind") != "Pod":
+        return _resource_state(live)
+    status = live.get("status") or {}
+    ended = {"Succeeded": SUCCEEDED, "Failed": FAILED}.get(str(status.get("phase")))
+    return (ended, str(status.get("message") or "")) if ended else (RUNNING, "")
