@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import os
 import subprocess
 import threading
 import time
@@ -22,7 +23,7 @@ from kubernetes import client, config
 from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from tests.argocd_schema import assert_valid
-from tests.e2e.chart_servers import PASSWORD, USER, chart_repository, make_chart
+from tests.e2e.chart_servers import PASSWORD, USER, chart_repository, make_chart, oci_registry
 from tests.sandbox.argocd_helpers import (
     ChartRepo,
     Hub,
@@ -177,6 +178,40 @@ def test_a_helm_repository_source_with_credentials_and_ca(argo: Argo, tmp_path: 
     assert status["history"][0]["source"]["chart"] == "webapp"
     assert argo.core.read_namespaced_config_map("web", "apps").data == {"message": "hello"}
     assert_valid(app)
+
+
+@pytest.mark.parametrize("argo", sorted(HELMS), indirect=True)
+def test_an_oci_helm_source_with_credentials(argo: Argo, tmp_path: Path) -> None:
+    archive = make_chart(CHARTS / "webapp", "ociweb", "0.3.0", tmp_path / "pushed", argo.helm)
+    with oci_registry(tmp_path / "oci") as host:
+        login = {**os.environ, "HELM_REGISTRY_CONFIG": str(tmp_path / "registry.json")}
+        subprocess.run(
+            [str(argo.helm), "registry", "login", host, "--username", USER, "--password-stdin", "--plain-http"],
+            input=PASSWORD.encode(), env=login, check=True, capture_output=True,
+        )  # fmt: skip
+        push = [str(argo.helm), "push", str(archive), f"oci://{host}/charts", "--plain-http"]
+        subprocess.run(push, env=login, check=True, capture_output=True)
+        client.CoreV1Api(argo.hub.api).create_namespaced_secret(
+            "argocd",
+            {
+                "metadata": {"name": "registry", "labels": {"argocd.argoproj.io/secret-type": "repository"}},
+                "stringData": {
+                    "type": "helm",
+                    "url": f"{host}/charts",
+                    "enableOCI": "true",
+                    "insecureOCIForceHttp": "true",
+                    "username": USER,
+                    "password": PASSWORD,
+                },
+            },
+        )
+        source = {"repoURL": f"{host}/charts", "chart": "ociweb", "targetRevision": "0.3.0"}
+        argo.hub.create(
+            application("web-oci", {**source, "helm": {"releaseName": "web"}}, sync_revision="0.3.0")
+        )
+        app = argo.hub.wait("web-oci", lambda a: finished(a) and health(a) == "Healthy")
+    assert app["status"]["sync"]["revision"] == "0.3.0" and sync_status(app) == "Synced"
+    assert argo.core.read_namespaced_config_map("web", "apps").data == {"message": "hello"}
 
 
 @pytest.mark.parametrize("argo", sorted(HELMS), indirect=True)

@@ -107,12 +107,17 @@ class Renderer:
         url = str(source.get("repoURL") or "")
         home = self.directory / "helm"
         if is_helm_repository(source):
-            archive = self.sources.helm_chart(url, str(source["chart"]), revision, self._access(url))
-            return template(self._helm(), archive, release, namespace, helm, caps, home)
+            access = self._access(url)
+            name, binary = str(source["chart"]), self._helm()
+            if access.oci:
+                archive = self.sources.oci_chart(binary, url, name, revision, access)
+            else:
+                archive = self.sources.helm_chart(url, name, revision, access)
+            return template(binary, archive, release, namespace, helm, caps, home)
         self.directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.directory, prefix="tree-") as tree:
-            chart = self.sources.git_tree(url, revision, str(source.get("path") or "."), Path(tree))
-            return template(self._helm(), chart, release, namespace, helm, caps, home)
+            folder = self.sources.git_tree(url, revision, str(source.get("path") or "."), Path(tree))
+            return template(self._helm(), folder, release, namespace, helm, caps, home)
 
 
 def _prepared(obj: Obj, app: str, namespace: str, destination: Destination) -> Obj:

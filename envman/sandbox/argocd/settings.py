@@ -97,4 +97,6 @@ class ArgoConfig:
             password=found.get("password", ""),
             insecure=found.get("insecure", "").lower() == "true",
             ca_pem=str((certs.get("data") or {}).get(host, "")),
+            oci=url.startswith("oci://") or found.get("enableOCI", "").lower() == "true",
+            plain_http=found.get("insecureOCIForceHttp", "").lower() == "true",
         )

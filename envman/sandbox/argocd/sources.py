@@ -1,8 +1,10 @@
 """Where an Application's chart comes from, as Argo CD's repo server fetches it: a git repository
 read at a revision (`repoURL` + `path` + `targetRevision`: a commit SHA, a branch or a tag; a
 `file://` URL or a local path is allowed in the sandbox), or a Helm chart repository (`repoURL`
-+ `chart` + `targetRevision` = the version), with the credentials of Argo CD repository Secrets
-(`username`, `password`, `insecure`) and the CA certificates of `argocd-tls-certs-cm`.
++ `chart` + `targetRevision` = the version): HTTP(S), or OCI (`oci://` URLs, or a repository
+Secret with `enableOCI: "true"`), with the credentials of Argo CD repository Secrets
+(`username`, `password`, `insecure`, `insecureOCIForceHttp`) and the CA certificates of
+`argocd-tls-certs-cm`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import ssl
 import subprocess
 import tarfile
+import tempfile
 import threading
 import urllib.error
 import urllib.parse
@@ -44,6 +47,8 @@ class RepoAccess:
     password: str = ""
     insecure: bool = False
     ca_pem: str = ""
+    oci: bool = False
+    plain_http: bool = False
 
 
 def is_helm_repository(source: Obj) -> bool:
@@ -51,17 +56,21 @@ def is_helm_repository(source: Obj) -> bool:
     return bool(source.get("chart"))
 
 
-def _run_git(*args: str, stdin: bytes | None = None) -> bytes:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+def _run(command: list[str], env: dict[str, str], stdin: bytes | None = None) -> bytes:
+    name = " ".join([Path(command[0]).name, *command[1:2]])
     try:
         done = subprocess.run(
-            ["git", *args], input=stdin, capture_output=True, check=True, timeout=_FETCH_TIMEOUT, env=env
+            command, input=stdin, capture_output=True, check=True, timeout=_FETCH_TIMEOUT, env=env
         )
     except subprocess.CalledProcessError as exc:
-        raise SourceError(exc.stderr.decode(errors="replace").strip() or f"git {args[0]} failed") from exc
+        raise SourceError(exc.stderr.decode(errors="replace").strip() or f"{name} failed") from exc
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SourceError(f"git {args[0]} failed: {exc}") from exc
+        raise SourceError(f"{name} failed: {exc}") from exc
     return done.stdout
+
+
+def _run_git(*args: str) -> bytes:
+    return _run(["git", *args], {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"})
 
 
 def _extract(archive: bytes, into: Path) -> None:
@@ -140,6 +149,52 @@ class Sources:
         data = _download(urllib.parse.urljoin(url.rstrip("/") + "/", str(urls[0])), access)
         target.mkdir(parents=True, exist_ok=True)
         archive.write_bytes(data)
+        return archive
+
+    def oci_chart(self, helm: Path, url: str, chart: str, version: str, access: RepoAccess) -> Path:
+        """The archive of `chart` at `version` pulled by helm from the OCI registry at `url`
+        (logged in through a registry config of its own when the repository has credentials)."""
+        base = url.removeprefix("oci://").rstrip("/")
+        target = self.directory / "oci" / hashlib.sha256(base.encode()).hexdigest()[:16]
+        archive = target / f"{chart}-{version}.tgz"
+        if archive.exists():
+            return archive
+        target.mkdir(parents=True, exist_ok=True)
+        plain = ["--plain-http"] if access.plain_http else []
+        with tempfile.TemporaryDirectory(dir=self.directory) as home:
+            env = {
+                **os.environ,
+                **{f"HELM_{d}_HOME": str(Path(home) / d) for d in ("CACHE", "CONFIG", "DATA")},
+            }
+            config = ["--registry-config", str(Path(home) / "registry.json")]
+            if access.username or access.password:
+                host = base.split("/")[0]
+                login = [
+                    str(helm),
+                    "registry",
+                    "login",
+                    host,
+                    "--username",
+                    access.username,
+                    "--password-stdin",
+                ]
+                _run(
+                    [*login, *config, *plain, *(["--insecure"] if access.insecure else [])],
+                    env,
+                    access.password.encode(),
+                )
+            pull = [
+                str(helm),
+                "pull",
+                f"oci://{base}/{chart}",
+                "--version",
+                version,
+                "--destination",
+                str(target),
+            ]
+            _run([*pull, *config, *plain], env)
+        if not archive.exists():
+            raise SourceError(f'chart "{chart}" version "{version}" not found in oci://{base}')
         return archive
 
     def _entry(self, url: str, chart: str, version: str, access: RepoAccess, *, refresh: bool) -> Obj | None:
