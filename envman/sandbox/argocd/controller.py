@@ -150,7 +150,9 @@ class ApplicationController:
         if api is None:
             raise ValueError(f'Get "{server}/version": dial tcp: connect: connection refused')
         if server not in self._trackers:
-            self._trackers[server] = Tracker(api, lambda app: self._on_destination_change(server, app))
+            self._trackers[server] = Tracker(
+                api, lambda app: self._on_destination_change(server, app), children=self.pod_health
+            )
         name = next((c.name for c in self.config.clusters() if c.server == server), server)
         return Destination(name, server, api)
 
