@@ -271,10 +271,21 @@ def test_a_hand_edit_or_a_deleted_object_shows_as_out_of_sync(argo: Argo) -> Non
     )
     service = next(r for r in app["status"]["resources"] if r["kind"] == "Service")
     assert service["health"] == {"status": "Missing"}
+    argo.core.patch_namespaced_secret(
+        "web", "apps", {"metadata": {"labels": {"app.kubernetes.io/instance": None}}}
+    )
+    app = argo.hub.wait(
+        "web-alpha",
+        lambda a: any(r["kind"] == "Secret" and r["status"] == "OutOfSync" for r in a["status"]["resources"]),
+    )
     sha = argo.repo.git("rev-parse", "HEAD")
     argo.hub.sync("web-alpha", sha)
     app = argo.hub.wait("web-alpha", lambda a: finished(a) and sync_status(a) == "Synced")
     assert argo.core.read_namespaced_config_map("web", "apps").data == {"message": "hello"}
+    assert (
+        argo.core.read_namespaced_secret("web", "apps").metadata.labels["app.kubernetes.io/instance"]
+        == "web-alpha"
+    )
 
 
 def test_objects_no_longer_rendered_are_pruned_only_when_asked(argo: Argo) -> None:
