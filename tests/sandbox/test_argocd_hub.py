@@ -139,6 +139,7 @@ def test_a_git_source_syncs_and_reports_argo_cds_status(argo: Argo) -> None:
         "health": {"status": "Healthy"},
     }
     assert "health" not in resources[("ConfigMap", "web")]
+    assert resources[("Ingress", "web")]["health"] == {"status": "Healthy"}  # the sandbox publishes Ingresses
     assert ("Job", "web-migrate") not in resources  # hooks are not managed resources
     assert_valid(app)
 
