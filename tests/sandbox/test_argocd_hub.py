@@ -338,6 +338,8 @@ def test_sync_waves_wait_for_the_earlier_wave_to_be_healthy(argo: Argo) -> None:
 def test_deleting_with_the_finalizer_removes_the_destination_objects(argo: Argo) -> None:
     argo.deploy()
     assert argo.apps.list_namespaced_deployment("apps").items
+    keep = {"metadata": {"annotations": {"helm.sh/resource-policy": "keep"}}}
+    argo.core.patch_namespaced_secret("web", "apps", keep)
     argo.hub.delete("web-alpha")
     deadline = time.monotonic() + 10
     while argo.hub.exists("web-alpha") and time.monotonic() < deadline:
@@ -346,6 +348,7 @@ def test_deleting_with_the_finalizer_removes_the_destination_objects(argo: Argo)
     assert not argo.apps.list_namespaced_deployment("apps").items
     assert not argo.core.list_namespaced_config_map("apps").items
     assert not argo.core.list_namespaced_pod("apps").items
+    assert [s.metadata.name for s in argo.core.list_namespaced_secret("apps").items] == ["web"]  # kept
 
 
 def test_a_chart_that_does_not_render_fails_the_operation(argo: Argo) -> None:

@@ -33,7 +33,7 @@ from envman.sandbox.argocd.operations import Operations
 from envman.sandbox.argocd.settings import IN_CLUSTER, ArgoConfig
 from envman.sandbox.argocd.sources import SourceError
 from envman.sandbox.argocd.sync import OP_SUCCEEDED
-from envman.sandbox.argocd.tasks import is_hook
+from envman.sandbox.argocd.tasks import is_hook, kept
 from envman.sandbox.argocd.tracking import Tracker
 from envman.sandbox.messages import Target
 from envman.sandbox.status import ApiError
@@ -265,7 +265,9 @@ class ApplicationController:
             destination = None
         if destination is not None:
             for ident in sorted(self._tracked(app["metadata"]["name"], destination)):
-                destination.delete(ident)
+                live = destination.get_ident(ident)
+                if live is not None and not kept(live):
+                    destination.delete(ident)
         app["metadata"]["finalizers"] = [f for f in finalizers if f not in ours]
         self.operations.running.pop(app["metadata"]["name"], None)
         self._save(app)
