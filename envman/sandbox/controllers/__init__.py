@@ -18,7 +18,7 @@ from envman.sandbox.controllers.jobs import Jobs
 from envman.sandbox.controllers.pods import PodLifecycle
 from envman.sandbox.controllers.replicasets import ReplicaSets
 from envman.sandbox.controllers.statefulsets import StatefulSets
-from envman.sandbox.controllers.statuses import Autoscalers, DisruptionBudgets
+from envman.sandbox.controllers.statuses import Autoscalers, DisruptionBudgets, Ingresses
 
 MAX_PASSES = 30
 
@@ -33,6 +33,7 @@ class Controllers:
         self.pods = PodLifecycle(api, ready_delay, self._wake)
         kinds = (ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, DisruptionBudgets, Autoscalers)
         self._kinds: list[Controller] = [kind(api) for kind in kinds]
+        self._kinds.append(Ingresses(api))
         self._thread = threading.Thread(target=self._run, daemon=True, name="controllers")
 
     def start(self) -> None:
