@@ -67,7 +67,12 @@ async def _renders_to_compare(
     wanted = []
     for release in releases_of(desired):
         live = states[release.cluster].get(release.namespace, release.release)
-        if release.chart_digest is not None and live is not None and DIGEST_LABEL not in live.labels:
+        if (
+            release.chart_digest is not None
+            and not release.chart.remote  # a remote chart is rendered from its fetched archive
+            and live is not None
+            and DIGEST_LABEL not in live.labels
+        ):
             wanted.append(replace(release, values=dict(live.values)))
     manifests = await render_with_helm(app, wanted, hooks=False)
     return {(r.cluster, r.app): m for r, m in zip(wanted, manifests, strict=True)}

@@ -43,7 +43,10 @@ def plan(
     """Desired vs live: per wave, cluster and release, install / upgrade / unchanged /
     uninstall, what changes (values, version, chart content, live drift) and the waves whose
     gates will run to verify. Nothing is changed on any cluster. A secret whose source is not
-    set is not compared (and said so)."""
+    set is not compared (and said so).
+
+    Every remote chart must match its pin in envman.lock: `envman deps ENV` pins a new one,
+    `envman deps ENV --update --app APP` re-pins a changed one on purpose."""
     planned = state.app.run(make_plan(state.app, environment, choice, prune, refresh=refresh, secrets="try"))
     views = {
         "text": lambda p: text_view(p, state.style),

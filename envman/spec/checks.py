@@ -27,8 +27,10 @@ def is_local_chart(chart: str, env: Environment) -> bool:
 
 def check(env: Environment) -> Iterator[Problem]:
     """Every reference problem of `env`."""
+    yield from _check_repositories(env)
     for name, app in env.apps.items():
         yield from _check_chart(env, name, app)
+        yield from _check_sops_files(env, name, app)
         yield from _check_values_files(env, name)
         yield from _check_needs(env, name, app)
         if env.clusters or not env.spec.abstract:
@@ -76,6 +78,36 @@ def _check_chart(env: Environment, name: str, app: App) -> Iterator[Problem]:
                 )
     elif app.version is None:
         yield Problem(f"apps.{name}.version is required for the remote chart {app.chart!r}", where)
+
+
+def _check_repositories(env: Environment) -> Iterator[Problem]:
+    for name in env.spec.repositories:
+        settings = env.spec.repository(name)
+        files = {"keyring": settings.keyring}
+        for key in ("username", "password"):
+            source = getattr(settings, key)
+            files[key] = source.sops if source is not None else None
+        for key, file in files.items():
+            problem = None if file is None else _repository_file(env, file, f"repositories.{name}.{key}")
+            if problem:
+                yield Problem(problem, env.value_at("repositories", name, key))
+
+
+def _check_sops_files(env: Environment, name: str, app: App) -> Iterator[Problem]:
+    for path, source in app.secrets.items():
+        if source.sops is not None:
+            problem = _repository_file(env, source.sops, f"apps.{name}.secrets.{path}.sops")
+            if problem:
+                yield Problem(problem, env.value_at("apps", name, "secrets", path, "sops"))
+
+
+def _repository_file(env: Environment, file: str, key: str) -> str | None:
+    """Why `file` is not a file of the repository, if it is not."""
+    if not inside(env.root, env.root / file):
+        return f"{key}: {file} lies outside the repository"
+    if not (env.root / file).is_file():
+        return f"{key}: no file {file}"
+    return None
 
 
 def _versions(name: str, app: App) -> Iterator[tuple[tuple[str, ...], str | None]]:
