@@ -19,6 +19,7 @@ from envman.kit.redact import Redactor
 from envman.plan.cluster_state import ClusterState
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
+from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
 from envman.spec.chart_lock import ChartLock
@@ -54,12 +55,17 @@ async def read_states(
 
 
 def desired_state(
-    fleet: Fleet, selection: Selection, redactor: Redactor, *, secrets: SecretUse = "require"
+    fleet: Fleet,
+    selection: Selection,
+    redactor: Redactor,
+    *,
+    secrets: SecretUse = "require",
+    decrypt: Decrypt | None = None,
 ) -> Desired:
     """cluster -> app -> desired release, for the selected clusters and enabled apps, with
     the content digest of each local chart and of each remote chart pinned in `envman.lock`
-    (`fetch_remote_charts` checks the archive against it); `secrets` as `resolve_releases`
-    takes it."""
+    (`fetch_remote_charts` checks the archive against it); `secrets` and `decrypt` (SOPS
+    files) as `resolve_releases` takes them."""
     pairs = [
         (cluster, app)
         for cluster in selection.clusters
@@ -70,7 +76,7 @@ def desired_state(
     desired: Desired = {c: {} for c in selection.clusters}
     digests: dict[str, str] = {}
     lock: ChartLock | None = None
-    for resolved in resolve_releases(fleet.env, pairs, redactor, secrets=secrets):
+    for resolved in resolve_releases(fleet.env, pairs, redactor, secrets=secrets, decrypt=decrypt):
         release = resolved
         if is_local_chart(resolved.chart_spec, fleet.env):
             ref = resolved.chart.ref

@@ -46,7 +46,7 @@ async def make_plan(
     selection = choice.select(fleet.env)
     if charts:
         await build_dependencies(app, fleet.env)
-    desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
+    desired = desired_state(fleet, selection, app.redactor, secrets=secrets, decrypt=app.decrypt)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)
     states = await read_states(app.kube, app.targets(fleet.env), desired, fleet.env.name, refresh=refresh)

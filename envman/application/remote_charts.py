@@ -201,10 +201,11 @@ def _secret(
 ) -> str | None:
     if source is None:
         return None
-    value, why = read_source(env, source, app.environ.get, read_secret_file)
+    where = env.value_at("repositories", repo, key)
+    subject = f"{f'{where}: ' if where else ''}repository {repo!r}: {key}"
+    value, why = read_source(env, source, app.environ.get, read_secret_file, app.decrypt, subject)
     if value is None:
-        where = env.value_at("repositories", repo, key)
-        missing.append(f"{f'{where}: ' if where else ''}repository {repo!r}: {key}: {why}")
+        missing.append(f"{subject}: {why}")
         return None
     app.redactor.add([value])
     return value

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from envman.kit.errors import Problem
+from envman.kit.errors import Location, Problem, SpecError
 from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
 from envman.spec.models import App
+from envman.spec.yamlsrc import parse
 
 
 def is_oci_chart(chart: str) -> bool:
@@ -108,6 +109,43 @@ def _repository_file(env: Environment, file: str, key: str) -> str | None:
     if not (env.root / file).is_file():
         return f"{key}: no file {file}"
     return None
+
+
+SECRETS_DIR = "secrets"
+
+
+def unencrypted_secrets(root: Path) -> list[Problem]:
+    """A located warning for every file under `secrets/` that is not SOPS-encrypted (hidden
+    files, such as `.gitkeep` or `.sops.yaml`, aside)."""
+    folder = root / SECRETS_DIR
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and not path.name.startswith(".") and not _sops_encrypted(path, relative):
+            found.append(
+                Problem(
+                    f"{relative} is not encrypted with sops (no sops metadata): encrypt it"
+                    f" (`sops --encrypt --in-place {relative}`) before it is committed",
+                    Location(relative, 1, 1),
+                )
+            )
+    return found
+
+
+def _sops_encrypted(path: Path, name: str) -> bool:
+    """The file carries sops' metadata: a top-level `sops` map (YAML, JSON, binary), or
+    `sops_mac=` (dotenv) or a `[sops]` section (INI)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "\nsops_mac=" in f"\n{text}" or "\n[sops]" in f"\n{text}":
+        return True
+    try:
+        data = parse(text, name).data
+    except SpecError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("sops"), dict) and "mac" in data["sops"]
 
 
 def _versions(name: str, app: App) -> Iterator[tuple[tuple[str, ...], str | None]]:
