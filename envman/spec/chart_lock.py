@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from envman.kit.errors import Problem, SpecError
 from envman.kit.strict import Strict
@@ -38,7 +38,7 @@ from envman.spec.yamlsrc import parse
 
 LOCK_FILE = "envman.lock"
 FORMAT_VERSION = 1
-DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 HEADER = """\
 # envman.lock: the sha256 of every remote chart the environments use, written by `envman deps`.
 # plan, render and sync refuse a chart whose archive differs from its pin here, and a remote
@@ -74,12 +74,21 @@ class ChartLock:
     pins: dict[ChartKey, Pin] = field(default_factory=dict)
 
 
+def _digest(value: str) -> str:
+    if not _DIGEST.fullmatch(value):
+        raise ValueError(f"{value!r} is not a digest: 'sha256:' and 64 lowercase hex digits")
+    return value
+
+
+Digest = Annotated[str, AfterValidator(_digest)]
+
+
 class _LockedChart(Strict):
     repository: str
     chart: str
     version: str
-    digest: str = Field(pattern=DIGEST_PATTERN)
-    manifest: str | None = Field(default=None, pattern=DIGEST_PATTERN)
+    digest: Digest
+    manifest: Digest | None = None
 
 
 class _LockFile(Strict):

@@ -84,6 +84,12 @@ def _check_chart(env: Environment, name: str, app: App) -> Iterator[Problem]:
 def _check_repositories(env: Environment) -> Iterator[Problem]:
     for name in env.spec.repositories:
         settings = env.spec.repository(name)
+        if settings.verify != (settings.keyring is not None):
+            yield Problem(
+                f"repositories.{name}: 'verify: true' and 'keyring' go together:"
+                " the keyring the signatures are checked against",
+                env.key_at("repositories", name, "verify" if settings.verify else "keyring"),
+            )
         files = {"keyring": settings.keyring}
         for key in ("username", "password"):
             source = getattr(settings, key)

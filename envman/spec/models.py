@@ -90,14 +90,6 @@ class Repository(Strict):
     keyring: str | None = None
     """With `verify`: the public keyring (from the repository root, e.g. keys/charts-pubring.gpg)."""
 
-    @model_validator(mode="after")
-    def _keyring_with_verify(self) -> Repository:
-        if self.verify != (self.keyring is not None):
-            raise ValueError(
-                "'verify: true' and 'keyring' go together: the keyring the signatures are checked against"
-            )
-        return self
-
     @property
     def is_oci(self) -> bool:
         return self.url.startswith("oci://")
