@@ -6,7 +6,8 @@ the same 20 releases from a local chart: requests to the repository and wall tim
 Set-up (not measured): the test suite's HTTPS chart repository (basic auth, a test CA;
 tests/e2e/chart_servers.py) serving the example's web chart as `remoteweb` 0.1.0 and 0.2.0;
 one sandbox cluster; environment `remote20`: 20 apps, 10 at each version, credentials from
-the environment; synced once; `local20`: the same 20 apps from `charts/web`, synced once.
+the environment; pinned in envman.lock (`envman deps`) and synced once; `local20`: the same
+20 apps from `charts/web`, synced once. A warm plan checks each cached archive against its pin.
 Measured, in a subprocess each: `plan remote20 --detailed-exitcode` with an empty cache
 (cold) and then `--runs` times with the cache filled (warm), counting the repository's
 index.yaml and chart requests per run; `plan local20 --detailed-exitcode` `--runs` times.
@@ -60,6 +61,7 @@ def main() -> None:
             envs = ws.root / "environments"
             (envs / "remote20.yaml").write_text(environment("r", "internal/remoteweb", repo.url))
             (envs / "local20.yaml").write_text(environment("l", "charts/web", None))
+            ws.envman(sandbox.kubeconfig, "deps", "remote20")
             for env in ("remote20", "local20"):
                 ws.envman(sandbox.kubeconfig, "sync", env, "--yes")
             rows = []
