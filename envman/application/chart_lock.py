@@ -10,7 +10,7 @@ from pathlib import Path
 from envman.application.charts import DIGEST_LENGTH
 from envman.kit.errors import Location, Problem, SpecError
 from envman.plan.desired import ChartSource
-from envman.spec.chart_lock import LOCK_FILE, ChartKey, ChartLock, Pin, dump_lock, parse_lock
+from envman.spec.chart_lock import LOCK_FILE, ChartKey, ChartLock, dump_lock, parse_lock
 
 
 def read_lock(root: Path) -> ChartLock:
@@ -48,7 +48,8 @@ def key_of(chart: ChartSource) -> ChartKey:
     return ChartKey(repository, name, version)
 
 
-def content_digest(pin: Pin) -> str:
-    """The chart content digest a release records (`envman.io/chart-digest`) for a pinned
-    archive: as a local archive's (`charts.chart_digest`), its sha256 cut to a label value."""
-    return pin.digest.removeprefix("sha256:")[:DIGEST_LENGTH]
+def content_digest(digest: str) -> str:
+    """The chart content digest a release records (`envman.io/chart-digest`) for an archive
+    of digest `sha256:<hex>`: as a local archive's (`charts.chart_digest`), the sha256 cut to
+    a label value."""
+    return digest.removeprefix("sha256:")[:DIGEST_LENGTH]

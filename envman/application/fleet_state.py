@@ -85,7 +85,7 @@ def desired_state(
         else:
             lock = lock or read_lock(fleet.env.root)
             pin = lock.pins.get(key_of(resolved.chart))
-            release = replace(resolved, chart_digest=content_digest(pin) if pin else None)
+            release = replace(resolved, chart_digest=content_digest(pin.digest) if pin else None)
         desired[release.cluster][release.app] = release
     return desired
 

@@ -102,7 +102,7 @@ def _with_archives(desired: Desired, fetched: Mapping[ChartId, Fetched]) -> Desi
     def local(release: DesiredRelease) -> DesiredRelease:
         found = fetched[release.chart.key]
         chart = ChartSource(str(found.path), release.chart.version)
-        return replace(release, chart=chart, chart_digest=content_digest(Pin(found.digest)))
+        return replace(release, chart=chart, chart_digest=content_digest(found.digest))
 
     return {
         cluster: {name: local(r) if r.chart.remote else r for name, r in per_cluster.items()}
