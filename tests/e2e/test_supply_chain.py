@@ -128,13 +128,18 @@ def test_deps_pins_and_plan_refuses_a_chart_missing_from_the_lock(
     assert prod.envman("plan", "supply", "--detailed-exitcode").exit_code == 0
 
 
-def test_a_tampered_cache_entry_is_never_used_it_is_fetched_again(
-    prod: Fleet, repo: ChartRepo, tmp_path: Path
-) -> None:
+def pinned_and_synced(prod: Fleet, repo: ChartRepo) -> str:
+    """`supply` pinned by `envman deps` and synced; the pinned digest."""
     write_env(prod, repo.url)
     assert prod.envman("deps", "supply").exit_code == 0
     assert prod.envman("sync", "supply").exit_code == 0
-    pinned = pins(prod)[("remotechart", "1.0.0")]["digest"]
+    return str(pins(prod)[("remotechart", "1.0.0")]["digest"])
+
+
+def test_a_tampered_cache_entry_is_never_used_it_is_fetched_again(
+    prod: Fleet, repo: ChartRepo, tmp_path: Path
+) -> None:
+    pinned = pinned_and_synced(prod, repo)
     evil = make_chart(
         prod.root / "charts" / "web", "remotechart", "1.0.0", tmp_path / "evil", prod.helm, extra=EVIL
     )
@@ -155,10 +160,7 @@ def test_a_tampered_cache_entry_is_never_used_it_is_fetched_again(
 def test_a_republished_chart_deploys_nothing_until_it_is_re_pinned_on_purpose(
     prod: Fleet, repo: ChartRepo, tmp_path: Path
 ) -> None:
-    write_env(prod, repo.url)
-    assert prod.envman("deps", "supply").exit_code == 0
-    assert prod.envman("sync", "supply").exit_code == 0
-    pinned = pins(prod)[("remotechart", "1.0.0")]["digest"]
+    pinned = pinned_and_synced(prod, repo)
     make_chart(prod.root / "charts" / "web", "remotechart", "1.0.0", repo.folder, prod.helm, extra=EVIL)
     repo.index(prod.helm)
     republished = digest(repo.folder / "remotechart-1.0.0.tgz")
