@@ -203,14 +203,20 @@ def test_a_republished_chart_deploys_nothing_until_it_is_re_pinned_on_purpose(
     assert release["action"] == "upgrade"
 
 
-def test_the_oci_manifest_digest_is_pinned_too(
+def test_the_oci_manifest_digest_is_pinned_too_and_registry_credentials_stay_off_the_command_line(
     prod: Fleet,
     servers: tuple[ChartRepo, str],  # noqa: F811 (the fixture)
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo, host = servers
+    wrapper, log = _logging_helm(tmp_path, prod.helm)
+    monkeypatch.setenv("ENVMAN_HELM", str(wrapper))
     write_spec(prod, repo, host, "0.1.0")
     assert prod.envman("deps", "remote").exit_code == 0
+    argv = log.read_text()
+    assert f"pull oci://{host}/charts/ociweb" in argv
+    assert USER not in argv and PASSWORD not in argv
     request = urllib.request.Request(
         f"http://{host}/v2/charts/ociweb/manifests/0.1.0",
         headers={
