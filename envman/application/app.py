@@ -1,8 +1,9 @@
 """`Application`: what one envman command works on and with.
 
 It owns the repository root, the `--kubeconfig`, the process environment, every resolved
-secret (its `redactor`), the kube and helm clients (built once, on first use) and the one
-event loop every use case of the command runs on. `close()` releases them all.
+secret (its `redactor`), the kube and helm clients and the SOPS files decrypted (each built
+or decrypted once, on first use) and the one event loop every use case of the command runs
+on. `close()` releases them all.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from typing import Any, TypeVar
 
 from envman.adapters.helm.driver import HelmClients, HelmDriver
 from envman.adapters.kube.client import KubeClients
+from envman.adapters.sops import Sops
 from envman.adapters.target import ClusterTarget
 from envman.application.targets import cluster_targets
 from envman.kit.redact import Redactor
 from envman.plan.fleet import Fleet, resolve
+from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection, select
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
@@ -60,6 +63,7 @@ class Application:
         self._runner: asyncio.Runner | None = None
         self._kube: KubeClients | None = None
         self._helm: HelmClients | None = None
+        self._sops: Sops | None = None
 
     def load(self, name: str) -> Environment:
         return load_environment(self.root, name)
@@ -86,6 +90,13 @@ class Application:
         """The helm driver of every cluster of `env`."""
         clients = await self.helm()
         return {name: clients.for_target(t.target) for name, t in self.targets(env).items()}
+
+    @property
+    def decrypt(self) -> Decrypt:
+        """Decrypts the command's SOPS files with the real sops, each file once."""
+        if self._sops is None:
+            self._sops = Sops(self.environ)
+        return self._sops.decrypt
 
     def run(self, work: Coroutine[Any, Any, _T]) -> _T:
         """Run `work` on the command's one event loop."""

@@ -11,6 +11,7 @@ from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.releases import list_storage
 from envman.adapters.kube.state import read_live
 from envman.adapters.target import ClusterTarget
+from envman.application.chart_lock import content_digest, key_of, read_lock
 from envman.application.charts import chart_digest
 from envman.application.secrets import SecretUse, resolve_releases
 from envman.kit.errors import KubeError
@@ -19,8 +20,10 @@ from envman.kit.redact import Redactor
 from envman.plan.cluster_state import ClusterState, LiveRelease
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
+from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection
 from envman.plan.values import is_enabled
+from envman.spec.chart_lock import ChartLock
 from envman.spec.checks import is_local_chart
 
 Desired = dict[str, dict[str, DesiredRelease]]
@@ -54,10 +57,17 @@ async def read_states(
 
 
 def desired_state(
-    fleet: Fleet, selection: Selection, redactor: Redactor, *, secrets: SecretUse = "require"
+    fleet: Fleet,
+    selection: Selection,
+    redactor: Redactor,
+    *,
+    secrets: SecretUse = "require",
+    decrypt: Decrypt | None = None,
 ) -> Desired:
     """cluster -> app -> desired release, for the selected clusters and enabled apps, with
-    the content digest of each local chart; `secrets` as `resolve_releases` takes it."""
+    the content digest of each local chart and of each remote chart pinned in `envman.lock`
+    (`fetch_remote_charts` checks the archive against it); `secrets` and `decrypt` (SOPS
+    files) as `resolve_releases` takes them."""
     pairs = [
         (cluster, app)
         for cluster in selection.clusters
@@ -67,12 +77,17 @@ def desired_state(
     ]
     desired: Desired = {c: {} for c in selection.clusters}
     digests: dict[str, str] = {}
-    for resolved in resolve_releases(fleet.env, pairs, redactor, secrets=secrets):
+    lock: ChartLock | None = None
+    for resolved in resolve_releases(fleet.env, pairs, redactor, secrets=secrets, decrypt=decrypt):
         release = resolved
         if is_local_chart(resolved.chart_spec, fleet.env):
             ref = resolved.chart.ref
             digests[ref] = digests.get(ref) or chart_digest(Path(ref))
             release = replace(resolved, chart_digest=digests[ref])
+        else:
+            lock = lock or read_lock(fleet.env.root)
+            pin = lock.pins.get(key_of(resolved.chart))
+            release = replace(resolved, chart_digest=content_digest(pin.digest) if pin else None)
         desired[release.cluster][release.app] = release
     return desired
 

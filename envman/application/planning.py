@@ -54,7 +54,7 @@ async def make_plan(
     selection = choice.select(fleet.env)
     if charts:
         await build_dependencies(app, fleet.env)
-    desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
+    desired = desired_state(fleet, selection, app.redactor, secrets=secrets, decrypt=app.decrypt)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)
     states, rendered = await _read_and_render(app, fleet, desired, refresh=refresh, render=charts)
@@ -81,15 +81,12 @@ async def _with_verified_revisions(
         if r.live is not None and (d := digest(r)) is not None and not runs_verified(r, d)
     ]
     histories = await read_histories(app.kube, app.targets(fleet.env), wanted)
-    return with_releases(
-        plan,
-        lambda r: replace(
-            r,
-            verified_revision=verified_revision(
-                r, digest(r), histories.get((r.cluster, r.namespace, r.release), ())
-            ),
-        ),
-    )
+
+    def update(release: ReleasePlan) -> ReleasePlan:
+        history = histories.get((release.cluster, release.namespace, release.release), ())
+        return replace(release, verified_revision=verified_revision(release, digest(release), history))
+
+    return with_releases(plan, update)
 
 
 async def _read_and_render(

@@ -100,7 +100,8 @@ async def render(app: Application, environment: str, choice: Choice) -> list[tup
     fleet = app.fleet(environment)
     chosen = choice.select(fleet.env)
     await build_dependencies(app, fleet.env)
-    desired = await fetch_remote_charts(app, fleet.env, desired_state(fleet, chosen, app.redactor))
+    desired = desired_state(fleet, chosen, app.redactor, decrypt=app.decrypt)
+    desired = await fetch_remote_charts(app, fleet.env, desired)
     releases = [r for per_cluster in desired.values() for r in per_cluster.values()]
     manifests = await render_with_helm(app, releases, hooks=True)
     return list(zip(releases, manifests, strict=True))
@@ -111,7 +112,7 @@ def merged_values(app: Application, environment: str, cluster: str, name: str) -
     registered with the redactor), the others left out."""
     fleet = app.fleet(environment)
     chosen = Choice((cluster,), (), (name,)).select(fleet.env)
-    desired = desired_state(fleet, chosen, app.redactor, secrets="try")
+    desired = desired_state(fleet, chosen, app.redactor, secrets="try", decrypt=app.decrypt)
     release = desired[cluster].get(name)
     if release is None:
         raise PlanError(f"app {name!r} is not enabled on cluster {cluster!r} of {environment}")

@@ -10,7 +10,7 @@ from typing import Literal
 
 from envman.kit.redact import Redactor
 from envman.plan.desired import DesiredRelease, desired_release
-from envman.plan.secrets import Resolved, require, resolve_secrets, short_secrets
+from envman.plan.secrets import Decrypt, Resolved, require, resolve_secrets, short_secrets
 from envman.spec.environment import Environment
 
 SecretUse = Literal["require", "try", "skip"]
@@ -30,17 +30,19 @@ def resolve_releases(
     *,
     secrets: SecretUse = "require",
     environ: Mapping[str, str] = os.environ,
+    decrypt: Decrypt | None = None,
 ) -> list[DesiredRelease]:
     """Desired releases for (cluster, app) pairs, secrets resolved once per app and registered
     with `redactor`. `require` (sync, render): every unavailable source is an error, all named
     at once; `try` (plan, diff): those paths are left unresolved and not compared; `skip`
-    (status): no source is read at all."""
+    (status): no source is read at all. `decrypt` reads SOPS files (without it, a SOPS source
+    is unavailable)."""
     resolved: dict[str, Resolved] = {}
     for app in dict.fromkeys(app for _, app in pairs):
         if secrets == "skip":
             resolved[app] = Resolved(missing=dict.fromkeys(env.apps[app].secrets, "not read"))
         else:
-            resolved[app] = resolve_secrets(env, app, environ.get, read_secret_file)
+            resolved[app] = resolve_secrets(env, app, environ.get, read_secret_file, decrypt)
         redactor.add(resolved[app].values.values())
     if secrets == "require":
         require([why for found in resolved.values() for why in found.missing.values()])
@@ -51,7 +53,8 @@ def resolve_releases(
 
 
 def secret_warnings(env: Environment, environ: Mapping[str, str] = os.environ) -> list[str]:
-    """`validate`'s warnings about the secrets it can read here (an unset source is no warning)."""
+    """`validate`'s warnings about the secrets it can read here (an unset source is no warning;
+    SOPS files are not decrypted)."""
     return [
         warning
         for app in env.apps

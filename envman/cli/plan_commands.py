@@ -45,7 +45,10 @@ def plan(
     gates will run to verify. Every release whose inputs changed is rendered and compared
     object by object (a chart edit that changes no object is no change); one that does not
     render is an error (exit 1). Nothing is changed on any cluster. A secret whose source is
-    not set is not compared (and said so)."""
+    not set is not compared (and said so).
+
+    Every remote chart must match its pin in envman.lock: `envman deps ENV` pins a new one,
+    `envman deps ENV --update --app APP` re-pins a changed one on purpose."""
     planned = state.app.run(make_plan(state.app, environment, choice, prune, refresh=refresh, secrets="try"))
     views = {
         "text": lambda p: text_view(p, state.style),

@@ -32,7 +32,10 @@ def render(
     output_dir: Path | None,
     show_secrets: bool,
 ) -> None:
-    """helm template of every selected release with its layered values (secrets redacted)."""
+    """helm template of every selected release with its layered values (secrets redacted).
+
+    Every remote chart must match its pin in envman.lock (`envman deps ENV` pins a new one,
+    `envman deps ENV --update --app APP` re-pins a changed one on purpose)."""
     rendered = state.app.run(render_releases(state.app, environment, choice))
     redactor = state.app.redactor
     for release, manifest in rendered:
@@ -66,10 +69,27 @@ def values(state: State, environment: str, cluster: str, app_name: str) -> None:
 
 @cli.command()
 @click.argument("environments", nargs=-1, metavar="[ENV]...")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Download the remote charts again and re-pin them in envman.lock (a republished chart, on purpose).",
+)
+@click.option(
+    "--app", "apps", multiple=True, metavar="APP", help="With --update: only this app's charts (repeatable)."
+)
 @pass_state
-def deps(state: State, environments: tuple[str, ...]) -> None:
+def deps(state: State, environments: tuple[str, ...], update: bool, apps: tuple[str, ...]) -> None:
     """Build the missing dependencies of local charts (helm dependency build, from Chart.lock
-    when present) and fetch remote charts into the cache, for every (or each named)
-    environment. plan, render and sync do this themselves when needed."""
-    for line in state.app.run(prepare_charts(state.app, environments)):
+    when present), and pin remote charts in envman.lock, for every (or each named)
+    environment.
+
+    Each remote chart is checked against its pin in envman.lock (the sha256 of its archive;
+    its signature when its repository says verify); a chart not pinned yet is downloaded
+    from its repository, checked and pinned. Commit envman.lock: plan, render and sync refuse
+    a remote chart that is not pinned or differs from its pin. To take a republished or
+    changed chart on purpose, review it and run `envman deps ENV --update --app APP`.
+    Without ENV, pins no environment uses are dropped."""
+    if apps and not update:
+        raise click.UsageError("--app goes with --update: which apps' charts to re-pin")
+    for line in state.app.run(prepare_charts(state.app, environments, update=update, apps=apps)):
         state.echo(line)

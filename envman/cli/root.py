@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from envman.adapters import run_dir
 from envman.application.app import Application, Choice
 from envman.cli import argv
 from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
@@ -148,6 +149,7 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     """
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
+    run_dir.sweep()  # first: what a killed run left (its helm configuration, credentials)
     repository = find_root(Path.cwd()) if root is None else root.resolve()
     invocation = ctx.obj if isinstance(ctx.obj, argv.Invocation) else argv.Invocation()
     app = Application(repository, kubeconfig, redactor=invocation.redactor)

@@ -11,6 +11,7 @@ from envman.cli.root import State, cli, pass_state
 from envman.kit.errors import Problem, SpecError
 from envman.output.graph_views import VIEWS
 from envman.plan.fleet import graph_problems
+from envman.spec.checks import unencrypted_secrets
 from envman.spec.loader import load_environments
 from envman.spec.schema import json_schema
 
@@ -21,14 +22,17 @@ from envman.spec.schema import json_schema
 def validate(state: State, environments: tuple[str, ...]) -> None:
     """Load and check every (or each named) environment; no cluster is contacted.
 
-    Warns about a secret it can read here that is too short to redact cleanly."""
+    Warns about a secret it can read here that is too short to redact cleanly, and about a
+    file under secrets/ that is not encrypted with sops."""
     loaded = load_environments(state.root, environments)
     problems: list[Problem] = []
     for env in loaded.values():
         problems.extend(graph_problems(env))
     if problems:
         raise SpecError(set(problems))
-    for warning in sorted({w for env in loaded.values() for w in secret_warnings(env)}):
+    warnings = {w for env in loaded.values() for w in secret_warnings(env)}
+    warnings |= {str(problem) for problem in unencrypted_secrets(state.root)}
+    for warning in sorted(warnings):
         state.echo(f"{state.style('warning', fg='yellow')}: {warning}", err=True)
     for name, env in loaded.items():
         kind = "base" if env.spec.abstract else f"{len(env.clusters)} clusters, {len(env.apps)} apps"

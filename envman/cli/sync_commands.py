@@ -61,7 +61,9 @@ def sync(
 ) -> int:
     """Roll ENV out: wave by wave (canary first), dependency layer by layer, gates between
     waves, rollback per `onFailure` when a release or gate fails. On a terminal (and not in
-    CI) it shows the plan and asks first, unless --yes or --plan.
+    CI) it shows the plan and asks first, unless --yes or --plan. Every remote chart must
+    match its pin in envman.lock (`envman deps ENV` pins a new one, `envman deps ENV --update
+    --app APP` re-pins a changed one on purpose).
 
     Exit 0 done, 1 error (nothing changed when the plan step fails; also after an interrupt),
     3 rollout failed (rolled back per onFailure), 4 stopped before a wave that needs approval.

@@ -1,17 +1,29 @@
-"""Secret sources (`{env: NAME}`, `{file: PATH}`) resolved through injected readers."""
+"""Secret sources (`{env: NAME}`, `{file: PATH}`, `{sops: FILE, path: a.b}`) resolved through
+injected readers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from envman.kit.errors import PlanError
+from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
+from envman.spec.merge import get_path
 from envman.spec.models import SecretSource
 
 EnvReader = Callable[[str], str | None]
 FileReader = Callable[[Path], str | None]
+Decrypt = Callable[[Path], Any]
+"""The decrypted document of a SOPS file; `SecretUnavailable` when no key for it is at hand,
+`PlanError` when it cannot be decrypted otherwise (not a SOPS file, a damaged one)."""
+
+
+class SecretUnavailable(PlanError):
+    """A source that cannot be read here, as an unset variable (a SOPS file without its key)."""
 
 
 @dataclass
@@ -23,30 +35,71 @@ class Resolved:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def resolve_secrets(env: Environment, app: str, getenv: EnvReader, read_file: FileReader) -> Resolved:
+def resolve_secrets(
+    env: Environment, app: str, getenv: EnvReader, read_file: FileReader, decrypt: Decrypt | None = None
+) -> Resolved:
     """Dotted value path -> secret value for `app`; every unavailable source is in `missing`,
-    its message located at the spec's line (see `require`)."""
+    its message located at the spec's line (see `require`); a SOPS source that can never
+    work (no such path in the file, not a SOPS file) is a located `PlanError`."""
     resolved = Resolved()
     for path, source in env.apps[app].secrets.items():
-        value, why = read_source(env, source, getenv, read_file)
+        where = env.value_at("apps", app, "secrets", path)
+        subject = f"{f'{where}: ' if where else ''}app {app!r}: secret {path}"
+        value, why = read_source(env, source, getenv, read_file, decrypt, subject)
         if value is None:
-            where = env.value_at("apps", app, "secrets", path)
-            prefix = f"{where}: " if where else ""
-            resolved.missing[path] = f"{prefix}app {app!r}: secret {path}: {why}"
+            resolved.missing[path] = f"{subject}: {why}"
         else:
             resolved.values[path] = value
     return resolved
 
 
 def read_source(
-    env: Environment, source: SecretSource, getenv: EnvReader, read_file: FileReader
+    env: Environment,
+    source: SecretSource,
+    getenv: EnvReader,
+    read_file: FileReader,
+    decrypt: Decrypt | None = None,
+    subject: str = "secret",
 ) -> tuple[str | None, str]:
-    """The value of one secret source (a file's trailing newlines dropped), or None and why."""
+    """The value of one secret source (a file's trailing newlines dropped), or None and why;
+    `subject` starts the message of a `PlanError`. Without `decrypt`, no SOPS file is read."""
     if source.env is not None:
         return getenv(source.env), f"environment variable {source.env} is not set"
+    if source.sops is not None:
+        if decrypt is None:
+            return None, "SOPS files are not decrypted here"
+        try:
+            return sops_value(decrypt(env.root / source.sops), source), ""
+        except SecretUnavailable as exc:
+            return None, f"{source.sops}: {exc}"
+        except PlanError as exc:
+            raise PlanError(f"{subject}: {source.sops}: {exc}") from exc
     assert source.file is not None
     value = read_file(env.root / Path(source.file).expanduser())
     return (value.rstrip("\n") if value is not None else None), f"cannot read file {source.file}"
+
+
+def sops_value(document: Any, source: SecretSource) -> str:
+    """The value at `source.path` of a decrypted SOPS document, as helm gets a string (a number
+    or a boolean as its JSON text); `PlanError` when there is none, or a map or list."""
+    assert source.path is not None
+    found, value = get_path(document if isinstance(document, dict) else {}, source.path)
+    if not found:
+        paths = list(leaf_paths(document))
+        raise PlanError(f"no value at {source.path}{did_you_mean(source.path, paths)}")
+    if isinstance(value, dict | list):
+        kind = "map" if isinstance(value, dict) else "list"
+        raise PlanError(f"{source.path} is a {kind}: name one value under it")
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def leaf_paths(document: Any, prefix: str = "") -> Iterator[str]:
+    """The dotted path of every value of a document (never the values themselves)."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else str(key))
+    elif prefix:
+        yield prefix
 
 
 MIN_SECRET_LENGTH = 8

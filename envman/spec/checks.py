@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from envman.kit.errors import Problem
+from envman.kit.errors import Location, Problem, SpecError
 from envman.kit.suggest import did_you_mean
 from envman.spec.environment import Environment
 from envman.spec.models import App
+from envman.spec.yamlsrc import parse
 
 
 def is_oci_chart(chart: str) -> bool:
@@ -27,8 +28,10 @@ def is_local_chart(chart: str, env: Environment) -> bool:
 
 def check(env: Environment) -> Iterator[Problem]:
     """Every reference problem of `env`."""
+    yield from _check_repositories(env)
     for name, app in env.apps.items():
         yield from _check_chart(env, name, app)
+        yield from _check_sops_files(env, name, app)
         yield from _check_values_files(env, name)
         yield from _check_needs(env, name, app)
         if env.clusters or not env.spec.abstract:
@@ -76,6 +79,79 @@ def _check_chart(env: Environment, name: str, app: App) -> Iterator[Problem]:
                 )
     elif app.version is None:
         yield Problem(f"apps.{name}.version is required for the remote chart {app.chart!r}", where)
+
+
+def _check_repositories(env: Environment) -> Iterator[Problem]:
+    for name in env.spec.repositories:
+        settings = env.spec.repository(name)
+        if settings.verify != (settings.keyring is not None):
+            yield Problem(
+                f"repositories.{name}: 'verify: true' and 'keyring' go together:"
+                " the keyring the signatures are checked against",
+                env.key_at("repositories", name, "verify" if settings.verify else "keyring"),
+            )
+        files = {"keyring": settings.keyring}
+        for key in ("username", "password"):
+            source = getattr(settings, key)
+            files[key] = source.sops if source is not None else None
+        for key, file in files.items():
+            problem = None if file is None else _repository_file(env, file, f"repositories.{name}.{key}")
+            if problem:
+                yield Problem(problem, env.value_at("repositories", name, key))
+
+
+def _check_sops_files(env: Environment, name: str, app: App) -> Iterator[Problem]:
+    for path, source in app.secrets.items():
+        if source.sops is not None:
+            problem = _repository_file(env, source.sops, f"apps.{name}.secrets.{path}.sops")
+            if problem:
+                yield Problem(problem, env.value_at("apps", name, "secrets", path, "sops"))
+
+
+def _repository_file(env: Environment, file: str, key: str) -> str | None:
+    """Why `file` is not a file of the repository, if it is not."""
+    if not inside(env.root, env.root / file):
+        return f"{key}: {file} lies outside the repository"
+    if not (env.root / file).is_file():
+        return f"{key}: no file {file}"
+    return None
+
+
+SECRETS_DIR = "secrets"
+
+
+def unencrypted_secrets(root: Path) -> list[Problem]:
+    """A located warning for every file under `secrets/` that is not SOPS-encrypted (hidden
+    files, such as `.gitkeep` or `.sops.yaml`, aside)."""
+    folder = root / SECRETS_DIR
+    found = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and not path.name.startswith(".") and not _sops_encrypted(path, relative):
+            found.append(
+                Problem(
+                    f"{relative} is not encrypted with sops (no sops metadata): encrypt it"
+                    f" (`sops --encrypt --in-place {relative}`) before it is committed",
+                    Location(relative, 1, 1),
+                )
+            )
+    return found
+
+
+def _sops_encrypted(path: Path, name: str) -> bool:
+    """The file carries sops' metadata: a top-level `sops` map (YAML, JSON, binary), or
+    `sops_mac=` (dotenv) or a `[sops]` section (INI)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "\nsops_mac=" in f"\n{text}" or "\n[sops]" in f"\n{text}":
+        return True
+    try:
+        data = parse(text, name).data
+    except SpecError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("sops"), dict) and "mac" in data["sops"]
 
 
 def _versions(name: str, app: App) -> Iterator[tuple[tuple[str, ...], str | None]]:

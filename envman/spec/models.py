@@ -43,17 +43,24 @@ class Cluster(Strict):
 
 
 class SecretSource(Strict):
-    """Where a secret value comes from: exactly one of `env` or `file`."""
+    """Where a secret value comes from: exactly one of `env`, `file` or `sops` (with `path`)."""
 
     env: str | None = None
     """Name of the environment variable holding the secret."""
     file: str | None = None
     """File holding the secret (relative to the repository root, or ~); may be outside it."""
+    sops: str | None = None
+    """SOPS-encrypted YAML or JSON file in the repository (e.g. secrets/prod.enc.yaml), decrypted
+    by the `sops` binary with sops' own key settings (SOPS_AGE_KEY_FILE, PGP, cloud KMS)."""
+    path: str | None = None
+    """With `sops`: the dotted path of the value in the decrypted file (e.g. db.password)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretSource:
-        if (self.env is None) == (self.file is None):
-            raise ValueError("a secret source needs exactly one of 'env' or 'file'")
+        if sum(source is not None for source in (self.env, self.file, self.sops)) != 1:
+            raise ValueError("a secret source needs exactly one of 'env', 'file' or 'sops'")
+        if (self.sops is None) != (self.path is None):
+            raise ValueError("'sops' and 'path' go together: the file and the dotted path of the value in it")
         return self
 
 
@@ -77,6 +84,11 @@ class Repository(Strict):
     """Do not verify the server's certificate."""
     plainHttp: bool = False
     """OCI registry over plain HTTP (a local or test registry)."""
+    verify: bool = False
+    """Verify every chart's provenance (its `.prov` signature) against `keyring` before it is
+    locked or used; a chart without a valid signature is an error."""
+    keyring: str | None = None
+    """With `verify`: the public keyring (from the repository root, e.g. keys/charts-pubring.gpg)."""
 
     @property
     def is_oci(self) -> bool:

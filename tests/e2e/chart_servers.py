@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import os
 import shutil
 import socket
 import ssl
@@ -27,16 +28,66 @@ import yaml
 USER, PASSWORD = "charts-bot", "chart-repo-pa55word"
 
 
-def make_chart(source: Path, name: str, version: str, into: Path, helm: Path) -> Path:
-    """`source` chart renamed `name` at `version`, packaged into `into`."""
+@dataclass(frozen=True)
+class SigningKey:
+    """A throwaway GnuPG key: its public keyring, and the legacy secret keyring helm signs with."""
+
+    name: str
+    pubring: Path
+    secring: Path
+
+
+@contextmanager
+def signing_key(folder: Path, name: str) -> Iterator[SigningKey]:
+    """A new RSA signing key made by Debian's gpg in its own GnuPG home (its agent stopped at
+    the end); helm needs the secret key exported as a legacy keyring."""
+    if shutil.which("gpg") is None:
+        import pytest
+
+        pytest.skip("gpg is not installed (.ci/run installs Debian's gnupg)")
+    home = folder / "gnupg"
+    home.mkdir(parents=True, mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    gpg = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+    try:
+        subprocess.run([*gpg, "--quick-gen-key", f"{name} <{name.replace(' ', '-')}@envman.invalid>",
+                        "rsa2048", "sign", "never"], env=env, check=True, capture_output=True)  # fmt: skip
+        pubring, secring = folder / "pubring.gpg", folder / "secring.gpg"
+        pubring.write_bytes(
+            subprocess.run([*gpg, "--export"], env=env, check=True, capture_output=True).stdout
+        )
+        exported = subprocess.run([*gpg, "--export-secret-keys"], env=env, check=True, capture_output=True)
+        secring.write_bytes(exported.stdout)
+        yield SigningKey(name, pubring, secring)
+    finally:
+        subprocess.run(["gpgconf", "--kill", "all"], env=env, check=False, capture_output=True)
+
+
+def make_chart(
+    source: Path,
+    name: str,
+    version: str,
+    into: Path,
+    helm: Path,
+    *,
+    sign: SigningKey | None = None,
+    extra: dict[str, str] | None = None,
+) -> Path:
+    """`source` chart renamed `name` at `version`, with `extra` files (path -> text) added,
+    packaged into `into` (signed by `helm package --sign` with `sign`: a `.prov` beside it)."""
     work = Path(tempfile.mkdtemp(dir=into.parent))
     chart = work / name
     shutil.copytree(source, chart)
     meta = yaml.safe_load((chart / "Chart.yaml").read_text())
     meta.update({"name": name, "version": version})
     (chart / "Chart.yaml").write_text(yaml.safe_dump(meta))
+    for path, text in (extra or {}).items():
+        (chart / path).write_text(text)
     into.mkdir(parents=True, exist_ok=True)
-    subprocess.run([str(helm), "package", str(chart), "-d", str(into)], check=True, capture_output=True)
+    signing = ["--sign", "--key", sign.name, "--keyring", str(sign.secring)] if sign else []
+    subprocess.run(
+        [str(helm), "package", str(chart), "-d", str(into), *signing], check=True, capture_output=True
+    )
     return into / f"{name}-{version}.tgz"
 
 

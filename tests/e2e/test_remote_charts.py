@@ -85,13 +85,18 @@ def test_remote_charts_render_plan_sync_and_upgrade_with_one_fetch_each(
 ) -> None:
     repo, host = servers
     write_spec(prod, repo, host, "0.1.0")
+    pinned = prod.envman("deps", "remote")
+    assert pinned.exit_code == 0, pinned.output
+    assert repo.hits["/index.yaml"] == 1 and repo.hits["/remoteweb-0.1.0.tgz"] == 1
     rendered = prod.envman("render", "remote")
     assert rendered.exit_code == 0, rendered.output
     assert (
         "# Source: remoteweb/templates/" in rendered.stdout
         and "# Source: ociweb/templates/" in rendered.stdout
     )
-    assert repo.hits["/index.yaml"] == 1 and repo.hits["/remoteweb-0.1.0.tgz"] == 1
+    assert repo.hits["/index.yaml"] == 1 and repo.hits["/remoteweb-0.1.0.tgz"] == 1, (
+        "a pinned chart is cached"
+    )
     planned = prod.envman("plan", "remote")
     assert planned.exit_code == 0 and "Plan for remote: 2 to install" in planned.stdout
     assert repo.hits["/index.yaml"] == 1, "a cached chart needs no index"
@@ -101,6 +106,7 @@ def test_remote_charts_render_plan_sync_and_upgrade_with_one_fetch_each(
     assert chart_of(prod, "web-oci", "oci") == "ociweb-0.1.0"
     assert prod.envman("plan", "remote", "--detailed-exitcode").exit_code == 0
     write_spec(prod, repo, host, "0.2.0")
+    assert prod.envman("deps", "remote").exit_code == 0
     upgrade = prod.envman("plan", "remote", "-o", "json")
     changes = [
         c
@@ -114,7 +120,7 @@ def test_remote_charts_render_plan_sync_and_upgrade_with_one_fetch_each(
     assert chart_of(prod, "web-http", "web") == "remoteweb-0.2.0"
     assert chart_of(prod, "web-oci", "oci") == "ociweb-0.2.0"
     assert repo.hits["/index.yaml"] == 2 and repo.hits["/remoteweb-0.2.0.tgz"] == 1
-    for output in (rendered.output, planned.output, synced.output, upgrade.output):
+    for output in (pinned.output, rendered.output, planned.output, synced.output, upgrade.output):
         assert PASSWORD not in output
 
 
@@ -123,7 +129,7 @@ def test_a_version_the_repository_lacks_is_a_located_error_before_any_change(
 ) -> None:
     repo, host = servers
     write_spec(prod, repo, host, "9.9.9")
-    planned = prod.envman("plan", "remote")
+    planned = prod.envman("deps", "remote")
     assert planned.exit_code == 1
     assert (
         "environments/remote.yaml:16:12: app 'web-http': chart internal/remoteweb version 9.9.9: "
@@ -142,7 +148,8 @@ def test_a_wrong_password_is_a_located_error(
     repo, host = servers
     write_spec(prod, repo, host, "0.1.0")
     monkeypatch.setenv("CHARTS_PASSWORD", "not-the-password")
-    planned = prod.envman("plan", "remote")
+    planned = prod.envman("deps", "remote")
     assert planned.exit_code == 1, planned.output
-    assert "app 'web-http': chart internal/remoteweb version 0.1.0: helm repo add" in planned.stderr
+    assert "app 'web-http': chart internal/remoteweb version 0.1.0: helm repo update" in planned.stderr
+    assert "app 'web-oci': chart registry/ociweb version 0.1.0: helm pull" in planned.stderr
     assert "not-the-password" not in planned.output

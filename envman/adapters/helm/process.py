@@ -59,7 +59,19 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
         env: Mapping[str, str] | None = None,
     ) -> bytes:
         """Run helm with `command` (and the cluster flags if `cluster`); `input` on stdin;
-        `env` overrides variables of envman's environment."""
+        `env` overrides variables of envman's environment. What helm wrote on stdout."""
+        stdout, _ = await self.exec_output(command, input, cluster=cluster, env=env)
+        return stdout
+
+    async def exec_output(
+        self,
+        command: Sequence[object],
+        input: bytes | None = None,
+        *,
+        cluster: bool = False,
+        env: Mapping[str, str] | None = None,
+    ) -> tuple[bytes, bytes]:
+        """`exec`, returning what helm wrote on stdout and on stderr."""
         argv = [str(self._executable), *(str(part) for part in command)]
         if cluster:
             argv += self._cluster_args
@@ -85,7 +97,7 @@ class HelmCommand(Command):  # type: ignore[misc]  # pyhelm3 ships no type infor
             raise
         if proc.returncode:
             raise _failure(proc.returncode, stdout, stderr)
-        return stdout
+        return stdout, stderr
 
 
 def filled_pipe(data: bytes) -> int | None:
