@@ -45,8 +45,9 @@ def signing_key(folder: Path, name: str) -> Iterator[SigningKey]:
         import pytest
 
         pytest.skip("gpg is not installed (.ci/run installs Debian's gnupg)")
-    home = folder / "gnupg"
-    home.mkdir(parents=True, mode=0o700)
+    # a short home: gpg-agent's socket path must fit in 108 bytes (xdist's tmp paths do not)
+    folder.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="gpg-", dir="/tmp"))
     env = {**os.environ, "GNUPGHOME": str(home)}
     gpg = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
     try:
@@ -61,6 +62,7 @@ def signing_key(folder: Path, name: str) -> Iterator[SigningKey]:
         yield SigningKey(name, pubring, secring)
     finally:
         subprocess.run(["gpgconf", "--kill", "all"], env=env, check=False, capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def make_chart(
