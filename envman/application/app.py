@@ -13,11 +13,8 @@ import os
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from envman.adapters.helm.driver import HelmClients, HelmDriver
-from envman.adapters.kube.client import KubeClients
-from envman.adapters.sops import Sops
 from envman.adapters.target import ClusterTarget
 from envman.application.targets import cluster_targets
 from envman.kit.redact import Redactor
@@ -26,6 +23,11 @@ from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection, select
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
+
+if TYPE_CHECKING:  # imported on first use: `validate` and `graph` need neither helm nor kubernetes
+    from envman.adapters.helm.driver import HelmClients, HelmDriver
+    from envman.adapters.kube.client import KubeClients
+    from envman.adapters.sops import Sops
 
 _T = TypeVar("_T")
 
@@ -77,12 +79,16 @@ class Application:
     @property
     def kube(self) -> KubeClients:
         if self._kube is None:
+            from envman.adapters.kube.client import KubeClients
+
             self._kube = KubeClients()
         return self._kube
 
     async def helm(self) -> HelmClients:
         """The helm clients, on the helm found from `ENVMAN_HELM`, `PATH` or the venv."""
         if self._helm is None:
+            from envman.adapters.helm.driver import HelmClients
+
             self._helm = await HelmClients.from_env(self.environ)
         return self._helm
 
@@ -95,6 +101,8 @@ class Application:
     def decrypt(self) -> Decrypt:
         """Decrypts the command's SOPS files with the real sops, each file once."""
         if self._sops is None:
+            from envman.adapters.sops import Sops
+
             self._sops = Sops(self.environ)
         return self._sops.decrypt
 

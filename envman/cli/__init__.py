@@ -1,20 +1,11 @@
 """The envman command line: a thin click layer over the core and the drivers.
 
-Each command module registers its commands on the `cli` group when imported.
+`cli` is the group; each command's module (listed in `commands.COMMANDS`) registers it when
+imported, which happens only when that command runs.
 """
 
 from __future__ import annotations
 
-from envman.cli import (  # noqa: F401  (imported to register their commands)
-    changed,
-    diff_status,
-    plan_commands,
-    promote,
-    render,
-    sandbox_commands,
-    spec_commands,
-    sync_commands,
-)
 from envman.cli.root import cli
 
 __all__ = ["cli", "main"]

@@ -1,39 +1,58 @@
-"""The click group, its global options, and the one place errors become exit codes."""
+"""The click group, its global options, and the one place errors become exit codes.
+
+It imports click, the kit and the command table only: a command's module (and what it
+needs: pydantic, the kubernetes client, pyhelm3, rich) is imported when that command runs,
+so `--version`, `--help` and shell completion start at once (`commands.COMMANDS`).
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
-from envman.adapters import run_dir
-from envman.application.app import Application, Choice
 from envman.cli import argv
+from envman.cli.commands import COMMANDS
 from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
-from envman.kit.redact import RedactingStream, Redactor
-from envman.plan.fleet import Fleet
-from envman.spec.environment import Environment
-from envman.spec.loader import find_root
+from envman.kit.redact import RedactingStream
+
+if TYPE_CHECKING:
+    from envman.application.app import Application
+    from envman.plan.fleet import Fleet
+    from envman.spec.environment import Environment
 
 
 @dataclass
 class State:
-    """Global options and the command's `Application`, shared by every command."""
+    """Global options and the command's `Application` (built on first use), shared by every
+    command."""
 
-    app: Application
+    root: Path
+    kubeconfig: Path | None
     color: bool | None
     invocation: argv.Invocation = field(default_factory=argv.Invocation)
+    _app: Application | None = None
 
     @property
-    def root(self) -> Path:
-        return self.app.root
+    def app(self) -> Application:
+        if self._app is None:
+            from envman.application.app import Application
+
+            self._app = Application(self.root, self.kubeconfig, redactor=self.invocation.redactor)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
 
     def load(self, name: str) -> Environment:
         return self.app.load(name)
@@ -65,7 +84,31 @@ def report(error: EnvmanError, color: bool | None) -> None:
 
 
 class EnvmanGroup(click.Group):
-    """Maps every expected failure to its exit code; usage errors exit 1, never 2."""
+    """Maps every expected failure to its exit code; usage errors exit 1, never 2. Its
+    commands come from `COMMANDS`, each module imported when its command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"envman.cli.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, from the table (no command module imported)."""
+        width = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=summary).get_short_help_str(width))
+            for name, (_, summary) in COMMANDS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names (from the table) and the group's options: nothing imported."""
+        names = [CompletionItem(n, help=COMMANDS[n][1]) for n in sorted(COMMANDS) if n.startswith(incomplete)]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
     def main(  # type: ignore[override]
         self,
@@ -88,7 +131,7 @@ class EnvmanGroup(click.Group):
         global options given after the command are moved in front of it. A closed stdout or
         stderr drops output there and never stops the command (`RedactingStream`)."""
         global_args, command_args = argv.split(list(sys.argv[1:] if args is None else args))
-        invocation = argv.Invocation(Redactor(), global_args, command_args)
+        invocation = argv.Invocation(global_args=global_args, command_args=command_args)
         streams = sys.stdout, sys.stderr
         sinks = (
             RedactingStream(sys.stdout, invocation.redactor),
@@ -147,14 +190,17 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     Exit codes: 0 success, 1 invalid input or error, 2 plan found changes
     (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs approval.
     """
+    from envman.adapters import run_dir
+    from envman.spec.loader import find_root
+
     color = False if no_color or os.environ.get("NO_COLOR") else None
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
     run_dir.sweep()  # first: what a killed run left (its helm configuration, credentials)
     repository = find_root(Path.cwd()) if root is None else root.resolve()
     invocation = ctx.obj if isinstance(ctx.obj, argv.Invocation) else argv.Invocation()
-    app = Application(repository, kubeconfig, redactor=invocation.redactor)
-    ctx.call_on_close(app.close)
-    ctx.obj = State(app, color, invocation)
+    state = State(repository, kubeconfig, color, invocation)
+    ctx.call_on_close(state.close)
+    ctx.obj = state
 
 
 pass_state = click.make_pass_decorator(State)
@@ -191,6 +237,8 @@ def selectors(func: Any) -> Any:
         labels: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
+        from envman.application.app import Choice
+
         return func(*args, choice=Choice(clusters, regions, apps, labels), **kwargs)
 
     command: Any = click.option(

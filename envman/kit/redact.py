@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-import yaml
-
 REDACTED = "<redacted>"
 
 
@@ -75,6 +73,8 @@ def redact_secret_data(manifest: str) -> str:
 
 
 def _redact_part(part: str) -> str:
+    import yaml  # only `render` and `diff` redact manifests: every command's sink need not load it
+
     if _SECRET_KIND.search(part):
         return _redact_doc(part)
     if "Secret" not in part:

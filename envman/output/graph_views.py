@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envman.plan.fleet import Fleet
-from envman.plan.graph import dependency_graph, layers
+from envman.plan.graph import dependency_edges, layers
 from envman.plan.waves import WaveSettings
 
 
@@ -37,7 +37,7 @@ def text_view(fleet: Fleet) -> str:
 def dot_view(fleet: Fleet) -> str:
     env = fleet.env
     lines = [f'digraph "{env.name}" {{', "  rankdir=LR;", "  node [shape=box, style=rounded];"]
-    for need, app in sorted(dependency_graph(env).edges):
+    for need, app in sorted(dependency_edges(env)):
         lines.append(f'  "{need}" -> "{app}";')
     previous = None
     for index, wave in enumerate(fleet.waves, 1):
@@ -63,7 +63,7 @@ def mermaid_view(fleet: Fleet) -> str:
     lines = ["flowchart LR"]
     for app in env.apps:
         lines.append(f'  {_mermaid_id("app", app)}["{app}"]')
-    for need, app in sorted(dependency_graph(env).edges):
+    for need, app in sorted(dependency_edges(env)):
         lines.append(f"  {_mermaid_id('app', need)} --> {_mermaid_id('app', app)}")
     previous = None
     for index, wave in enumerate(fleet.waves, 1):

@@ -8,7 +8,7 @@ import pytest
 
 from envman.kit.errors import SpecError
 from envman.plan.fleet import resolve
-from envman.plan.graph import dependency_graph, layers
+from envman.plan.graph import dependency_edges, layers
 from envman.plan.waves import DEFAULT_WAVE, plan_waves
 from tests.plan.builders import PROD, environment, load_fleet
 
@@ -72,7 +72,7 @@ def test_layers_follow_needs_not_spec_order(tmp_path: Path) -> None:
     """Spec order is web, api, db, crds; inside a layer, spec order is kept."""
     env = environment(tmp_path)
     assert layers(env) == [["crds"], ["web", "db"], ["api"]]
-    assert set(dependency_graph(env).edges) == {
+    assert set(dependency_edges(env)) == {
         ("crds", "web"),
         ("db", "api"),
         ("crds", "api"),
