@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 from envman.application.app import Application, Choice
 from envman.application.chart_dependencies import build_dependencies
-from envman.application.fleet_state import desired_state, read_states, releases_of
+from envman.application.engines import engine_for
+from envman.application.fleet_state import desired_state, releases_of
 from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import render_with_helm
 from envman.application.secrets import SecretUse
@@ -49,9 +50,12 @@ async def make_plan(
     desired = desired_state(fleet, selection, app.redactor, secrets=secrets)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)
-    states = await read_states(app.kube, app.targets(fleet.env), desired, fleet.env.name, refresh=refresh)
+    engine = engine_for(app, fleet)  # push mode reads every cluster; argocd the hub
+    if charts:
+        engine.check_sources(desired)
+    states = await engine.read_states(desired, refresh=refresh)
     rendered = await _renders_to_compare(app, desired, states)
-    plan = build_plan(fleet, selection, desired, states, prune, rendered)
+    plan = engine.finish(build_plan(fleet, selection, desired, states, prune, rendered), refresh=refresh)
     return Planned(fleet, selection, plan, states)
 
 

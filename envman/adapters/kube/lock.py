@@ -1,4 +1,5 @@
-"""The environment lock: a `coordination.k8s.io` Lease in every cluster of the environment.
+"""The environment lock: a `coordination.k8s.io` Lease in every cluster of the environment
+(with the argocd engine: on the hub only, in its Argo CD namespace).
 
 A run takes the Lease `envman-<env>` (namespace `default`) in each cluster, in name order,
 renews it while it runs, and deletes it at the end. A Lease whose renew time is older than
@@ -74,8 +75,10 @@ class LeaseLock:
         clusters: Sequence[ClusterTarget],
         environment: str,
         unlock_command: str | None = None,
+        namespace: str = LOCK_NAMESPACE,
     ) -> None:
         self._clients = clients
+        self._namespace = namespace
         self._clusters = sorted(clusters, key=lambda c: c.name)
         self._name = lease_name(environment)
         self._unlock = unlock_command or f"envman unlock {environment}"
@@ -134,7 +137,9 @@ class LeaseLock:
         lease.spec.renew_time = _now()
         api = self._api(cluster)
         call(
-            cluster, "renew the lock", lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, lease)
+            cluster,
+            "renew the lock",
+            lambda: api.replace_namespaced_lease(self._name, self._namespace, lease),
         )
 
     def _delete(self, cluster: ClusterTarget) -> None:
@@ -144,7 +149,7 @@ class LeaseLock:
                 cluster,
                 "delete the lock",
                 lambda: api.delete_namespaced_lease(
-                    self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT
+                    self._name, self._namespace, _request_timeout=REQUEST_TIMEOUT
                 ),
             )
         except KubeError as exc:
@@ -161,7 +166,7 @@ class LeaseLock:
                 cluster,
                 "read the lock",
                 lambda: api.read_namespaced_lease(
-                    self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT
+                    self._name, self._namespace, _request_timeout=REQUEST_TIMEOUT
                 ),
             )
         except KubeError as exc:
@@ -172,7 +177,7 @@ class LeaseLock:
     def _take(self, cluster: ClusterTarget, holder: LockHolder) -> None:
         api = self._api(cluster)
         body = client.V1Lease(
-            metadata=client.V1ObjectMeta(name=self._name, namespace=LOCK_NAMESPACE),
+            metadata=client.V1ObjectMeta(name=self._name, namespace=self._namespace),
             spec=client.V1LeaseSpec(
                 holder_identity=holder.identity(),
                 lease_duration_seconds=LEASE_SECONDS,
@@ -181,7 +186,7 @@ class LeaseLock:
             ),
         )
         try:
-            call(cluster, "take the lock", lambda: api.create_namespaced_lease(LOCK_NAMESPACE, body))
+            call(cluster, "take the lock", lambda: api.create_namespaced_lease(self._namespace, body))
             return
         except KubeError as exc:
             if not isinstance(exc.__cause__, ApiException) or exc.__cause__.status != 409:
@@ -199,7 +204,7 @@ class LeaseLock:
             call(
                 cluster,
                 "take over an expired lock",
-                lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, body),
+                lambda: api.replace_namespaced_lease(self._name, self._namespace, body),
             )
 
 
