@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from envman.adapters.argocd.health import ArgoHealth
-from envman.adapters.argocd.hub import HubApi
-from envman.adapters.argocd.release_ops import ArgoReleaseOps, Destination
+from envman.adapters.argocd.hub import HubApi, HubApplications
+from envman.adapters.argocd.release_ops import ArgoReleaseOps, Destination, destinations
 from envman.adapters.argocd.watcher import ReadableOnly
 from envman.adapters.clock import SystemClock
 from envman.adapters.kube.lock import LeaseLock
@@ -30,7 +30,6 @@ from envman.gates.ports import Health
 from envman.plan.argocd.applications import (
     GitSource,
     Hub,
-    Placement,
     chart_source,
     desired_application,
     placements,
@@ -67,12 +66,14 @@ class ArgoEngine:
         self._fleet = fleet
         self._settings = settings
         self.target = hub_target(fleet.env.root, settings, app.kubeconfig)
-        self.api = HubApi(app.kube, self.target, settings.namespace)
+        self.api = HubApplications(HubApi(app.kube, self.target, settings.namespace))
         self.hub = Hub(settings.namespace, settings.project)
         self.places = placements(fleet)
         self._applications: dict[str, Keyed] = {}
         self._git: GitSource | None = None
-        self._destinations = self._by_cluster()
+        self._destinations = destinations(
+            fleet.env.name, fleet.env.clusters, self.hub, self.places, self.source_of
+        )
 
     @property
     def _env_selector(self) -> str:
@@ -110,7 +111,7 @@ class ArgoEngine:
         return RecordSite(self.target, self.hub.namespace, hub_record_name(self._fleet.env.name, cluster))
 
     async def read_applications(self, clusters: Sequence[str]) -> dict[str, Keyed]:
-        found = await asyncio.to_thread(self.api.list, self._env_selector)
+        found = await self.api.list(self._env_selector)
         return by_cluster(found, clusters)
 
     async def read_states(
@@ -132,13 +133,6 @@ class ArgoEngine:
 
     def destination(self, cluster: str) -> Destination:
         return self._destinations[cluster]
-
-    def _by_cluster(self) -> dict[str, Destination]:
-        env = self._fleet.env
-        mine: dict[str, dict[str, Placement]] = {c: {} for c in env.clusters}
-        for (cluster, app), place in self.places.items():
-            mine[cluster][app] = place
-        return {c: Destination(env.name, c, self.hub, apps, self.source_of) for c, apps in mine.items()}
 
     async def release_ops(self) -> HelmFor:
         ops: dict[str, ReleaseOps] = {}

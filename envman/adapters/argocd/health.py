@@ -3,10 +3,9 @@ judges it on the hub (no destination access needed). Blocking reads run in a thr
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 
-from envman.adapters.argocd.hub import HubApi
+from envman.adapters.argocd.hub import Applications
 from envman.adapters.argocd.release_ops import Destination
 from envman.gates.ports import Deployed, HealthResult
 from envman.plan.argocd.reading import health_problems
@@ -15,13 +14,13 @@ from envman.plan.argocd.reading import health_problems
 class ArgoHealth:
     """`Health`: every Application of the releases `Healthy` (one LIST per check)."""
 
-    def __init__(self, api: HubApi, destinations: Mapping[str, Destination]) -> None:
+    def __init__(self, api: Applications, destinations: Mapping[str, Destination]) -> None:
         self._api = api
         self._destinations = destinations
 
     async def check(self, cluster: str, releases: Sequence[Deployed]) -> HealthResult:
         destination = self._destinations[cluster]
-        found = await asyncio.to_thread(self._api.list, destination.selector)
+        found = await self._api.list(destination.selector)
         by_name = {str((obj.get("metadata") or {}).get("name")): obj for obj in found}
         problems = []
         for release in releases:

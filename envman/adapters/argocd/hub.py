@@ -4,9 +4,10 @@ taking over fields another manager holds (envman's spec is the truth)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -149,3 +150,39 @@ def _obj(value: object) -> dict[str, Any]:
 
 def _not_found(exc: KubeError) -> bool:
     return isinstance(exc.__cause__, ApiException) and exc.__cause__.status == 404
+
+
+class Applications(Protocol):
+    """The hub's Applications as the engine's adapters use them (async)."""
+
+    async def list(self, selector: str) -> list[dict[str, Any]]: ...
+
+    async def get(self, name: str) -> dict[str, Any] | None: ...
+
+    async def apply(self, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def patch(self, name: str, patch: dict[str, Any], what: str) -> dict[str, Any]: ...
+
+    async def delete(self, name: str) -> None: ...
+
+
+class HubApplications:
+    """`Applications` through a `HubApi`, each blocking call in a worker thread."""
+
+    def __init__(self, api: HubApi) -> None:
+        self.api = api
+
+    async def list(self, selector: str) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.api.list, selector)
+
+    async def get(self, name: str) -> dict[str, Any] | None:
+        return await asyncio.to_thread(self.api.get, name)
+
+    async def apply(self, body: dict[str, Any]) -> dict[str, Any]:
+        return await asyncio.to_thread(self.api.apply, body)
+
+    async def patch(self, name: str, patch: dict[str, Any], what: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.api.patch, name, patch, what)
+
+    async def delete(self, name: str) -> None:
+        await asyncio.to_thread(self.api.delete, name)

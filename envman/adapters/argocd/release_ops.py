@@ -14,13 +14,12 @@ waited for before a new one starts.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from envman.adapters.argocd.hub import HubApi
+from envman.adapters.argocd.hub import Applications
 from envman.gates.ports import TestResult
 from envman.kit.errors import DriverError
 from envman.plan.argocd.applications import (
@@ -80,11 +79,25 @@ class Destination:
         return f"{ENV_LABEL}={label_value(self.environment)},{CLUSTER_LABEL}={label_value(self.cluster)}"
 
 
+def destinations(
+    environment: str,
+    clusters: Iterable[str],
+    hub: Hub,
+    places: Mapping[tuple[str, str], Placement],
+    source_of: Callable[[ChartSource], dict[str, Any]],
+) -> dict[str, Destination]:
+    """Every cluster's `Destination` with its Applications' placements."""
+    mine: dict[str, dict[str, Placement]] = {c: {} for c in clusters}
+    for (cluster, app), place in places.items():
+        mine.setdefault(cluster, {})[app] = place
+    return {c: Destination(environment, c, hub, apps, source_of) for c, apps in mine.items()}
+
+
 class ArgoReleaseOps:
     """The engine's release operations on one destination cluster, applied by Argo CD."""
 
     def __init__(
-        self, api: HubApi, destination: Destination, clock: Clock, poll_seconds: float = POLL_SECONDS
+        self, api: Applications, destination: Destination, clock: Clock, poll_seconds: float = POLL_SECONDS
     ) -> None:
         self._api = api
         self._dest = destination
@@ -142,9 +155,9 @@ class ArgoReleaseOps:
         if live is None:
             return
         name = _name(live)
-        await asyncio.to_thread(self._api.delete, name)
+        await self._api.delete(name)
         deadline = self._clock.now() + timeout
-        while wait and await asyncio.to_thread(self._api.get, name) is not None:
+        while wait and await self._api.get(name) is not None:
             if self._clock.now() >= deadline:
                 raise ArgoSyncError(
                     f"{name}: timed out after {timeout:.0f}s waiting for Argo CD to delete it and its objects"
@@ -177,13 +190,13 @@ class ArgoReleaseOps:
     async def list_releases(
         self, all_namespaces: bool = True, selector: Mapping[str, str] | None = None
     ) -> list[ReleaseRevision]:
-        found = await asyncio.to_thread(self._api.list, self._dest.selector)
+        found = await self._api.list(self._dest.selector)
         releases = [live_release(obj) for obj in found]
         wanted = dict(selector or {})
         return [_revision(r) for r in releases if all(r.labels.get(k) == v for k, v in wanted.items())]
 
     async def _find(self, release: str, namespace: str) -> Obj | None:
-        found = await asyncio.to_thread(self._api.list, self._dest.selector)
+        found = await self._api.list(self._dest.selector)
         return next((obj for obj in found if release_key(obj) == (namespace, release)), None)
 
     def _where(self, release: str, namespace: str) -> str:
@@ -193,18 +206,18 @@ class ArgoReleaseOps:
         """Apply `body`, start its sync, wait for it; the new revision."""
         name = body["metadata"]["name"]
         deadline = self._clock.now() + timeout
-        live = await asyncio.to_thread(self._api.get, name)
+        live = await self._api.get(name)
         if live is not None and operation_running(live):
             live = await self._poll_until(
                 name, deadline, lambda obj: not operation_running(obj), "its running sync"
             )
         if live is not None and REVISIONS_ANNOTATION in annotations_of(live):
             body["metadata"]["annotations"][REVISIONS_ANNOTATION] = annotations_of(live)[REVISIONS_ANNOTATION]
-        await asyncio.to_thread(self._api.apply, body)
+        await self._api.apply(body)
         source = body["spec"]["source"]
         revision = str(source.get("targetRevision") or "")
         operation = sync_operation(revision, body["spec"]["syncPolicy"]["syncOptions"])
-        await asyncio.to_thread(self._api.patch, name, {"operation": operation}, "start a sync")
+        await self._api.patch(name, {"operation": operation}, "start a sync")
         synced = await self._until_synced(name, revision, deadline, timeout)
         kept = {
             k: v for k, v in body["metadata"]["annotations"].items() if k in (*CARRIED, VERSION_ANNOTATION)
@@ -213,12 +226,12 @@ class ArgoReleaseOps:
             history_id(last_revision(synced)), source, kept, _now().isoformat(timespec="seconds")
         )
         patch = {"metadata": {"annotations": {REVISIONS_ANNOTATION: with_synced(synced, record)}}}
-        await asyncio.to_thread(self._api.patch, name, patch, "record the synced spec")
+        await self._api.patch(name, patch, "record the synced spec")
         return _revision(live_release(synced))
 
     async def _until_synced(self, name: str, revision: str, deadline: float, timeout: float) -> Obj:
         while True:
-            obj = await asyncio.to_thread(self._api.get, name)
+            obj = await self._api.get(name)
             if obj is None:
                 raise ArgoSyncError(f"{name}: the Application was deleted while it synced")
             state = sync_state(obj, revision)
@@ -236,7 +249,7 @@ class ArgoReleaseOps:
         self, name: str, deadline: float, ready: Callable[[Obj], bool], what: str
     ) -> Obj | None:
         while True:
-            obj = await asyncio.to_thread(self._api.get, name)
+            obj = await self._api.get(name)
             if obj is None or ready(obj):
                 return obj
             if self._clock.now() >= deadline:

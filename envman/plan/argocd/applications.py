@@ -114,10 +114,10 @@ def application(
     ignore: Sequence[IgnoreRule] = (),
 ) -> dict[str, Any]:
     """The Application of one release; `carried` are release labels kept as annotations
-    (commit, chart digest), `version` the chart's version (recorded for local charts)."""
+    (commit, chart digest), `version` the chart's version (recorded for a local chart)."""
     annotations = {SYNC_WAVE: str(place.layer)}
     annotations.update({k: v for k, v in (carried or {}).items() if k in CARRIED})
-    if version is not None:
+    if version is not None and "path" in source:  # a remote chart's version is its targetRevision
         annotations[VERSION_ANNOTATION] = version
     options = [*SYNC_OPTIONS, RESPECT_IGNORED] if ignore else list(SYNC_OPTIONS)
     spec: dict[str, Any] = {
@@ -168,14 +168,22 @@ def ignore_differences(rules: Sequence[IgnoreRule]) -> list[dict[str, Any]]:
 
 
 def jq_path(path: str) -> str:
-    """A dotted path (`spec.containers[*].image`) as a jq path (`.spec.containers[].image`)."""
-    out = ""
+    """A dotted path as a jq path: `spec.containers[*].image` (any item) is
+    `.spec.containers[].image`, `[0]` an index, `[api]` the item named api (as drift names
+    list items), a key that is not an identifier quoted (`.annotations["example.com/x"]`)."""
+    stages: list[str] = []
+    current = ""
     for key, index in _SEGMENT.findall(path):
         if key:
-            out += f".{key}" if _IDENTIFIER.match(key) else f"[{json.dumps(key)}]"
+            current += f".{key}" if _IDENTIFIER.match(key) else f"[{json.dumps(key)}]"
+        elif index == "*" or index.isdigit():
+            current += "[]" if index == "*" else f"[{index}]"
         else:
-            out += "[]" if index == "*" else f"[{index}]"
-    return out or "."
+            stages.append(f"{current}[] | select(.name == {json.dumps(index)})")
+            current = ""
+    if current or not stages:
+        stages.append(current or ".")
+    return " | ".join(stages)
 
 
 def sync_operation(revision: str, options: Sequence[str]) -> dict[str, Any]:

@@ -142,9 +142,8 @@ def _release(
             labels[key] = str(meta_labels[key])
     helm = source.get("helm") or {}
     destination = (obj.get("spec") or {}).get("destination") or {}
-    version = annotations.get(VERSION_ANNOTATION) or (
-        str(source.get("targetRevision") or "") if source.get("chart") else ""
-    )
+    remote = bool(source.get("chart"))  # a local chart's version is envman's annotation
+    version = str(source.get("targetRevision") or "") if remote else annotations.get(VERSION_ANNOTATION, "")
     return LiveRelease(
         name=str(helm.get("releaseName") or _meta(obj).get("name") or ""),
         namespace=str(destination.get("namespace") or ""),
