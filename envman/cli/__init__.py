@@ -8,6 +8,7 @@ from __future__ import annotations
 from envman.cli import (  # noqa: F401  (imported to register their commands)
     changed,
     diff_status,
+    export_commands,
     plan_commands,
     promote,
     render,

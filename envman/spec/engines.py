@@ -46,11 +46,16 @@ def check_engine(env: Environment) -> Iterator[Problem]:
             "context of the cluster where Argo CD runs",
             env.value_at("rollout", "engine"),
         )
+    yield from secret_problems(env)
+    for path in _helm_test_gates(env):
+        yield Problem(f"{path_text(path)}: {_HELM_TEST}", env.key_at(*path))
+
+
+def secret_problems(env: Environment) -> Iterator[Problem]:
+    """Every app's `secrets:`, located: what an Argo CD Application must never carry."""
     for name, app in env.apps.items():
         if app.secrets:
             yield Problem(f"apps.{name}.secrets: {_SECRETS}", env.key_at("apps", name, "secrets"))
-    for path in _helm_test_gates(env):
-        yield Problem(f"{path_text(path)}: {_HELM_TEST}", env.key_at(*path))
 
 
 def _helm_test_gates(env: Environment) -> Iterator[tuple[str | int, ...]]:
