@@ -1,4 +1,5 @@
-"""The wheel: envman's package, its console script, type information; nothing else."""
+"""The wheel: envman's package, its console script, type information, the sandbox's vendored
+Argo CD CRDs; nothing else."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def test_the_wheel_holds_the_package_and_its_console_script(tmp_path: Path) -> N
     (wheel,) = tmp_path.glob("envman-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "envman/cli/__init__.py" in names and "envman/py.typed" in names
+    crds = "envman/sandbox/argocd/crds/"
+    assert {f"{crds}application-crd.yaml", f"{crds}appproject-crd.yaml", f"{crds}SOURCES.md"} <= set(names)
     assert {n.split("/")[0] for n in names} <= {
         "envman",
         next(n.split("/")[0] for n in names if ".dist-info" in n),

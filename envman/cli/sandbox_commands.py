@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from envman.cli.root import State, cli, pass_state
 from envman.sandbox import manager
+from envman.sandbox.argocd.hub import DEFAULT_CONTEXT, DEFAULT_NAMESPACE, HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
 from envman.sandbox.server import DEFAULT_READY_DELAY
 
@@ -28,15 +31,42 @@ def sandbox() -> None:
 def up(state: State, environment: str, ready_delay: float) -> None:
     """Serve every cluster of ENV (contexts as in the spec) and print the `export KUBECONFIG=` line.
 
+    For an environment on the argocd engine it also serves the Argo CD hub (rollout.argocd.context)
+    with an emulated Argo CD: its CRDs, a cluster Secret per cluster and an application controller.
+
     Idempotent: a live sandbox serving the same clusters is reused; a stale one is replaced.
     Use it as: eval "$(envman sandbox up ENV)".
     """
     env = state.load(environment)
     contexts = [env.context_of(c) for c in env.clusters]
-    info = manager.up(state.root, contexts, ready_delay=ready_delay)
+    hub = argocd_hub(env.spec, {name: env.context_of(name) for name in env.clusters})
+    info = manager.up(state.root, contexts, ready_delay=ready_delay, hub=hub)
     verb = "reusing" if info.reused else "started"
-    state.echo(f"sandbox {verb}: {len(contexts)} clusters ({', '.join(contexts)}), pid {info.pid}", err=True)
+    with_hub = f" and the Argo CD hub {hub.context}" if hub else ""
+    state.echo(
+        f"sandbox {verb}: {len(contexts)} clusters ({', '.join(contexts)}){with_hub}, pid {info.pid}",
+        err=True,
+    )
     state.echo(info.export_line)
+
+
+def argocd_hub(spec: Any, contexts: dict[str, str]) -> HubSettings | None:
+    """The hub an environment on the argocd engine needs (None on the helm engine): its context
+    and namespace from `rollout.argocd`, and one Argo CD cluster per cluster, named by the
+    cluster's `argocdName` (default: its name) and pointing at its sandbox context."""
+    rollout = getattr(spec, "rollout", None)
+    if getattr(rollout, "engine", "helm") != "argocd":
+        return None
+    settings = getattr(rollout, "argocd", None)
+    clusters = getattr(spec, "clusters", {})
+    return HubSettings(
+        context=getattr(settings, "context", None) or DEFAULT_CONTEXT,
+        namespace=getattr(settings, "namespace", None) or DEFAULT_NAMESPACE,
+        destinations={
+            getattr(clusters.get(name), "argocdName", None) or name: context
+            for name, context in contexts.items()
+        },
+    )
 
 
 @sandbox.command()

@@ -36,6 +36,7 @@ from envman.sandbox.store import Accept, Store
 Obj = dict[str, Any]
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+_DELETING = ("deletionTimestamp", "deletionGracePeriodSeconds")
 DEFAULT_WATCH_SECONDS = 1800.0
 
 
@@ -259,7 +260,7 @@ class Api:
         version = meta.get("resourceVersion")
         if version and version != old["metadata"]["resourceVersion"]:
             raise conflict(rtype.plural, rtype.group, name)
-        for key in ("name", "namespace", "uid", "creationTimestamp", "generation"):
+        for key in ("name", "namespace", "uid", "creationTimestamp", "generation", *_DELETING):
             if key in old["metadata"]:
                 meta[key] = old["metadata"][key]
         meta.pop("managedFields", None)
@@ -282,7 +283,14 @@ class Api:
         self.ownership.stamp(ident, obj, now_iso())
         if rtype.kind == "CustomResourceDefinition" and not target.sub:
             self._establish(obj)
-        return self.present(self.store.put(rtype.key, obj), target)
+        return self.present(self._save(rtype, obj), target)
+
+    def _save(self, rtype: ResourceType, obj: Obj) -> Obj:
+        """Store an updated object; one marked for deletion goes once its last finalizer has."""
+        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+            self.remove(rtype, obj, orphan=False)
+            return obj
+        return self.store.put(rtype.key, obj)
 
     def patch(self, target: Target, body: bytes, content_type: str, query: dict[str, str]) -> tuple[int, Obj]:
         assert target.name is not None
@@ -337,11 +345,23 @@ class Api:
         expected = preconditions.get("resourceVersion")
         if expected and expected != found["metadata"]["resourceVersion"]:
             raise conflict(rtype.plural, rtype.group, target.name)
-        if not (_dry_run(query) or "All" in (options.get("dryRun") or [])):
-            policy = query.get("propagationPolicy") or options.get("propagationPolicy")
-            orphan = policy == "Orphan" or options.get("orphanDependents") is True
-            self.remove(rtype, found, orphan=orphan)
+        if _dry_run(query) or "All" in (options.get("dryRun") or []):
+            return deleted(rtype.plural, rtype.group, self.present(found, target), now_iso())
+        if found["metadata"].get("finalizers"):
+            return self.present(self._deleting(rtype, found), target)
+        policy = query.get("propagationPolicy") or options.get("propagationPolicy")
+        orphan = policy == "Orphan" or options.get("orphanDependents") is True
+        self.remove(rtype, found, orphan=orphan)
         return deleted(rtype.plural, rtype.group, self.present(found, target), now_iso())
+
+    def _deleting(self, rtype: ResourceType, found: Obj) -> Obj:
+        """An object with finalizers is only marked for deletion (once); whoever owns each
+        finalizer removes it, and the update removing the last one deletes the object."""
+        meta = found["metadata"]
+        if meta.get("deletionTimestamp"):
+            return found
+        meta.update(deletionTimestamp=now_iso(), deletionGracePeriodSeconds=0)
+        return self.store.put(rtype.key, found)
 
     def delete_collection(self, target: Target, query: dict[str, str]) -> Obj:
         accept = self._matcher(query)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 from envman.sandbox import kubeconfig
+from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.server import DEFAULT_READY_DELAY, Sandbox
 
 
@@ -25,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clusters", nargs="+")
     parser.add_argument("--ready-delay", type=float, default=DEFAULT_READY_DELAY)
     parser.add_argument("--token", default="")
+    parser.add_argument("--hub", default=None, help="HubSettings as JSON: also serve an Argo CD hub")
     args = parser.parse_args(argv)
-    sandbox = Sandbox(args.clusters, args.ready_delay)
+    hub = HubSettings.from_json(json.loads(args.hub)) if args.hub else None
+    sandbox = Sandbox(args.clusters, args.ready_delay, hub)
     sandbox.start()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         "clusters": sandbox.ports,
         "kubeconfig": str(args.kubeconfig),
         "ready_delay": args.ready_delay,
+        "hub": hub.to_json() if hub else None,
     }
     tmp = args.state.with_name(f".{args.state.name}.tmp")
     tmp.write_text(json.dumps(state, indent=2))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
 from envman.sandbox.errors import SandboxError
 from envman.sandbox.server import DEFAULT_READY_DELAY, HOST
@@ -159,12 +160,24 @@ def _check_names(clusters: Sequence[str]) -> list[str]:
     return names
 
 
-def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READY_DELAY) -> SandboxInfo:
-    """Serve `clusters` from one background process; reuse a live one serving the same set."""
+def up(
+    root: Path,
+    clusters: Sequence[str],
+    *,
+    ready_delay: float = DEFAULT_READY_DELAY,
+    hub: HubSettings | None = None,
+) -> SandboxInfo:
+    """Serve `clusters` from one background process; reuse a live one serving the same set.
+
+    With `hub`, the process also serves an emulated Argo CD hub as one more cluster and
+    context, `hub.context`, with a cluster Secret for each of `hub.destinations` (Argo CD
+    cluster name -> one of `clusters`; default: each cluster under its own name)."""
     names = _check_names(clusters)
+    served = _with_hub(names, hub)
     _ignore_state(root)
     live = _live(root)
-    if live is not None and sorted(live["clusters"]) == sorted(names):
+    wanted_hub = hub.to_json() if hub else None
+    if live is not None and sorted(live["clusters"]) == sorted(served) and live.get("hub") == wanted_hub:
         return _info(live, reused=True)
     down(root)
     directory = state_dir(root)
@@ -182,6 +195,7 @@ def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READ
         str(ready_delay),
         "--token",
         token,
+        *(["--hub", json.dumps(wanted_hub)] if wanted_hub else []),
     ]
     with log_file.open("ab") as log:
         process = subprocess.Popen(
@@ -189,6 +203,20 @@ def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READ
         )
     state = _wait_started(root, process, token, log_file)
     return _info(state, reused=False)
+
+
+def _with_hub(names: list[str], hub: HubSettings | None) -> list[str]:
+    """Every cluster the process serves: `names` and the hub's context."""
+    if hub is None:
+        return names
+    _check_names([hub.context])
+    if hub.context in names:
+        raise SandboxError(f"the Argo CD hub's context {hub.context!r} is also a cluster of the environment")
+    try:
+        hub.destinations_among(dict.fromkeys(names))
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from exc
+    return [*names, hub.context]
 
 
 def _ignore_state(root: Path) -> None:

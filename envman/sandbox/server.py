@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from envman.sandbox.api import Api
+from envman.sandbox.argocd.hub import Hub, HubSettings
 from envman.sandbox.controllers import Controllers
 from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.messages import JSON, Reply, WatchReply
@@ -243,12 +244,18 @@ class AdminHandler(_Handler):
 class Sandbox:
     """Every cluster of one sandbox, served from this process."""
 
-    def __init__(self, names: Iterable[str], ready_delay: float = DEFAULT_READY_DELAY) -> None:
+    def __init__(
+        self, names: Iterable[str], ready_delay: float = DEFAULT_READY_DELAY, hub: HubSettings | None = None
+    ) -> None:
+        """Serve `names`; with `hub`, also the Argo CD hub context (see `argocd.hub.HubSettings`)."""
+        names = [*names, *([hub.context] if hub else [])]
         self.clusters = {name: Cluster(name, ready_delay) for name in names}
         self.servers = {name: ClusterServer(c) for name, c in self.clusters.items()}
         self.admin = AdminServer(self)
         self.stopped = threading.Event()
         self._threads: list[threading.Thread] = []
+        apis = {name: cluster.api for name, cluster in self.clusters.items()}
+        self.hub = Hub(hub, apis, self.ports) if hub else None
 
     @property
     def ports(self) -> dict[str, int]:
@@ -261,6 +268,8 @@ class Sandbox:
     def start(self) -> None:
         for cluster in self.clusters.values():
             cluster.controllers.start()
+        if self.hub is not None:
+            self.hub.start()
         servers: list[_Server] = [*self.servers.values(), self.admin]
         for server in servers:
             thread = threading.Thread(target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.2})
@@ -270,6 +279,8 @@ class Sandbox:
     def stop(self) -> None:
         if self.stopped.is_set():
             return
+        if self.hub is not None:
+            self.hub.stop()
         for name, cluster_server in self.servers.items():
             cluster_server.stopping.set()
             self.clusters[name].api.store.close_watchers()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envman.sandbox import kubeconfig
+from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.server import Sandbox
 
@@ -51,11 +52,16 @@ class RunningSandbox:
 
 @contextmanager
 def running_sandbox(
-    clusters: Sequence[str], *, ready_delay: float = TEST_READY_DELAY, directory: Path | None = None
+    clusters: Sequence[str],
+    *,
+    ready_delay: float = TEST_READY_DELAY,
+    directory: Path | None = None,
+    hub: HubSettings | None = None,
 ) -> Iterator[RunningSandbox]:
-    """Serve `clusters` from this process; yield their kubeconfig; stop them on exit."""
+    """Serve `clusters` from this process; yield their kubeconfig; stop them on exit.
+    With `hub`, also the emulated Argo CD hub (its context in the same kubeconfig)."""
     with tempfile.TemporaryDirectory(prefix="envman-sandbox-") as tmp:
-        sandbox = Sandbox(clusters, ready_delay)
+        sandbox = Sandbox(clusters, ready_delay, hub)
         sandbox.start()
         try:
             path = kubeconfig.write(Path(directory or tmp) / "kubeconfig", sandbox.ports)

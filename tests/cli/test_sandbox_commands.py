@@ -55,3 +55,29 @@ def test_sandbox_lifecycle(tmp_path: Path) -> None:
     finally:
         assert run(root, "down").exit_code == 0
     assert run(root, "status").stdout == "no sandbox is running\n"
+
+
+def test_an_environment_on_the_argocd_engine_gets_a_hub() -> None:
+    """`sandbox up` reads rollout.engine / rollout.argocd / clusters.<name>.argocdName (the
+    engine's spec keys) and asks the sandbox for the matching hub; none for helm."""
+    from types import SimpleNamespace
+
+    from envman.cli.sandbox_commands import argocd_hub
+    from envman.sandbox.argocd.hub import HubSettings
+
+    contexts = {"prod-use1": "use1-ctx", "prod-euw1": "prod-euw1"}
+    helm = SimpleNamespace(rollout=SimpleNamespace(engine="helm"), clusters={})
+    assert argocd_hub(helm, contexts) is None
+    assert argocd_hub(SimpleNamespace(rollout=None, clusters={}), contexts) is None
+    spec = SimpleNamespace(
+        rollout=SimpleNamespace(engine="argocd", argocd=SimpleNamespace(context="hub", namespace="gitops")),
+        clusters={
+            "prod-use1": SimpleNamespace(argocdName="use1"),
+            "prod-euw1": SimpleNamespace(argocdName=None),
+        },
+    )
+    assert argocd_hub(spec, contexts) == HubSettings(
+        context="hub", namespace="gitops", destinations={"use1": "use1-ctx", "prod-euw1": "prod-euw1"}
+    )
+    defaults = SimpleNamespace(rollout=SimpleNamespace(engine="argocd"), clusters={})
+    assert argocd_hub(defaults, {"a": "a"}) == HubSettings(destinations={"a": "a"})

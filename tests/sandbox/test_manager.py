@@ -46,3 +46,28 @@ def test_lifecycle(tmp_path: Path) -> None:
     assert not manager.status(tmp_path).running
     with pytest.raises(SandboxError, match="no sandbox is running"):
         manager.heal(tmp_path, "one")
+
+
+def test_up_with_an_argocd_hub(tmp_path: Path) -> None:
+    from kubernetes import client, config
+
+    from envman.sandbox.argocd.hub import HubSettings
+
+    hub = HubSettings(destinations={"prod-one": "one"})
+    with pytest.raises(SandboxError, match="the hub's destination 'three' is not a cluster of this sandbox"):
+        manager.up(tmp_path, ["one"], hub=HubSettings(destinations={"x": "three"}))
+    with pytest.raises(SandboxError, match="'one' is also a cluster of the environment"):
+        manager.up(tmp_path, ["one"], hub=HubSettings(context="one"))
+    info = manager.up(tmp_path, ["one", "two"], ready_delay=0.05, hub=hub)
+    try:
+        assert sorted(info.clusters) == ["argocd-hub", "one", "two"]
+        assert 'name: "argocd-hub"' in info.kubeconfig.read_text()
+        assert manager.up(tmp_path, ["one", "two"], hub=hub).reused
+        api = config.new_client_from_config(str(info.kubeconfig), context="argocd-hub")  # type: ignore[no-untyped-call]
+        secrets = client.CoreV1Api(api).list_namespaced_secret("argocd").items
+        assert [s.metadata.name for s in secrets] == ["cluster-prod-one"]
+        api.close()
+        plain = manager.up(tmp_path, ["one", "two"], ready_delay=0.05)
+        assert not plain.reused and sorted(plain.clusters) == ["one", "two"]
+    finally:
+        manager.down(tmp_path)

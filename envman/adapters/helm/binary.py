@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from envman.kit.errors import HelmError
+from envman.kit.helm_lookup import find_helm
 
-HELM_ENV_VAR = "ENVMAN_HELM"
 SUPPORTED_MAJORS = (3, 4)
 _VERSION = re.compile(r"^v?(\d+)\.\d+")
 _VERSION_TIMEOUT_SECONDS = 30.0
@@ -25,29 +23,6 @@ class HelmBinary:
 
     path: Path
     major: int
-
-
-INSTALLED_BESIDE = Path(sys.executable).parent
-"""Where `scripts/setup` puts the pinned helm: beside the interpreter running envman."""
-
-
-def find_helm(env: Mapping[str, str], beside: Path | None = INSTALLED_BESIDE) -> Path:
-    """`$ENVMAN_HELM` (a path, or a name looked up on PATH) first, then `helm` on PATH, then
-    the pinned helm installed beside envman's interpreter (so `.venv/bin/envman` works
-    without activating the virtual environment)."""
-    search_path = env.get("PATH", "")
-    configured = env.get(HELM_ENV_VAR)
-    if configured:
-        found = shutil.which(configured, path=search_path)
-        if found is None:
-            raise HelmError(f"helm not found: {HELM_ENV_VAR}={configured} is not an executable")
-        return Path(found)
-    found = shutil.which("helm", path=search_path)
-    if found is None and beside is not None:
-        found = shutil.which("helm", path=str(beside))
-    if found is None:
-        raise HelmError(f"helm not found: set {HELM_ENV_VAR} or put helm on PATH")
-    return Path(found)
 
 
 def helm_major(helm: Path) -> int:

@@ -18,7 +18,7 @@ from envman.sandbox.controllers.jobs import Jobs
 from envman.sandbox.controllers.pods import PodLifecycle
 from envman.sandbox.controllers.replicasets import ReplicaSets
 from envman.sandbox.controllers.statefulsets import StatefulSets
-from envman.sandbox.controllers.statuses import Autoscalers, DisruptionBudgets
+from envman.sandbox.controllers.statuses import Autoscalers, DisruptionBudgets, Ingresses
 
 MAX_PASSES = 30
 
@@ -31,7 +31,16 @@ class Controllers:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.pods = PodLifecycle(api, ready_delay, self._wake)
-        kinds = (ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, DisruptionBudgets, Autoscalers)
+        kinds = (
+            ReplicaSets,
+            Deployments,
+            StatefulSets,
+            DaemonSets,
+            Jobs,
+            DisruptionBudgets,
+            Autoscalers,
+            Ingresses,
+        )
         self._kinds: list[Controller] = [kind(api) for kind in kinds]
         self._thread = threading.Thread(target=self._run, daemon=True, name="controllers")
 

@@ -1,5 +1,6 @@
 """The controllers that only report a status, as a real one would with nothing to act on:
-PodDisruptionBudgets (zero counts) and HorizontalPodAutoscalers (no metrics, so their minimum).
+PodDisruptionBudgets (zero counts), HorizontalPodAutoscalers (no metrics, so their minimum)
+and Ingresses (published at the loopback address, as an ingress controller publishes its own).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ Obj = dict[str, Any]
 
 PODDISRUPTIONBUDGETS = "policy/poddisruptionbudgets"
 HORIZONTALPODAUTOSCALERS = "autoscaling/horizontalpodautoscalers"
+INGRESSES = "networking.k8s.io/ingresses"
 
 
 class StatusOnly(Controller):
@@ -48,3 +50,13 @@ class Autoscalers(StatusOnly):
     def status(self, obj: Obj) -> Obj:
         replicas = int(obj.get("spec", {}).get("minReplicas", 1))
         return {"currentReplicas": replicas, "desiredReplicas": replicas}
+
+
+class Ingresses(StatusOnly):
+    """Publishes every Ingress at 127.0.0.1, as an ingress controller writes its load balancer's
+    address (Argo CD counts an Ingress without one as Progressing)."""
+
+    key = INGRESSES
+
+    def status(self, obj: Obj) -> Obj:
+        return {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}
