@@ -55,7 +55,9 @@ def source_problems(root: Path, source: GitSource, charts: Sequence[str]) -> lis
     uncommitted changes, a commit the remote does not have."""
     git = Git(root)
     problems = []
-    status = git.run("status", "--porcelain=v1", "--untracked-files=all", "--", *sorted(set(charts)))
+    status = git.run(
+        "status", "--porcelain=v1", "--untracked-files=all", "--", *sorted(set(charts)), raw=True
+    )
     changed = sorted({line[3:] for line in status.splitlines() if len(line) > 3})
     if changed:
         problems.append(

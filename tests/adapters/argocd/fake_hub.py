@@ -1,5 +1,5 @@
 """An in-memory hub at the adapter's `Applications` seam: Applications stored as the API
-server keeps them, and a controller that runs each requested sync the way Argo CD's does
+server keeps them (each write checked against the vendored CRD, unknown fields rejected), and a controller that runs each requested sync the way Argo CD's does
 (operation taken, outcome recorded, history appended on success, `operation` cleared), with
 the outcome chosen per Application."""
 
@@ -14,6 +14,7 @@ from envman.adapters.argocd.release_ops import Destination, destinations
 from envman.plan.argocd.applications import GitSource, Hub, chart_source, placements
 from envman.plan.desired import ChartSource
 from envman.plan.fleet import Fleet
+from tests.argocd_schema import assert_valid
 
 Obj = dict[str, Any]
 OK, DEGRADED, FAILED, STUCK = "ok", "degraded", "failed", "stuck"
@@ -64,6 +65,7 @@ class FakeHub:
 
     async def apply(self, body: Obj) -> Obj:
         name = body["metadata"]["name"]
+        assert_valid(body)  # as `kubectl apply --validate=strict` would check it
         self.calls.append(("apply", name))
         self.applied.append(copy.deepcopy(body))
         live = self.objects.setdefault(name, {"metadata": {}, "status": {}})
@@ -78,6 +80,7 @@ class FakeHub:
         if "operation" in patch:
             self.operations.append((name, copy.deepcopy(patch["operation"])))
         self.objects[name] = merge_patch(self.objects[name], patch)
+        assert_valid(self.objects[name])
         return copy.deepcopy(self.objects[name])
 
     async def delete(self, name: str) -> None:
@@ -99,7 +102,8 @@ class FakeHub:
         else:
             history = status.setdefault("history", [])
             history.append({"id": len(history), "revision": revision, "deployedAt": NOW, "source": source})
-            status["sync"] = {"status": "Synced", "revision": revision, "comparedTo": {"source": source}}
+            compared = {"source": source, "destination": copy.deepcopy(obj["spec"]["destination"])}
+            status["sync"] = {"status": "Synced", "revision": revision, "comparedTo": compared}
             healthy = outcome == OK
             status["health"] = (
                 {"status": "Healthy"} if healthy else {"status": "Degraded", "message": "pod failed"}

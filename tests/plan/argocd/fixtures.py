@@ -84,7 +84,11 @@ def synced(
     source = obj["spec"]["source"]
     revision = source["targetRevision"]
     obj["status"] = {
-        "sync": {"status": "Synced", "revision": revision, "comparedTo": {"source": copy.deepcopy(source)}},
+        "sync": {
+            "status": "Synced",
+            "revision": revision,
+            "comparedTo": {"source": copy.deepcopy(source), "destination": obj["spec"]["destination"]},
+        },
         "health": {"status": health},
         "operationState": {
             "phase": phase,
