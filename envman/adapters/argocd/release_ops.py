@@ -5,7 +5,8 @@ manager), then starts a sync as `argocd app sync` does (the `operation` field: t
 `initiatedBy.username: envman`, the sync options) and waits, up to the release's timeout,
 for the operation to succeed and the Application to be `Synced` at that revision and
 `Healthy`. A failed or errored operation, or `Degraded` health, fails the release with Argo
-CD's message. Each successful sync's spec is recorded in the Application's
+CD's message (unless the Application was Degraded before: then its old, failed pods are
+being replaced, and Healthy is waited for). Each successful sync's spec is recorded in the Application's
 `envman.io/revisions` annotation under Argo CD's history id: a rollback to a revision
 re-applies that spec and syncs it. An uninstall deletes the Application; its finalizer has
 Argo CD delete the release's resources first. A sync already running (a crashed run's) is
@@ -38,6 +39,7 @@ from envman.plan.argocd.progress import sync_state
 from envman.plan.argocd.reading import (
     SyncedSpec,
     annotations_of,
+    health_of,
     history,
     history_id,
     history_of,
@@ -53,7 +55,7 @@ from envman.plan.cluster_state import APP_LABEL, ENV_LABEL, LiveRelease
 from envman.plan.desired import ChartSource
 from envman.rollout.ports import Clock, ReleaseRevision
 
-POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0
 Obj = dict[str, Any]
 
 
@@ -207,6 +209,7 @@ class ArgoReleaseOps:
         name = body["metadata"]["name"]
         deadline = self._clock.now() + timeout
         live = await self._api.get(name)
+        was_degraded = live is not None and health_of(live) == "Degraded"
         if live is not None and operation_running(live):
             live = await self._poll_until(
                 name, deadline, lambda obj: not operation_running(obj), "its running sync"
@@ -218,7 +221,7 @@ class ArgoReleaseOps:
         revision = str(source.get("targetRevision") or "")
         operation = sync_operation(revision, body["spec"]["syncPolicy"]["syncOptions"])
         await self._api.patch(name, {"operation": operation}, "start a sync")
-        synced = await self._until_synced(name, revision, deadline, timeout)
+        synced = await self._until_synced(name, revision, deadline, timeout, degraded_fails=not was_degraded)
         kept = {
             k: v for k, v in body["metadata"]["annotations"].items() if k in (*CARRIED, VERSION_ANNOTATION)
         }
@@ -226,15 +229,17 @@ class ArgoReleaseOps:
             history_id(last_revision(synced)), source, kept, _now().isoformat(timespec="seconds")
         )
         patch = {"metadata": {"annotations": {REVISIONS_ANNOTATION: with_synced(synced, record)}}}
-        await self._api.patch(name, patch, "record the synced spec")
-        return _revision(live_release(synced))
+        recorded = await self._api.patch(name, patch, "record the synced spec")
+        return _revision(live_release(recorded))
 
-    async def _until_synced(self, name: str, revision: str, deadline: float, timeout: float) -> Obj:
+    async def _until_synced(
+        self, name: str, revision: str, deadline: float, timeout: float, *, degraded_fails: bool
+    ) -> Obj:
         while True:
             obj = await self._api.get(name)
             if obj is None:
                 raise ArgoSyncError(f"{name}: the Application was deleted while it synced")
-            state = sync_state(obj, revision)
+            state = sync_state(obj, revision, degraded_fails=degraded_fails)
             if state.failure is not None:
                 raise ArgoSyncError(f"{name}: {state.failure}")
             if state.done:

@@ -3,7 +3,8 @@ compares it (`live_release`), the objects Argo CD finds out of sync (`reported_d
 health, its history, and the specs envman synced (`synced_specs`, kept in an annotation).
 
 The live release is the Application's spec (chart, version, values) with a helm-like status:
-`deployed` after a successful sync, `failed` after a failed one, `pending-install` /
+`deployed` after a successful sync, `failed` after a failed one (or one envman started
+that never got Healthy: Argo CD records a sync in its history once applied), `pending-install` /
 `pending-upgrade` while an operation runs (and `pending-install` for an Application never
 synced successfully: undoing it deletes it), `out-of-sync` when Argo CD compares the spec as
 different from what runs without naming an object, or compared an older spec. Its revision
@@ -154,8 +155,15 @@ def _release(
         values=values_of(source),
         labels=labels,
         updated=_time((_status(obj).get("operationState") or {}).get("finishedAt")),
-        deployed_revision=last_revision(obj) or None,
+        deployed_revision=good_revision(obj),
     )
+
+
+def good_revision(obj: Obj) -> int | None:
+    """The last revision envman saw synced and Healthy (Argo CD's history also holds syncs
+    whose Application turned Degraded after); without envman's record, Argo CD's last."""
+    good = [spec.id for spec in synced_specs(obj)]
+    return revision_of(max(good)) if good else (last_revision(obj) or None)
 
 
 def live_status(obj: Obj) -> str:
@@ -167,8 +175,9 @@ def live_status(obj: Obj) -> str:
         return "pending-upgrade" if synced_before else "pending-install"
     if not synced_before:
         return "pending-install"
-    if phase in FAILED_PHASES:
-        return "failed"
+    good = {spec.id for spec in synced_specs(obj)}
+    if phase in FAILED_PHASES or (good and int(history_of(obj)[-1]["id"]) not in good):
+        return "failed"  # its last sync failed, or envman never saw it Healthy
     sync = status.get("sync") or {}
     compared = (sync.get("comparedTo") or {}).get("source")
     stale = compared is not None and dict(compared) != dict(source_of(obj))
@@ -196,10 +205,15 @@ def reported_drift(obj: Obj) -> tuple[ObjectDrift, ...]:
     return tuple(sorted(found, key=lambda d: d.ref))
 
 
+def health_of(obj: Obj) -> str:
+    """The Application's health status (`Unknown` before Argo CD judged it)."""
+    return str((_status(obj).get("health") or {}).get("status") or "Unknown")
+
+
 def health_problems(obj: Obj) -> tuple[str, ...]:
     """What is unhealthy: the Application's health and its unhealthy resources (none when Healthy)."""
     health = _status(obj).get("health") or {}
-    state = str(health.get("status") or "Unknown")
+    state = health_of(obj)
     if state == "Healthy":
         return ()
     problems = [f"{state}" + (f": {health['message']}" if health.get("message") else "")]
@@ -210,6 +224,13 @@ def health_problems(obj: Obj) -> tuple[str, ...]:
             message = f": {res_health['message']}" if res_health.get("message") else ""
             problems.append(f"{where}: {res_health['status']}{message}")
     return tuple(problems)
+
+
+def degraded_text(obj: Obj) -> str:
+    """Why the Application is Degraded: its health message and its Degraded resources."""
+    problems = health_problems(obj)
+    degraded = [p for p in problems[1:] if ": Degraded" in p]
+    return "; ".join([problems[0] if problems else "Degraded", *degraded])
 
 
 def synced_specs(obj: Obj) -> list[SyncedSpec]:
@@ -306,5 +327,5 @@ def comparable(obj: Obj) -> dict[str, Any]:
 
 def as_yaml(obj: Obj) -> str:
     """An Application as a YAML document, as `diff` compares it."""
-    text: str = yaml.safe_dump(comparable(obj), sort_keys=False)
+    text: str = yaml.safe_dump(comparable(obj), sort_keys=False, width=10_000)
     return text

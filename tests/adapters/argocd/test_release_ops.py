@@ -74,12 +74,26 @@ def test_an_install_applies_the_application_and_syncs_it_as_envman(setup: Setup)
 
 def test_a_degraded_application_fails_the_release_with_argo_cds_message(setup: Setup) -> None:
     setup.hub.outcomes[NAME] = DEGRADED
-    with pytest.raises(
-        ArgoSyncError,
-        match=r'prod-use1-api: Degraded: Deployment api/x: Degraded: Back-off pulling image "bad"',
-    ):
+    with pytest.raises(ArgoSyncError) as caught:
         setup.upgrade()
+    assert str(caught.value) == (
+        'prod-use1-api: Degraded: pod failed; Deployment api/x: Degraded: Back-off pulling image "bad"'
+    )
     assert synced_specs(setup.hub.objects[NAME]) == []  # not recorded as a good spec
+
+
+def test_after_a_degraded_release_degraded_is_waited_out(setup: Setup) -> None:
+    """Degraded before the sync (a rollback replacing failed pods): Healthy is waited for."""
+    setup.upgrade()
+    setup.hub.outcomes[NAME] = DEGRADED
+    with pytest.raises(ArgoSyncError):
+        setup.upgrade({**setup.api.values, "replicaCount": 9})
+    with pytest.raises(
+        ArgoSyncError, match=r"timed out after 20s waiting for Synced and Healthy .*Degraded\)"
+    ):
+        setup.run(setup.ops.rollback("api", "api", 1, timeout=20))
+    setup.hub.outcomes[NAME] = "ok"
+    assert setup.run(setup.ops.rollback("api", "api", 1, timeout=20)).status == "deployed"
 
 
 def test_a_failed_operation_fails_the_release(setup: Setup) -> None:

@@ -48,4 +48,18 @@ def test_degraded_health_fails_with_the_unhealthy_resources(tmp_path: Path) -> N
         {"version": "v1", "kind": "Pod", "namespace": "api", "name": "api-1",
          "health": {"status": "Degraded", "message": "Back-off pulling image"}},
     ]  # fmt: skip
-    assert sync_state(obj, COMMIT).failure == "Degraded: Pod api/api-1: Degraded: Back-off pulling image"
+    obj["status"]["resources"].append(
+        {"group": "apps", "version": "v1", "kind": "Deployment", "namespace": "api", "name": "api",
+         "health": {"status": "Progressing", "message": "Waiting for rollout to finish"}}
+    )  # fmt: skip
+    obj["status"]["health"]["message"] = 'Back-off pulling image "api:bad"'
+    assert sync_state(obj, COMMIT).failure == (
+        'Degraded: Back-off pulling image "api:bad"; Pod api/api-1: Degraded: Back-off pulling image'
+    )
+
+
+def test_degraded_before_the_sync_is_waited_out(tmp_path: Path) -> None:
+    obj = app(tmp_path, health="Degraded")
+    state = sync_state(obj, COMMIT, degraded_fails=False)
+    assert (state.done, state.failure) == (False, None)
+    assert state.detail.endswith("Degraded")

@@ -130,6 +130,20 @@ def test_history_lists_every_revision_with_its_commit(tmp_path: Path) -> None:
     older = SyncedSpec(0, obj["spec"]["source"], {COMMIT_LABEL: "b" * 40}, "then")
     obj["metadata"]["annotations"][REVISIONS_ANNOTATION] = with_synced(obj, older)
     found = history(obj)
-    assert [(r.revision, r.status) for r in found] == [(1, "superseded"), (2, "deployed")]
+    assert [(r.revision, r.status) for r in found] == [(1, "superseded"), (2, "failed")]
     assert found[0].labels[COMMIT_LABEL] == "b" * 40
     assert found[0].updated is not None and found[0].updated.day == 1
+    newer = SyncedSpec(1, obj["spec"]["source"], {COMMIT_LABEL: COMMIT}, "now")
+    obj["metadata"]["annotations"][REVISIONS_ANNOTATION] = with_synced(obj, newer)
+    assert [(r.revision, r.status) for r in history(obj)] == [(1, "superseded"), (2, "deployed")]
+
+
+def test_a_sync_envman_never_saw_healthy_is_failed_and_undone_to_the_last_good(tmp_path: Path) -> None:
+    """Argo CD records a sync in its history once applied, Healthy or not."""
+    obj = synced(api_app(tmp_path), ids=3)
+    good = SyncedSpec(1, obj["spec"]["source"], {}, "then")
+    obj["metadata"]["annotations"][REVISIONS_ANNOTATION] = with_synced(obj, good)
+    live = live_release(obj)
+    assert (live.status, live.revision, live.rollback_target) == ("failed", 3, 2)
+    del obj["metadata"]["annotations"][REVISIONS_ANNOTATION]  # no record of envman's: Argo CD's history
+    assert (live_release(obj).status, live_release(obj).rollback_target) == ("deployed", 3)
