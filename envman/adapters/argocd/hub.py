@@ -71,11 +71,19 @@ class HubApi:
 
     def apply(self, body: dict[str, Any]) -> dict[str, Any]:
         """Server-side apply of `body` (an Application) under envman's field manager."""
-        api = self._api()
         name = body["metadata"]["name"]
-        applied = _with_message(
+        return self._patch(name, body, _APPLY, f"apply Application {name}")
+
+    def patch(self, name: str, patch: dict[str, Any], what: str) -> dict[str, Any]:
+        """A JSON merge patch of the Application `name` (its `operation`, an annotation)."""
+        return self._patch(name, patch, _MERGE, f"{what} of Application {name}")
+
+    def _patch(self, name: str, body: dict[str, Any], content_type: str, what: str) -> dict[str, Any]:
+        api = self._api()
+        force = True if content_type == _APPLY else None  # force is for applies only
+        patched = _with_message(
             self.target,
-            f"apply Application {name}",
+            what,
             lambda: api.patch_namespaced_custom_object(
                 GROUP,
                 VERSION,
@@ -84,28 +92,8 @@ class HubApi:
                 name,
                 body,
                 field_manager=MANAGER,
-                force=True,
-                _content_type=_APPLY,
-                _request_timeout=REQUEST_TIMEOUT,
-            ),
-        )
-        return _obj(applied)
-
-    def patch(self, name: str, patch: dict[str, Any], what: str) -> dict[str, Any]:
-        """A JSON merge patch of the Application `name` (its `operation`, an annotation)."""
-        api = self._api()
-        patched = _with_message(
-            self.target,
-            f"{what} of Application {name}",
-            lambda: api.patch_namespaced_custom_object(
-                GROUP,
-                VERSION,
-                self.namespace,
-                PLURAL,
-                name,
-                patch,
-                field_manager=MANAGER,
-                _content_type=_MERGE,
+                _content_type=content_type,
+                force=force,
                 _request_timeout=REQUEST_TIMEOUT,
             ),
         )

@@ -7,31 +7,19 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from envman.adapters.argocd.release_ops import Destination, destinations
 from envman.plan.argocd.applications import GitSource, Hub, chart_source, placements
 from envman.plan.desired import ChartSource
 from envman.plan.fleet import Fleet
+from envman.sandbox.patch import merge_patch
 from tests.argocd_schema import assert_valid
 
 Obj = dict[str, Any]
 OK, DEGRADED, FAILED, STUCK = "ok", "degraded", "failed", "stuck"
 NOW = "2026-12-01T10:00:00Z"
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386."""
-    if not isinstance(patch, Mapping):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, Mapping) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 class FakeHub:

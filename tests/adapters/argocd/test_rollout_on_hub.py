@@ -26,6 +26,8 @@ from tests.plan.argocd.fixtures import ARGO, GIT, HUB, desired
 from tests.repo_builder import write_repo
 from tests.rollout.fakes import World, options
 
+US_ROLLED_BACK = [WaveResult.SUCCEEDED, WaveResult.ROLLED_BACK, WaveResult.NOT_STARTED]
+
 
 def fleet_of(root: Path, text: str = ARGO) -> Fleet:
     write_repo(root, {"environments/prod.yaml": text})
@@ -80,11 +82,7 @@ def test_a_failing_wave_is_rolled_back_and_the_next_never_starts(tmp_path: Path)
     before = len(hub.applied)
     report = run(fleet, hub, plan_from_hub(fleet, hub))
     assert report.exit_code == 3
-    assert [w.result for w in report.waves] == [
-        WaveResult.SUCCEEDED,
-        WaveResult.ROLLED_BACK,
-        WaveResult.NOT_STARTED,
-    ]
+    assert [w.result for w in report.waves] == US_ROLLED_BACK
     (api,) = [r for r in report.waves[1].releases if r.plan.app == "api"]
     assert api.result is ReleaseResult.ROLLED_BACK
     assert "Degraded" in (api.error or "")
@@ -101,11 +99,7 @@ def test_a_fresh_application_of_a_failing_wave_is_deleted(tmp_path: Path) -> Non
     hub.outcomes["prod-use1-web"] = DEGRADED
     report = run(fleet, hub, plan_from_hub(fleet, hub))
     assert report.exit_code == 3
-    assert [w.result for w in report.waves] == [
-        WaveResult.SUCCEEDED,
-        WaveResult.ROLLED_BACK,
-        WaveResult.NOT_STARTED,
-    ]
+    assert [w.result for w in report.waves] == US_ROLLED_BACK
     assert (
         sorted(n for n in hub.objects if n.startswith("prod-use1-") and "canary" not in n) == []
     )  # every fresh Application of the wave deleted
