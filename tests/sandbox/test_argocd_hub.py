@@ -139,6 +139,7 @@ def test_a_git_source_syncs_and_reports_argo_cds_status(argo: Argo) -> None:
         "health": {"status": "Healthy"},
     }
     assert "health" not in resources[("ConfigMap", "web")]
+    assert resources[("Ingress", "web")]["health"] == {"status": "Healthy"}  # the sandbox publishes Ingresses
     assert ("Job", "web-migrate") not in resources  # hooks are not managed resources
     assert_valid(app)
 
@@ -271,10 +272,21 @@ def test_a_hand_edit_or_a_deleted_object_shows_as_out_of_sync(argo: Argo) -> Non
     )
     service = next(r for r in app["status"]["resources"] if r["kind"] == "Service")
     assert service["health"] == {"status": "Missing"}
+    argo.core.patch_namespaced_secret(
+        "web", "apps", {"metadata": {"labels": {"app.kubernetes.io/instance": None}}}
+    )
+    app = argo.hub.wait(
+        "web-alpha",
+        lambda a: any(r["kind"] == "Secret" and r["status"] == "OutOfSync" for r in a["status"]["resources"]),
+    )
     sha = argo.repo.git("rev-parse", "HEAD")
     argo.hub.sync("web-alpha", sha)
     app = argo.hub.wait("web-alpha", lambda a: finished(a) and sync_status(a) == "Synced")
     assert argo.core.read_namespaced_config_map("web", "apps").data == {"message": "hello"}
+    assert (
+        argo.core.read_namespaced_secret("web", "apps").metadata.labels["app.kubernetes.io/instance"]
+        == "web-alpha"
+    )
 
 
 def test_objects_no_longer_rendered_are_pruned_only_when_asked(argo: Argo) -> None:
@@ -326,6 +338,8 @@ def test_sync_waves_wait_for_the_earlier_wave_to_be_healthy(argo: Argo) -> None:
 def test_deleting_with_the_finalizer_removes_the_destination_objects(argo: Argo) -> None:
     argo.deploy()
     assert argo.apps.list_namespaced_deployment("apps").items
+    keep = {"metadata": {"annotations": {"helm.sh/resource-policy": "keep"}}}
+    argo.core.patch_namespaced_secret("web", "apps", keep)
     argo.hub.delete("web-alpha")
     deadline = time.monotonic() + 10
     while argo.hub.exists("web-alpha") and time.monotonic() < deadline:
@@ -334,6 +348,7 @@ def test_deleting_with_the_finalizer_removes_the_destination_objects(argo: Argo)
     assert not argo.apps.list_namespaced_deployment("apps").items
     assert not argo.core.list_namespaced_config_map("apps").items
     assert not argo.core.list_namespaced_pod("apps").items
+    assert [s.metadata.name for s in argo.core.list_namespaced_secret("apps").items] == ["web"]  # kept
 
 
 def test_a_chart_that_does_not_render_fails_the_operation(argo: Argo) -> None:

@@ -252,3 +252,26 @@ def test_deleting_a_service_answers_the_service_as_a_real_api_server_does(kube: 
     gone = core.delete_namespaced_service("s", "default")
     assert (gone.kind, gone.metadata.name) == ("Service", "s")
     assert core.list_namespaced_service("default").items == []
+
+
+def test_an_object_with_finalizers_waits_for_them_before_it_goes(kube: client.ApiClient) -> None:
+    core = client.CoreV1Api(kube)
+    body = {"metadata": {"name": "held", "finalizers": ["example.com/cleanup"]}, "data": {"a": "1"}}
+    core.create_namespaced_config_map("default", body)
+    core.delete_namespaced_config_map("held", "default")
+    held = core.read_namespaced_config_map("held", "default")
+    assert held.metadata.deletion_timestamp is not None and held.metadata.finalizers == [
+        "example.com/cleanup"
+    ]
+    core.delete_namespaced_config_map("held", "default")  # again: still only marked
+    assert (
+        core.read_namespaced_config_map("held", "default").metadata.deletion_timestamp
+        == held.metadata.deletion_timestamp
+    )
+    core.patch_namespaced_config_map("held", "default", {"metadata": {"finalizers": None}})
+    try:
+        core.read_namespaced_config_map("held", "default")
+    except client.ApiException as exc:
+        assert exc.status == 404
+    else:
+        raise AssertionError("the object outlived its last finalizer")

@@ -75,30 +75,28 @@ def compare(
     seen: set[Ident] = set()
     for target in targets:
         ident = destination.ident(target)
-        current = live.get(ident) if ident else None
-        if ident is not None:
-            seen.add(ident)
-        current = current if current is not None else (destination.get(target) if ident else None)
+        current = destination.get_ident(ident) if ident else None
+        seen |= {ident} if ident else set()
         status = SYNCED if in_sync(target, current) else OUT_OF_SYNC
         health = health_of(current) if current is not None else Health(MISSING)
         result.resources.append(_entry(target, status, health))
         if current is not None and health is not None:
             healths.append(health)
     for ident, obj in live.items():
-        if ident not in seen:
-            entry = _entry(obj, OUT_OF_SYNC, health_of(obj))
-            entry["requiresPruning"] = True
-            result.resources.append(entry)
-            result.extra.append((ident, obj))
-            health = health_of(obj)
-            healths += [health] if health else []
+        if ident in seen:
+            continue
+        health = health_of(obj)
+        result.resources.append({**_entry(obj, OUT_OF_SYNC, health), "requiresPruning": True})
+        result.extra.append((ident, obj))
+        healths += [health] if health else []
     if any(r["status"] == OUT_OF_SYNC for r in result.resources):
         result.status = OUT_OF_SYNC
-    present = list(live.values())
+    workloads = list(live.values())
     if pod_health:
-        healths += [h for h in map(health_of, _pods_of(destination, present)) if h and h.status == DEGRADED]
-    result.health = worst(healths) if (present or not targets) else Health(MISSING)
-    result.images = _images(present)
+        pods = map(health_of, _pods_of(destination, workloads))
+        healths += [h for h in pods if h and h.status == DEGRADED]
+    result.health = worst(healths) if (workloads or not targets) else Health(MISSING)
+    result.images = _images(workloads)
     result.resources.sort(key=lambda r: (r["group"], r["kind"], r["namespace"], r["name"]))
     return result
 

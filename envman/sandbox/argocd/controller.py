@@ -14,7 +14,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,12 @@ from envman.sandbox.argocd.definitions import (
     SECRET_TYPE_LABEL,
 )
 from envman.sandbox.argocd.desired import Desired, Renderer, generation_error
-from envman.sandbox.argocd.destination import Destination
+from envman.sandbox.argocd.destination import Destination, Ident
+from envman.sandbox.argocd.operations import Operations
 from envman.sandbox.argocd.settings import IN_CLUSTER, ArgoConfig
 from envman.sandbox.argocd.sources import SourceError
-from envman.sandbox.argocd.sync import OP_ERROR, OP_RUNNING, Outcome, SyncRun
-from envman.sandbox.argocd.tasks import is_hook, plan
+from envman.sandbox.argocd.sync import OP_SUCCEEDED
+from envman.sandbox.argocd.tasks import is_hook, kept
 from envman.sandbox.argocd.tracking import Tracker
 from envman.sandbox.messages import Target
 from envman.sandbox.status import ApiError
@@ -44,18 +44,6 @@ Obj = dict[str, Any]
 CONTROLLER_MANAGER = "argocd-application-controller"
 DEBOUNCE_SECONDS = 0.05
 """Changes arriving together (a rollout's pods) are reconciled together."""
-
-
-@dataclass
-class Running:
-    """An operation in progress (or finished but not yet written)."""
-
-    operation: Obj
-    run: SyncRun | None
-    started: str
-    revision: str
-    source: Obj
-    outcome: Outcome
 
 
 class ApplicationController:
@@ -82,7 +70,7 @@ class ApplicationController:
         self.resync_seconds = resync_seconds
         self.pod_health = pod_health
         self._trackers: dict[str, Tracker] = {}
-        self._runs: dict[str, Running] = {}
+        self.operations = Operations(self._desired, self._tracked)
         self._servers: dict[str, str] = {}
         self._dirty: set[str] = set()
         self._lock = threading.Lock()
@@ -162,14 +150,16 @@ class ApplicationController:
         if api is None:
             raise ValueError(f'Get "{server}/version": dial tcp: connect: connection refused')
         if server not in self._trackers:
-            self._trackers[server] = Tracker(api, lambda app: self._on_destination_change(server, app))
+            self._trackers[server] = Tracker(
+                api, lambda app: self._on_destination_change(server, app), children=self.pod_health
+            )
         name = next((c.name for c in self.config.clusters() if c.server == server), server)
         return Destination(name, server, api)
 
     def reconcile(self, name: str) -> None:
         app = self.api.store.get(APPLICATIONS, self.namespace, name)
         if app is None:
-            self._runs.pop(name, None)
+            self.operations.running.pop(name, None)
             return
         if app["metadata"].get("deletionTimestamp"):
             self._finalize(app)
@@ -191,7 +181,7 @@ class ApplicationController:
                     "message": f"Application referencing project {project} which does not exist",
                 }
             )
-        self._operate(app, destination, conditions)
+        self.operations.step(app, destination, conditions)
         self._write_status(app, destination, conditions)
 
     def _desired(self, app: Obj, destination: Destination, revision: str) -> Desired:
@@ -202,54 +192,7 @@ class ApplicationController:
         namespace = str((spec.get("destination") or {}).get("namespace") or "")
         return self.renderer.desired(app["metadata"]["name"], source, revision, destination, namespace)
 
-    # --- operations --------------------------------------------------------------------
-
-    def _operate(self, app: Obj, destination: Destination | None, conditions: list[Obj]) -> None:
-        name = app["metadata"]["name"]
-        operation = app.get("operation")
-        running = self._runs.get(name)
-        if running is not None and operation != running.operation and running.outcome.phase == OP_RUNNING:
-            running = None
-        if operation and running is None:
-            running = self._start(app, operation, destination, conditions)
-            self._runs[name] = running
-        if running is None:
-            return
-        if running.run is not None and running.outcome.phase == OP_RUNNING:
-            running.outcome = running.run.advance()
-
-    def _start(
-        self, app: Obj, operation: Obj, destination: Destination | None, conditions: list[Obj]
-    ) -> Running:
-        spec = app.get("spec") or {}
-        source = spec.get("source") or {}
-        sync = operation.get("sync") or {}
-        revision = str(sync.get("revision") or source.get("targetRevision") or "")
-        started = app_status.now()
-
-        def error(message: str) -> Running:
-            return Running(operation, None, started, revision, source, Outcome(OP_ERROR, message))
-
-        if conditions or destination is None:
-            return error(";".join(f"{c['type']}: {c['message']}" for c in conditions))
-        try:
-            desired = self._desired(app, destination, revision)
-        except SourceError as exc:
-            return error(f"ComparisonError: {generation_error(exc)}")
-        options = {
-            *(((spec.get("syncPolicy") or {}).get("syncOptions")) or []),
-            *(sync.get("syncOptions") or []),
-        }
-        namespace = str((spec.get("destination") or {}).get("namespace") or "")
-        if "CreateNamespace=true" in options and namespace:
-            destination.ensure_namespace(namespace)
-        tracked = self._tracked(app["metadata"]["name"], destination)
-        targets = [o for o in desired.objects if not is_hook(o)]
-        extra = compare(targets, destination, tracked, pod_health=False).extra
-        run = SyncRun(plan(desired.objects, extra), destination, prune=bool(sync.get("prune")))
-        return Running(operation, run, started, desired.revision, source, Outcome(OP_RUNNING, ""))
-
-    def _tracked(self, name: str, destination: Destination) -> set[tuple[str, str, str]]:
+    def _tracked(self, name: str, destination: Destination) -> set[Ident]:
         return self._trackers[destination.server].tracked(name)
 
     # --- status ------------------------------------------------------------------------
@@ -277,19 +220,13 @@ class ApplicationController:
         old = app.get("status") or {}
         revision, comparison = self._comparison(app, destination, conditions)
         status = app_status.compared(old, spec, revision, comparison, conditions, self.namespace)
-        running = self._runs.get(name)
-        finished = False
+        running = self.operations.running.get(name)
+        finished = running is not None and running.finished
         if running is not None:
-            tasks = running.run.plan.tasks if running.run else []
-            state = app_status.operation_state(
-                running.operation, running.started, running.outcome, running.revision, running.source, tasks
-            )
-            status["operationState"] = state
-            finished = running.outcome.phase != OP_RUNNING
-            if finished and running.outcome.phase == "Succeeded":
-                status = app_status.with_history(
-                    status, state, running.source, spec.get("revisionHistoryLimit")
-                )
+            status["operationState"] = running.state()
+            if running.outcome.phase == OP_SUCCEEDED:
+                limit = spec.get("revisionHistoryLimit")
+                status = app_status.with_history(status, status["operationState"], running.source, limit)
         if app_status.settled(old, status) and not finished:
             return
         status["reconciledAt"] = app_status.now()
@@ -297,7 +234,7 @@ class ApplicationController:
         if finished and running is not None and updated.get("operation") == running.operation:
             updated.pop("operation", None)
         if self._save(updated) and finished:
-            self._runs.pop(name, None)
+            self.operations.running.pop(name, None)
             self._mark(name)
 
     def _save(self, app: Obj) -> bool:
@@ -328,9 +265,11 @@ class ApplicationController:
             destination = None
         if destination is not None:
             for ident in sorted(self._tracked(app["metadata"]["name"], destination)):
-                destination.delete(ident)
+                live = destination.get_ident(ident)
+                if live is not None and not kept(live):
+                    destination.delete(ident)
         app["metadata"]["finalizers"] = [f for f in finalizers if f not in ours]
-        self._runs.pop(app["metadata"]["name"], None)
+        self.operations.running.pop(app["metadata"]["name"], None)
         self._save(app)
 
 

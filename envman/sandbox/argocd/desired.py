@@ -58,9 +58,10 @@ class Renderer:
         self._resolved: dict[tuple[str, str], str] = {}
 
     def forget_refs(self) -> None:
-        """Resolve branches and tags again on the next use (a periodic refresh)."""
+        """Resolve branches and tags again on the next use (a periodic refresh); a commit SHA
+        names the same commit for ever."""
         with self._lock:
-            self._resolved.clear()
+            self._resolved = {key: sha for key, sha in self._resolved.items() if key[1] == sha}
 
     def resolve(self, source: Obj, revision: str) -> str:
         """The concrete revision: a commit SHA for git, the chart version for a Helm repository."""

@@ -63,10 +63,12 @@ class Destination:
         return rtype.key, str(meta.get("namespace") or "") if rtype.namespaced else "", str(meta["name"])
 
     def get(self, obj: Obj) -> Obj | None:
+        """The live object `obj` names (None: missing, or a kind the cluster does not serve)."""
         ident = self.ident(obj)
-        return None if ident is None else self.api.store.get(*ident)
+        return None if ident is None else self.get_ident(ident)
 
     def get_ident(self, ident: Ident) -> Obj | None:
+        """The live object, with its apiVersion and kind (the store keeps neither)."""
         found = self.api.store.get(*ident)
         if found is not None:
             rtype = self.api.registry.by_key(ident[0])

@@ -110,8 +110,6 @@ class SyncRun:
             name = task.obj["metadata"]["name"]
             task.message = f"Resource {_gk(task.obj)}/{name} is missing, it might have been deleted"
             return
-        live.setdefault("apiVersion", task.obj.get("apiVersion"))
-        live.setdefault("kind", task.obj.get("kind"))
         state, message = (_hook_state if task.hook else _resource_state)(live)
         if state == RUNNING:
             return

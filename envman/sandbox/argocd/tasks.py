@@ -10,6 +10,7 @@ from envman.sandbox.argocd.definitions import (
     HELM_HOOK,
     HELM_HOOK_DELETE_POLICY,
     HELM_HOOK_WEIGHT,
+    HELM_RESOURCE_POLICY,
     HOOK,
     HOOK_DELETE_POLICY,
     SYNC_OPTIONS,
@@ -85,6 +86,12 @@ def sync_options(obj: Obj) -> set[str]:
     return set(_csv(_annotations(obj).get(SYNC_OPTIONS)))
 
 
+def kept(obj: Obj) -> bool:
+    """Left in place when its Application is deleted: `Delete=false`, or helm's
+    `helm.sh/resource-policy: keep` (which Argo CD reads as the same)."""
+    return "Delete=false" in sync_options(obj) or _annotations(obj).get(HELM_RESOURCE_POLICY) == "keep"
+
+
 @dataclass
 class Task:
     """One object to apply (or prune) in one phase and wave, and how that went."""
@@ -130,9 +137,6 @@ class Plan:
             return []
         first = min((PHASES.index(t.phase), t.wave) for t in pending)
         return [t for t in pending if (PHASES.index(t.phase), t.wave) == first]
-
-    def multi_step(self) -> bool:
-        return len({(t.phase, t.wave) for t in self.tasks}) > 1 or any(t.hook for t in self.tasks)
 
 
 def plan(targets: list[Obj], extra: list[tuple[Ident, Obj]]) -> Plan:

@@ -28,12 +28,14 @@ def _instance(obj: Obj | None) -> str | None:
 
 class Tracker:
     """The tracked objects of one destination by Application name; `changed(app)` is called
-    for every change of an Application's object, `changed(None)` for a pod or ReplicaSet."""
+    for every change of an Application's object, and with `children`, `changed(None)` for a
+    pod or ReplicaSet (whose health counts when the hub counts pods)."""
 
-    def __init__(self, api: Api, changed: Callable[[str | None], None]) -> None:
+    def __init__(self, api: Api, changed: Callable[[str | None], None], *, children: bool) -> None:
         self._lock = threading.Lock()
         self._by_app: dict[str, set[Ident]] = {}
         self._changed = changed
+        self._children = children
         with api.store.lock:
             for key in list(api.store.keys()):
                 for obj in api.store.items(key):
@@ -61,7 +63,7 @@ class Tracker:
         app = self._index(event.key, event.obj, present=event.type != DELETED)
         if app is not None:
             self._changed(app)
-        elif event.key in _CHILDREN:
+        elif self._children and event.key in _CHILDREN:
             self._changed(None)
 
     def tracked(self, app: str) -> set[Ident]:

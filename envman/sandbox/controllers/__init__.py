@@ -31,17 +31,9 @@ class Controllers:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.pods = PodLifecycle(api, ready_delay, self._wake)
-        kinds = (
-            ReplicaSets,
-            Deployments,
-            StatefulSets,
-            DaemonSets,
-            Jobs,
-            DisruptionBudgets,
-            Autoscalers,
-            Ingresses,
-        )
+        kinds = (ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, DisruptionBudgets, Autoscalers)
         self._kinds: list[Controller] = [kind(api) for kind in kinds]
+        self._kinds.append(Ingresses(api))
         self._thread = threading.Thread(target=self._run, daemon=True, name="controllers")
 
     def start(self) -> None:
