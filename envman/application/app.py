@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from envman.adapters.helm.driver import HelmClients, HelmDriver
+from envman.adapters.helm.driver import HelmClients
 from envman.adapters.kube.client import KubeClients
 from envman.adapters.target import ClusterTarget
 from envman.application.targets import cluster_targets
@@ -81,11 +81,6 @@ class Application:
         if self._helm is None:
             self._helm = await HelmClients.from_env(self.environ)
         return self._helm
-
-    async def helm_of(self, env: Environment) -> dict[str, HelmDriver]:
-        """The helm driver of every cluster of `env`."""
-        clients = await self.helm()
-        return {name: clients.for_target(t.target) for name, t in self.targets(env).items()}
 
     def run(self, work: Coroutine[Any, Any, _T]) -> _T:
         """Run `work` on the command's one event loop."""

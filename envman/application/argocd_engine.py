@@ -41,7 +41,7 @@ from envman.plan.cluster_state import ENV_LABEL, ClusterState, ReleaseHistory
 from envman.plan.desired import ChartSource, DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.model import Plan, ReleasePlan
-from envman.rollout.ports import HelmFor, Lock, ReleaseOps, Verifications, Watcher
+from envman.rollout.ports import HelmFor, Lock, ReleaseOps, ReleaseReader, Verifications, Watcher
 from envman.spec.checks import is_local_chart
 from envman.spec.engines import argocd_of
 from envman.spec.models import ArgoCD
@@ -143,6 +143,9 @@ class ArgoEngine:
             return ops[cluster]
 
         return for_cluster
+
+    async def readers(self) -> dict[str, ReleaseReader]:
+        return {c: ArgoReleaseOps(self.api, d, SystemClock()) for c, d in self._destinations.items()}
 
     def health(self) -> Health:
         return ArgoHealth(self.api, self._destinations)

@@ -16,7 +16,7 @@ from envman.plan.cluster_state import ClusterState, ReleaseHistory
 from envman.plan.desired import DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.model import Plan, ReleasePlan
-from envman.rollout.ports import HelmFor, Lock, Verifications, Watcher
+from envman.rollout.ports import HelmFor, Lock, ReleaseReader, Verifications, Watcher
 from envman.spec.engines import argocd_of
 
 Desired = Mapping[str, Mapping[str, DesiredRelease]]
@@ -41,6 +41,10 @@ class Engine(Protocol):
 
     async def release_ops(self) -> HelmFor:
         """The release operations of each cluster."""
+        ...
+
+    async def readers(self) -> dict[str, ReleaseReader]:
+        """What runs on each cluster, read as releases (promotion's evidence)."""
         ...
 
     def health(self) -> Health: ...

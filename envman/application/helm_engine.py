@@ -25,7 +25,7 @@ from envman.plan.fleet import Fleet
 from envman.plan.health import workloads
 from envman.plan.manifests import manifest_objects
 from envman.plan.model import Plan, ReleasePlan
-from envman.rollout.ports import HelmFor, Lock, Verifications, Watcher
+from envman.rollout.ports import HelmFor, Lock, ReleaseReader, Verifications, Watcher
 
 Desired = Mapping[str, Mapping[str, DesiredRelease]]
 HealthRows = dict[tuple[str, str], tuple[str, ...] | None]
@@ -53,6 +53,10 @@ class HelmEngine:
     async def release_ops(self) -> HelmFor:
         helm = await self._app.helm()
         return lambda cluster: helm.for_target(self._targets[cluster].target)
+
+    async def readers(self) -> dict[str, ReleaseReader]:
+        helm = await self._app.helm()
+        return {name: helm.for_target(target.target) for name, target in self._targets.items()}
 
     def health(self) -> Health:
         return KubeHealth(self._app.kube, self._targets)

@@ -17,6 +17,9 @@ import pytest
 from click.testing import CliRunner, Result
 from kubernetes import client, config
 
+from envman.adapters.kube.client import KubeClients
+from envman.adapters.kube.lock import LeaseLock, SyncHolder
+from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.cli import cli
 from envman.sandbox import kubeconfig
 from envman.sandbox.argocd.hub import HubSettings
@@ -186,6 +189,23 @@ def test_plan_status_diff_history_and_rollback_need_only_the_hub(argo: ArgoFleet
     rows = json.loads(status.stdout)["releases"]
     assert {(r["status"], r["healthy"], r["state"]) for r in rows} == {("deployed", True, "in-sync")}
     assert {r["revision"] for r in rows} == {1}
+    promoted = ci.envman("promote", "prod-argocd", "staging", "--no-commit", "-o", "json")
+    assert promoted.exit_code == 0, promoted.output
+    evidence = json.loads(promoted.stdout)["evidence"]["clusters"]  # what runs, from the hub
+    assert {c["cluster"]: c["unavailable"] for c in evidence} == dict.fromkeys(CLUSTERS)
+    assert {(r["app"], r["revision"]) for c in evidence for r in c["releases"]} >= {("api", 1)}
+    argo.git("checkout", "--", "environments/staging.yaml")
+
+    # The lock is a Lease in Argo CD's namespace on the hub: a second run fails fast naming
+    # its holder, `unlock` removes a crashed run's.
+    hub = ClusterTarget(HUB, KubeTarget(hub_only, HUB))
+    LeaseLock(KubeClients(), [hub], "prod-argocd", namespace="argocd").acquire(
+        SyncHolder("ci", "runner-7", 42)
+    )
+    held = ci.envman("sync", "prod-argocd")
+    assert held.exit_code == 1 and "environment lock held by ci@runner-7 (pid 42)" in held.output
+    unlocked = ci.envman("unlock", "prod-argocd")
+    assert unlocked.stdout == "removed the lock held by argocd-hub: ci@runner-7 (pid 42)\n"
 
     path = argo.root / "environments" / "prod-argocd.yaml"
     path.write_text(path.read_text().replace('tag: "2.7.0"', 'tag: "2.8.0"', 1))

@@ -154,3 +154,16 @@ def test_uninstall_deletes_the_application_and_an_absent_one_is_fine(setup: Setu
 def test_helm_test_needs_the_helm_engine(setup: Setup) -> None:
     with pytest.raises(ArgoSyncError, match="helm test needs the helm engine"):
         setup.run(setup.ops.test("api", "api", timeout=60))
+
+
+def test_releases_read_as_promotion_reads_them(setup: Setup) -> None:
+    setup.upgrade(commit="c1")
+    setup.upgrade({**setup.api.values, "replicaCount": 9}, commit="c2")
+    (listed,) = setup.run(setup.ops.list_releases())
+    assert (listed.name, listed.namespace, listed.revision, listed.status) == ("api", "api", 2, "deployed")
+    assert (listed.chart, listed.chart_version) == ("app", "1.0.0")
+    assert setup.run(setup.ops.get_values("api", "api"))["replicaCount"] == 9
+    assert setup.run(setup.ops.get_values("api", "api", 1))["replicaCount"] == 3
+    status = setup.run(setup.ops.status("api", "api"))
+    assert status is not None and status.labels[COMMIT_LABEL] == "c2"
+    assert setup.run(setup.ops.status("web", "web")) is None
