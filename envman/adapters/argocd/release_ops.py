@@ -36,17 +36,13 @@ from envman.plan.argocd.applications import (
 )
 from envman.plan.argocd.names import label_value
 from envman.plan.argocd.progress import sync_state
-from envman.plan.argocd.reading import (
+from envman.plan.argocd.reading import health_of, history, live_release, operation_running, release_key
+from envman.plan.argocd.revisions import (
     SyncedSpec,
     annotations_of,
-    health_of,
-    history,
     history_id,
     history_of,
     last_revision,
-    live_release,
-    operation_running,
-    release_key,
     revision_of,
     synced_spec,
     with_synced,

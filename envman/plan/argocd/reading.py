@@ -1,6 +1,6 @@
 """What envman reads back from an Application on the hub (pure): the release as the plan
 compares it (`live_release`), the objects Argo CD finds out of sync (`reported_drift`), its
-health, its history, and the specs envman synced (`synced_specs`, kept in an annotation).
+health and its history (with the specs envman recorded, `revisions`).
 
 The live release is the Application's spec (chart, version, values) with a helm-like status:
 `deployed` after a successful sync, `failed` after a failed one (or one envman started
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,14 @@ from envman.plan.argocd.applications import (
     REVISIONS_ANNOTATION,
     VERSION_ANNOTATION,
 )
+from envman.plan.argocd.revisions import (
+    annotations_of,
+    good_revision,
+    history_of,
+    last_revision,
+    revision_of,
+    synced_specs,
+)
 from envman.plan.cluster_state import APP_LABEL, ENV_LABEL, MANAGED_BY_ENVMAN, LiveRelease
 from envman.plan.cluster_state import MANAGED_BY as RELEASE_MANAGED_BY
 from envman.plan.drift import MISSING, MODIFIED, ObjectDrift
@@ -39,29 +47,6 @@ Obj = Mapping[str, Any]
 RUNNING_PHASES = frozenset({"Running", "Terminating"})
 FAILED_PHASES = frozenset({"Failed", "Error"})
 OUT_OF_SYNC = "out-of-sync"
-KEPT_REVISIONS = 10
-KEPT_BYTES = 128 * 1024
-"""envman keeps the specs of its last 10 successful syncs in the annotation, fewer when
-they would take more than this (annotations of an object hold 256 KiB in all)."""
-
-
-@dataclass(frozen=True)
-class SyncedSpec:
-    """A spec envman synced successfully: Argo CD's history id, the source, and the
-    annotations it carried (commit, chart digest, chart version)."""
-
-    id: int
-    source: Mapping[str, Any] = field(hash=False)
-    annotations: Mapping[str, str] = field(hash=False, default_factory=dict)
-    synced_at: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "source": dict(self.source),
-            "annotations": dict(self.annotations),
-            "syncedAt": self.synced_at,
-        }
 
 
 def _meta(obj: Obj) -> Mapping[str, Any]:
@@ -74,31 +59,6 @@ def _status(obj: Obj) -> Mapping[str, Any]:
 
 def source_of(obj: Obj) -> Mapping[str, Any]:
     return (obj.get("spec") or {}).get("source") or {}
-
-
-def annotations_of(obj: Obj) -> Mapping[str, str]:
-    return _meta(obj).get("annotations") or {}
-
-
-def history_of(obj: Obj) -> list[Mapping[str, Any]]:
-    """Argo CD's history of successful syncs, oldest first."""
-    entries = [e for e in _status(obj).get("history") or [] if isinstance(e.get("id"), int)]
-    return sorted(entries, key=lambda e: int(e["id"]))
-
-
-def revision_of(history_id: int) -> int:
-    """envman's revision of Argo CD's history id (helm's count from 1, Argo CD's from 0)."""
-    return history_id + 1
-
-
-def history_id(revision: int) -> int:
-    return revision - 1
-
-
-def last_revision(obj: Obj) -> int:
-    """The revision of the last successful sync, 0 when there was none."""
-    history = history_of(obj)
-    return revision_of(int(history[-1]["id"])) if history else 0
 
 
 def operation_running(obj: Obj) -> bool:
@@ -157,13 +117,6 @@ def _release(
         updated=_time((_status(obj).get("operationState") or {}).get("finishedAt")),
         deployed_revision=good_revision(obj),
     )
-
-
-def good_revision(obj: Obj) -> int | None:
-    """The last revision envman saw synced and Healthy (Argo CD's history also holds syncs
-    whose Application turned Degraded after); without envman's record, Argo CD's last."""
-    good = [spec.id for spec in synced_specs(obj)]
-    return revision_of(max(good)) if good else (last_revision(obj) or None)
 
 
 def live_status(obj: Obj) -> str:
@@ -233,46 +186,6 @@ def degraded_text(obj: Obj) -> str:
     return "; ".join([problems[0] if problems else "Degraded", *degraded])
 
 
-def synced_specs(obj: Obj) -> list[SyncedSpec]:
-    """The specs envman synced successfully, oldest first (an unreadable annotation: none)."""
-    try:
-        entries = json.loads(annotations_of(obj).get(REVISIONS_ANNOTATION) or "[]")
-        return [
-            SyncedSpec(
-                int(e["id"]),
-                dict(e["source"]),
-                dict(e.get("annotations") or {}),
-                str(e.get("syncedAt") or ""),
-            )
-            for e in entries
-        ]
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return []
-
-
-def with_synced(obj: Obj, synced: SyncedSpec) -> str:
-    """The revisions annotation after `synced`: the newest 10 (fewer when they would exceed 128 KiB)."""
-    earlier = [s for s in synced_specs(obj) if s.id != synced.id]
-    kept = [*earlier[-(KEPT_REVISIONS - 1) :], synced]
-    while True:
-        text = json.dumps([s.to_dict() for s in kept], sort_keys=True, separators=(",", ":"))
-        if len(text.encode()) <= KEPT_BYTES or len(kept) == 1:
-            return text
-        kept = kept[1:]
-
-
-def synced_spec(obj: Obj, revision: int) -> SyncedSpec | None:
-    """The spec of `revision`: envman's record of it, else Argo CD's history entry."""
-    wanted = history_id(revision)
-    for spec in synced_specs(obj):
-        if spec.id == wanted:
-            return spec
-    for entry in history_of(obj):
-        if int(entry["id"]) == wanted and isinstance(entry.get("source"), Mapping):
-            return SyncedSpec(wanted, dict(entry["source"]), {}, str(entry.get("deployedAt") or ""))
-    return None
-
-
 def history(obj: Obj) -> list[LiveRelease]:
     """Every revision Argo CD holds of the Application, oldest first, with envman's record of
     each (commit, chart version) where it has one; the last carries the live status."""
@@ -299,12 +212,12 @@ def _time(text: object) -> datetime | None:
 
 
 def release_key(obj: Obj) -> tuple[str, str]:
-    release = live_release(obj)
-    return release.namespace, release.name
-
-
-def by_release(objs: Sequence[Obj]) -> dict[tuple[str, str], Obj]:
-    return {release_key(o): o for o in objs}
+    """(namespace, release) of the Application's release."""
+    helm = source_of(obj).get("helm") or {}
+    destination = (obj.get("spec") or {}).get("destination") or {}
+    return str(destination.get("namespace") or ""), str(
+        helm.get("releaseName") or _meta(obj).get("name") or ""
+    )
 
 
 def comparable(obj: Obj) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from envman.adapters.argocd.release_ops import ArgoReleaseOps, ArgoSyncError
-from envman.plan.argocd.reading import synced_specs
+from envman.plan.argocd.revisions import synced_specs
 from envman.plan.cluster_state import COMMIT_LABEL, DIGEST_LABEL, managed_labels
 from envman.plan.desired import DesiredRelease
 from tests.adapters.argocd.fake_hub import DEGRADED, FAILED, STUCK, FakeHub, fleet_destinations
