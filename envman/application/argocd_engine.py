@@ -25,7 +25,7 @@ from envman.adapters.kube.state import RecordSite, read_verifications
 from envman.adapters.kube.watch import KubeWatcher
 from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.application.app import Application
-from envman.application.git_source import check_pushed, git_source, repository_commit
+from envman.application.git_source import check_pushed, git_source, local_charts, repository_commit
 from envman.gates.ports import Health
 from envman.plan.argocd.applications import (
     GitSource,
@@ -42,7 +42,6 @@ from envman.plan.desired import ChartSource, DesiredRelease
 from envman.plan.fleet import Fleet
 from envman.plan.model import Plan, ReleasePlan
 from envman.rollout.ports import HelmFor, Lock, ReleaseOps, ReleaseReader, Verifications, Watcher
-from envman.spec.checks import is_local_chart
 from envman.spec.engines import argocd_of
 from envman.spec.models import ArgoCD
 
@@ -79,17 +78,6 @@ class ArgoEngine:
     def _env_selector(self) -> str:
         return f"{ENV_LABEL}={label_value(self._fleet.env.name)}"
 
-    def local_charts(self, desired: Mapping[str, Mapping[str, DesiredRelease]]) -> list[str]:
-        env = self._fleet.env
-        return sorted(
-            {
-                r.chart_spec
-                for rs in desired.values()
-                for r in rs.values()
-                if is_local_chart(r.chart_spec, env)
-            }
-        )
-
     def git(self) -> GitSource:
         """Where Argo CD reads local charts (HEAD of the repository, its remote)."""
         if self._git is None:
@@ -97,7 +85,7 @@ class ArgoEngine:
         return self._git
 
     def check_sources(self, desired: Mapping[str, Mapping[str, DesiredRelease]]) -> None:
-        charts = self.local_charts(desired)
+        charts = local_charts(self._fleet.env, desired)
         if charts:
             check_pushed(self._fleet.env.root, self.git(), charts)
 

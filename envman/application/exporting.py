@@ -14,10 +14,9 @@ import yaml
 
 from envman.application.app import Application, Choice
 from envman.application.fleet_state import desired_state
-from envman.application.git_source import git_source, repository_commit, source_problems
+from envman.application.git_source import git_source, local_charts, repository_commit, source_problems
 from envman.kit.errors import SpecError
 from envman.plan.argocd.applications import GitSource, Hub, chart_source, desired_application, placements
-from envman.spec.checks import is_local_chart
 from envman.spec.engines import secret_problems
 
 
@@ -40,9 +39,7 @@ def export_argocd(app: Application, environment: str, out: Path) -> Exported:
     settings = rollout.argocd if rollout is not None and rollout.argocd is not None else None
     hub = Hub(settings.namespace, settings.project) if settings else Hub()
     desired = desired_state(fleet, Choice().select(env), app.redactor, secrets="skip")
-    charts = sorted(
-        {r.chart_spec for rs in desired.values() for r in rs.values() if is_local_chart(r.chart_spec, env)}
-    )
+    charts = local_charts(env, desired)
     git: GitSource | None = None
     warnings: list[str] = []
     if charts:

@@ -10,13 +10,16 @@ branch contains it; a local remote (a path or `file://` URL) is asked directly."
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from envman.kit.errors import PlanError
 from envman.plan.argocd.applications import GitSource
+from envman.plan.desired import DesiredRelease
 from envman.promote.errors import GitError
 from envman.promote.gitops import Git
+from envman.spec.checks import is_local_chart
+from envman.spec.environment import Environment
 
 
 def git_source(root: Path, repo_url: str | None) -> GitSource:
@@ -39,6 +42,14 @@ def git_source(root: Path, repo_url: str | None) -> GitSource:
                 "set rollout.argocd.repoURL, or add a remote `origin`"
             ) from exc
     return GitSource(repo_url, commit, prefix)
+
+
+def local_charts(env: Environment, desired: Mapping[str, Mapping[str, DesiredRelease]]) -> list[str]:
+    """The local charts (paths from the root) the desired releases use: what Argo CD reads from git."""
+    found = {
+        r.chart_spec for rs in desired.values() for r in rs.values() if is_local_chart(r.chart_spec, env)
+    }
+    return sorted(found)
 
 
 def repository_commit(root: Path) -> str | None:
