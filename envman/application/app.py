@@ -25,7 +25,7 @@ from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
 
 if TYPE_CHECKING:  # imported on first use: `validate` and `graph` need neither helm nor kubernetes
-    from envman.adapters.helm.driver import HelmClients, HelmDriver
+    from envman.adapters.helm.driver import HelmClients
     from envman.adapters.kube.client import KubeClients
     from envman.adapters.sops import Sops
 
@@ -91,11 +91,6 @@ class Application:
 
             self._helm = await HelmClients.from_env(self.environ)
         return self._helm
-
-    async def helm_of(self, env: Environment) -> dict[str, HelmDriver]:
-        """The helm driver of every cluster of `env`."""
-        clients = await self.helm()
-        return {name: clients.for_target(t.target) for name, t in self.targets(env).items()}
 
     @property
     def decrypt(self) -> Decrypt:

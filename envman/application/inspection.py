@@ -3,19 +3,12 @@ selected cluster."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, replace
 
-from envman.adapters.kube.health import cluster_health
-from envman.adapters.kube.objects import ClusterApi
-from envman.adapters.kube.releases import list_storage
 from envman.application.app import Application, Choice
-from envman.application.planning import Planned, make_plan
-from envman.kit.errors import KubeError
-from envman.kit.limits import gather_all
+from envman.application.engines import engine_for
+from envman.application.planning import make_plan
 from envman.plan.cluster_state import ReleaseHistory, WaveVerification
-from envman.plan.health import workloads
-from envman.plan.manifests import manifest_objects
 from envman.plan.model import ReleasePlan
 from envman.plan.values import is_enabled
 
@@ -57,17 +50,9 @@ async def diff(
     """Every release that would change (a drifted one included), with its desired manifest:
     the plan's own rendering (hooks included), so `diff` and `plan` never disagree."""
     planned = await make_plan(app, environment, choice, prune, refresh=refresh, secrets="try")
-    return [
-        ReleaseDiff(r, planned.rendered.get((r.cluster, r.app), _stored(r)) if r.desired else "")
-        for r in planned.plan.releases
-        if r.changed
-    ]
-
-
-def _stored(release: ReleasePlan) -> str:
-    """What a release not rendered (its inputs unchanged: drift, a failed status) will render
-    to: what it stores."""
-    return release.live.all_objects if release.live else ""
+    changed = [r for r in planned.plan.releases if r.changed]
+    compared = await engine_for(app, planned.fleet).diffs(changed, planned.rendered)
+    return [ReleaseDiff(release, rendered) for release, rendered in compared]
 
 
 async def status(app: Application, environment: str, choice: Choice, *, refresh: bool = True) -> Status:
@@ -76,9 +61,8 @@ async def status(app: Application, environment: str, choice: Choice, *, refresh:
     planned = await make_plan(
         app, environment, choice, prune=False, refresh=refresh, secrets="skip", charts=False
     )
-    clusters = list(planned.states)
-    health = await asyncio.gather(*(_health(app, planned, c, refresh) for c in clusters))
-    problems = {key: found for per_cluster in health for key, found in per_cluster.items()}
+    engine = engine_for(app, planned.fleet)
+    problems = await engine.release_health(planned.plan, planned.states, refresh)
     releases = planned.plan.releases
     rows = [ReleaseStatus(r, problems.get((r.cluster, r.app))) for r in releases if r.live is not None]
     rows += [ReleaseStatus(r) for r in releases if r.live is None]
@@ -91,36 +75,10 @@ async def status(app: Application, environment: str, choice: Choice, *, refresh:
     return Status(rows, waves)
 
 
-async def _health(
-    app: Application, planned: Planned, cluster: str, refresh: bool
-) -> dict[tuple[str, str], tuple[str, ...] | None]:
-    """The health problems of every installed release of `cluster`, from the objects the plan
-    read and one LIST of pods per namespace; None for each when the live read is skipped."""
-    installed = [r for r in planned.plan.releases if r.cluster == cluster and r.live is not None]
-    if not refresh:
-        return {(r.cluster, r.app): None for r in installed}
-    api = ClusterApi(app.kube, app.targets(planned.fleet.env)[cluster])
-    refs = {
-        (r.cluster, r.app): workloads(manifest_objects(r.live.manifest, r.namespace))
-        for r in installed
-        if r.live is not None
-    }
-    health = await asyncio.to_thread(cluster_health, api, refs, planned.states[cluster].objects)
-    return {key: tuple(problems) for key, problems in health.items()}
-
-
 async def history(app: Application, environment: str, name: str, choice: Choice) -> list[ReleaseHistory]:
     """`envman history`: the revisions of app `name` on every selected cluster where it is
-    enabled, read from helm's storage (one LIST per cluster)."""
+    enabled, read from helm's storage (one LIST per cluster) or the hub's Applications."""
     fleet = app.fleet(environment)
     chosen = replace(choice, apps=(name,)).select(fleet.env)
-    release, namespace = fleet.env.release_name(name), fleet.env.apps[name].namespace
-    targets = app.targets(fleet.env)
     clusters = [c for c in chosen.clusters if is_enabled(fleet.env, name, c)]
-    selector = f"owner=helm,name={release}"
-    reads = (asyncio.to_thread(list_storage, app.kube, targets[c], selector, namespace) for c in clusters)
-    found = await gather_all(reads, KubeError)
-    return [
-        ReleaseHistory(c, release, namespace, sorted(revisions, key=lambda r: r.revision))
-        for c, revisions in zip(clusters, found, strict=True)
-    ]
+    return await engine_for(app, fleet).history(name, clusters)

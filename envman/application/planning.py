@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 
 from envman.application.app import Application, Choice
 from envman.application.chart_dependencies import build_dependencies
-from envman.application.fleet_state import desired_state, read_histories, read_states
+from envman.application.engines import Engine, engine_for
+from envman.application.fleet_state import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import Renderer, templater
 from envman.application.secrets import SecretUse
@@ -57,33 +58,35 @@ async def make_plan(
     desired = desired_state(fleet, selection, app.redactor, secrets=secrets, decrypt=app.decrypt)
     if charts:
         desired = await fetch_remote_charts(app, fleet.env, desired)
-    states, rendered = await _read_and_render(app, fleet, desired, refresh=refresh, render=charts)
-    plan = build_plan(fleet, selection, desired, states, prune, rendered)
+    engine = engine_for(app, fleet)  # push mode reads every cluster; argocd the hub
     if charts:
-        plan = await _with_verified_revisions(app, fleet, plan, states)
-    return Planned(fleet, selection, plan, states, rendered)
+        engine.check_sources(desired)
+    states, rendered = await _read_and_render(app, fleet, engine, desired, refresh=refresh, render=charts)
+    compared = rendered if engine.stores_manifests else {}
+    plan = engine.finish(build_plan(fleet, selection, desired, states, prune, compared), refresh=refresh)
+    if charts:
+        plan = await _with_verified_revisions(engine, plan, states)
+    return Planned(fleet, selection, plan, states, compared)
 
 
-async def _with_verified_revisions(
-    app: Application, fleet: Fleet, plan: Plan, states: Mapping[str, ClusterState]
-) -> Plan:
+async def _with_verified_revisions(engine: Engine, plan: Plan, states: Mapping[str, ClusterState]) -> Plan:
     """The plan with each release's last verified revision (where a failed verification puts
-    it back), reading the history of the releases that do not run it now (one LIST each)."""
+    it back), reading the history of the releases that do not run it now."""
     wave_of = {c.name: w.name for w in plan.waves for c in w.clusters}
 
     def digest(release: ReleasePlan) -> str | None:
         record = states[release.cluster].verifications.get(wave_of[release.cluster])
         return record.releases.get(release.app) if record else None
 
-    wanted = [
-        (r.cluster, r.namespace, r.release)
-        for r in plan.releases
-        if r.live is not None and (d := digest(r)) is not None and not runs_verified(r, d)
-    ]
-    histories = await read_histories(app.kube, app.targets(fleet.env), wanted)
+    wanted: dict[str, list[str]] = {}
+    for r in plan.releases:
+        if r.live is not None and (d := digest(r)) is not None and not runs_verified(r, d):
+            wanted.setdefault(r.app, []).append(r.cluster)
+    found = await asyncio.gather(*(engine.history(app, clusters) for app, clusters in wanted.items()))
+    histories = {(h.cluster, h.release): h.revisions for per_app in found for h in per_app}
 
     def update(release: ReleasePlan) -> ReleasePlan:
-        history = histories.get((release.cluster, release.namespace, release.release), ())
+        history = histories.get((release.cluster, release.release), ())
         return replace(release, verified_revision=verified_revision(release, digest(release), history))
 
     return with_releases(plan, update)
@@ -92,6 +95,7 @@ async def _with_verified_revisions(
 async def _read_and_render(
     app: Application,
     fleet: Fleet,
+    engine: Engine,
     desired: Mapping[str, Mapping[str, DesiredRelease]],
     *,
     refresh: bool,
@@ -102,9 +106,8 @@ async def _read_and_render(
     A cluster's renders start as soon as it is read, while the others still are; each distinct
     input renders once. Every release that does not render is a located problem, all
     reported at once."""
-    targets = app.targets(fleet.env)
     if not render:
-        return await read_states(app.kube, targets, desired, fleet.env.name, refresh=refresh), {}
+        return await engine.read_states(desired, refresh=refresh), {}
     submitted: dict[DesiredRelease, asyncio.Task[str | HelmError]] = {}
     async with Renderer(await templater(app), hooks=True) as renderer:
 
@@ -116,9 +119,7 @@ async def _read_and_render(
                     shown = replace(release, values=values)
                     submitted[shown] = renderer.submit(shown, is_upgrade=live is not None)
 
-        states = await read_states(
-            app.kube, targets, desired, fleet.env.name, refresh=refresh, arrived=arrived
-        )
+        states = await engine.read_states(desired, refresh=refresh, arrived=arrived)
     rendered, problems = {}, []
     for release, task in submitted.items():
         result = task.result()

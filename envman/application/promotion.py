@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from envman.application.app import Application
+from envman.application.engines import engine_for
 from envman.kit.errors import EnvmanError
 from envman.output import pr_body as prbody
+from envman.plan.fleet import resolve
 from envman.promote.commit import PromotionCommit
 from envman.promote.errors import PromoteError
 from envman.promote.evidence import Evidence, HelmEvidence, gather
@@ -110,9 +112,10 @@ def _open_pr(git: Git, promotion: Promotion, outcome: Outcome) -> None:
 
 
 async def _gather(app: Application, src: Environment, promotion: Promotion) -> Evidence:
-    """Evidence through helm, one driver per source cluster."""
+    """Evidence through the source's engine: helm, one driver per source cluster, or the
+    Applications on its Argo CD hub."""
     try:
-        source = HelmEvidence(await app.helm_of(src))
+        source = HelmEvidence(await engine_for(app, resolve(src)).readers())
     except EnvmanError as exc:
         return Evidence.unavailable(src, str(exc))
     return await gather(src, promotion, source)

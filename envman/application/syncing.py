@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envman.adapters.clock import SystemClock
-from envman.adapters.kube.lock import LeaseLock, SyncHolder
-from envman.adapters.kube.rollout_ports import KubeHealth, KubeLock, KubeVerifications
-from envman.adapters.kube.watch import KubeWatcher
+from envman.adapters.kube.lock import SyncHolder
 from envman.adapters.probes.command import SubprocessRunner
 from envman.adapters.probes.http import UrllibHttpProbe
 from envman.adapters.probes.prometheus import PrometheusApi
 from envman.adapters.prompt import TtyPrompt
 from envman.application.app import Application, Choice
+from envman.application.engines import engine_for
+from envman.application.git_source import repository_commit
 from envman.application.inspection import history
 from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
@@ -27,8 +27,6 @@ from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
 from envman.plan.waves import rollout_of
 from envman.plan.workload_failures import FailFastSettings
-from envman.promote.errors import GitError
-from envman.promote.gitops import Git
 from envman.rollout.app_rollback import AppRollback, rollback_app
 from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync as run_sync
@@ -84,21 +82,20 @@ async def sync(
 ) -> Report:
     """Roll `planned` out through the real adapters; the report says what happened."""
     env = planned.fleet.env
-    targets = app.targets(env)
-    helm = await app.helm()
+    engine = engine_for(app, planned.fleet)  # helm against each cluster, or Argo CD on the hub
     rollout = rollout_of(env)
     ports = RolloutPorts(
-        helm_for=lambda cluster: helm.for_target(targets[cluster].target),
-        health=KubeHealth(app.kube, targets),
+        helm_for=await engine.release_ops(),
+        health=engine.health(),
         http=UrllibHttpProbe(),
         prometheus=PrometheusApi(),
         commands=SubprocessRunner(),
         clock=SystemClock(),
         prompt=TtyPrompt(),
-        lock=KubeLock(app.kube, list(targets.values()), env.name, commands.unlock),
+        lock=engine.lock(commands.unlock),
         progress=progress,
-        verifications=KubeVerifications(app.kube, targets, env.name),
-        watcher=KubeWatcher(app.kube, targets),
+        verifications=engine.verifications(),
+        watcher=engine.watcher(),
     )
     options = RolloutOptions(
         holder=SyncHolder.current(app.environ),
@@ -122,14 +119,6 @@ def fail_fast_settings(spec: bool | FailFast) -> FailFastSettings | None:
     if spec is True:
         return FailFastSettings()
     return FailFastSettings(spec.restarts, spec.unschedulable)
-
-
-def repository_commit(root: Path) -> str | None:
-    """The git commit the repository is at, or None outside git (or before a first commit)."""
-    try:
-        return Git(root).described_head()
-    except GitError:
-        return None
 
 
 def check_outputs(app: Application, path: Path | None) -> None:
@@ -181,12 +170,10 @@ async def rollback(
     under the lock that no selected cluster moved since it was planned. SIGINT/SIGTERM:
     no new step starts, the running ones finish."""
     fleet = app.fleet(environment)
-    kube_targets = app.targets(fleet.env)
-    helm = await app.helm()
+    engine = engine_for(app, fleet)
     clock = SystemClock()
-    lock = KubeLock(app.kube, list(kube_targets.values()), fleet.env.name)
     renew = RolloutOptions.lock_renew_seconds  # the interval a sync renews at
-    keeper = LockKeeper(lock, SyncHolder.current(app.environ), clock, renew, progress, _lost)
+    keeper = LockKeeper(engine.lock(), SyncHolder.current(app.environ), clock, renew, progress, _lost)
     async with _interrupts(progress) as (stop, _), showing(progress), keeper:
         now = await plan_rollback(app, environment, plan.app, choice, plan.wanted)
         if _moves(now) != _moves(plan):
@@ -196,7 +183,7 @@ async def rollback(
             )
         return await rollback_app(
             plan,
-            lambda cluster: helm.for_target(kube_targets[cluster].target),
+            await engine.release_ops(),
             clock,
             timeout=fleet.env.apps[plan.app].timeout,
             progress=progress,
@@ -217,5 +204,4 @@ def _lost(reason: str) -> None:
 
 def unlock(app: Application, environment: str) -> list[str]:
     """Remove the environment lock from every cluster; who held it, per cluster."""
-    env = app.load(environment)
-    return LeaseLock(app.kube, list(app.targets(env).values()), env.name).break_lock()
+    return engine_for(app, app.fleet(environment)).break_lock()

@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "diff_status",
         "Per object (kind namespace/name), the plan's rendering (hooks included) against what the release stores, for every release the plan changes, and its live drift; secrets redacted.",
     ),
+    "export": (
+        "export_commands",
+        "The Argo CD Applications the argocd engine would apply, one file per cluster (DIR/<cluster>.yaml), for an app-of-apps to apply from git.",
+    ),
     "graph": (
         "spec_commands",
         "The app dependency layers, then the waves with their clusters, in rollout order.",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from envman.cli.root import State, cli, pass_state
 from envman.sandbox import manager
-from envman.sandbox.argocd.hub import DEFAULT_CONTEXT, DEFAULT_NAMESPACE, HubSettings
+from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
 from envman.sandbox.server import DEFAULT_READY_DELAY
+from envman.spec.engines import argocd_of
+from envman.spec.environment import Environment
 
 
 @cli.group()
@@ -39,7 +39,7 @@ def up(state: State, environment: str, ready_delay: float) -> None:
     """
     env = state.load(environment)
     contexts = [env.context_of(c) for c in env.clusters]
-    hub = argocd_hub(env.spec, {name: env.context_of(name) for name in env.clusters})
+    hub = argocd_hub(env)
     info = manager.up(state.root, contexts, ready_delay=ready_delay, hub=hub)
     verb = "reusing" if info.reused else "started"
     with_hub = f" and the Argo CD hub {hub.context}" if hub else ""
@@ -50,22 +50,17 @@ def up(state: State, environment: str, ready_delay: float) -> None:
     state.echo(info.export_line)
 
 
-def argocd_hub(spec: Any, contexts: dict[str, str]) -> HubSettings | None:
+def argocd_hub(env: Environment) -> HubSettings | None:
     """The hub an environment on the argocd engine needs (None on the helm engine): its context
     and namespace from `rollout.argocd`, and one Argo CD cluster per cluster, named by the
     cluster's `argocdName` (default: its name) and pointing at its sandbox context."""
-    rollout = getattr(spec, "rollout", None)
-    if getattr(rollout, "engine", "helm") != "argocd":
+    settings = argocd_of(env)
+    if settings is None:
         return None
-    settings = getattr(rollout, "argocd", None)
-    clusters = getattr(spec, "clusters", {})
     return HubSettings(
-        context=getattr(settings, "context", None) or DEFAULT_CONTEXT,
-        namespace=getattr(settings, "namespace", None) or DEFAULT_NAMESPACE,
-        destinations={
-            getattr(clusters.get(name), "argocdName", None) or name: context
-            for name, context in contexts.items()
-        },
+        context=settings.context,
+        namespace=settings.namespace,
+        destinations={spec.argocdName or name: env.context_of(name) for name, spec in env.clusters.items()},
     )
 
 

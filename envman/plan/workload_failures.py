@@ -34,6 +34,7 @@ WAITING_FAILURES = frozenset(
 )
 RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
+TRACKING_ANNOTATION = "argocd.argoproj.io/tracking-id"
 SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
@@ -76,14 +77,18 @@ class ReleaseObjects:
     """Its Deployments, StatefulSets and DaemonSets (whatever their age)."""
 
 
-def release_objects(release: str, namespace_objects: Sequence[Obj], since: datetime) -> ReleaseObjects:
+def release_objects(
+    release: str, namespace_objects: Sequence[Obj], since: datetime, application: str | None = None
+) -> ReleaseObjects:
     """The objects of `release` among one namespace's pods, Jobs, ReplicaSets and workloads;
-    pods and Jobs only when created at or after `since` (second resolution, as the API's)."""
+    pods and Jobs only when created at or after `since` (second resolution, as the API's).
+    With the argocd engine, `application` names the Argo CD Application that tracks them
+    (Argo CD renders without helm's release annotation)."""
     by_uid = {_meta(o).get("uid"): o for o in namespace_objects}
     found = ReleaseObjects()
     cutoff = since.replace(microsecond=0)
     for obj in namespace_objects:
-        if not _belongs(obj, release, by_uid):
+        if not _belongs(obj, release, by_uid, application):
             continue
         kind = obj.get("kind")
         if kind in SERVING_KINDS:
@@ -185,16 +190,31 @@ def _with_exit(message: object, container: Obj) -> str:
     return text
 
 
-def _belongs(obj: Obj, release: str, by_uid: Mapping[Any, Obj], depth: int = 0) -> bool:
+def _belongs(
+    obj: Obj, release: str, by_uid: Mapping[Any, Obj], application: str | None = None, depth: int = 0
+) -> bool:
     meta = _meta(obj)
     if (meta.get("annotations") or {}).get(RELEASE_ANNOTATION) == release:
+        return True
+    if application is not None and _tracked_by(meta, application):
         return True
     if (meta.get("labels") or {}).get(INSTANCE_LABEL) == release and obj.get("kind") in ("Pod", "Job"):
         return True
     if depth > 3:
         return False
     owners = (by_uid.get(ref.get("uid")) for ref in meta.get("ownerReferences") or [])
-    return any(owner is not None and _belongs(owner, release, by_uid, depth + 1) for owner in owners)
+    return any(
+        owner is not None and _belongs(owner, release, by_uid, application, depth + 1) for owner in owners
+    )
+
+
+def _tracked_by(meta: Mapping[str, Any], application: str) -> bool:
+    """Argo CD tracks the object for `application`: its label (label tracking) or its
+    annotation (annotation tracking, `<application>:<group>/<kind>:<namespace>/<name>`)."""
+    tracking = str((meta.get("annotations") or {}).get(TRACKING_ANNOTATION) or "")
+    return (meta.get("labels") or {}).get(INSTANCE_LABEL) == application or tracking.startswith(
+        application + ":"
+    )
 
 
 def _owned_by_job(pod: Obj) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from envman.kit.errors import Location, Problem, SpecError
 from envman.kit.suggest import did_you_mean
+from envman.spec.engines import check_engine
 from envman.spec.environment import Environment
 from envman.spec.models import App
 from envman.spec.yamlsrc import parse
@@ -29,6 +30,7 @@ def is_local_chart(chart: str, env: Environment) -> bool:
 def check(env: Environment) -> Iterator[Problem]:
     """Every reference problem of `env`."""
     yield from _check_repositories(env)
+    yield from check_engine(env)
     for name, app in env.apps.items():
         yield from _check_chart(env, name, app)
         yield from _check_sops_files(env, name, app)

@@ -40,6 +40,8 @@ class Cluster(Strict):
     """kubeconfig file, from the repository root or ~ (default: --kubeconfig, $KUBECONFIG, ~/.kube/config)."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Labels that wave selectors and `-l key=value` choose clusters by."""
+    argocdName: str | None = None
+    """Argo CD's destination name of this cluster, for `rollout.engine: argocd` (default: its name)."""
 
 
 class SecretSource(Strict):
@@ -230,6 +232,22 @@ class Wave(Strict):
 
 
 OnFailure = Literal["rollback-wave", "rollback-all", "halt"]
+Engine = Literal["helm", "argocd"]
+
+
+class ArgoCD(Strict):
+    """Where Argo CD runs, for `rollout.engine: argocd` (its hub cluster and namespace)."""
+
+    context: str
+    """kubeconfig context of the hub: the cluster where Argo CD runs."""
+    kubeconfig: str | None = None
+    """kubeconfig file of the hub, from the repository root or ~ (default: as for clusters)."""
+    namespace: Namespace = "argocd"
+    """Namespace of the Applications on the hub (envman's lock and verification record too)."""
+    project: str = "default"
+    """Argo CD AppProject of the Applications."""
+    repoURL: str | None = None
+    """git URL where Argo CD reads local charts (default: the repository's remote `origin`)."""
 
 
 class FailFast(Strict):
@@ -242,6 +260,10 @@ class FailFast(Strict):
 class Rollout(Strict):
     """How changes roll out across the clusters."""
 
+    engine: Engine = "helm"
+    """What applies the releases: helm, run by envman against each cluster, or Argo CD on a hub (`argocd`)."""
+    argocd: ArgoCD | None = None
+    """The Argo CD hub, for `engine: argocd`."""
     onFailure: OnFailure = "rollback-wave"
     """What a failed release or gate rolls back: the failing wave, every wave of the run, or nothing."""
     failFast: bool | FailFast = True

@@ -55,7 +55,7 @@ def test_a_local_chart_affects_every_environment_using_it(repo: Path) -> None:
     template = next((repo / "charts" / "web" / "templates").glob("*.yaml"))
     template.write_text(template.read_text() + "\n# a comment changes the chart's content\n")
     found = changed(repo)
-    assert sorted(found) == ["dev", "prod", "staging"]
+    assert sorted(found) == ["dev", "prod", "prod-argocd", "staging"]
     assert all(e["apps"] == ["web"] for e in found.values())
     assert "prod-apse1" not in found["prod"]["clusters"]  # web is disabled there
 
@@ -134,7 +134,7 @@ def test_a_root_that_did_not_exist_at_the_base_makes_every_environment_affected(
     copy_example(monorepo / "infra")
     git(monorepo, "add", "infra")
     git(monorepo, "commit", "--quiet", "--message", "infra")
-    assert sorted(changed(monorepo / "infra")) == ["dev", "prod", "staging"]
+    assert sorted(changed(monorepo / "infra")) == ["dev", "prod", "prod-argocd", "staging"]
 
 
 def test_symlinks_out_of_the_root_are_never_followed(monorepo: Path) -> None:
@@ -186,4 +186,4 @@ def test_names_lists_one_environment_per_line_for_shell_loops(repo: Path) -> Non
     template = next((repo / "charts" / "web" / "templates").glob("*.yaml"))
     template.write_text(template.read_text() + "\n# changed\n")
     result = CliRunner().invoke(cli, ["-C", str(repo), "changed", "--base", "main", "-o", "names"])
-    assert result.stdout == "dev\nprod\nstaging\n"
+    assert result.stdout == "dev\nprod\nprod-argocd\nstaging\n"

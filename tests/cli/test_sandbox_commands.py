@@ -8,7 +8,11 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from envman.cli import cli
-from tests.conftest import copy_example
+from envman.cli.sandbox_commands import argocd_hub
+from envman.sandbox.argocd.hub import HubSettings
+from envman.spec.loader import load_environment
+from tests.conftest import ROOT, copy_example
+from tests.repo_builder import write_repo
 
 
 def run(root: Path, *args: str) -> Result:
@@ -57,27 +61,28 @@ def test_sandbox_lifecycle(tmp_path: Path) -> None:
     assert run(root, "status").stdout == "no sandbox is running\n"
 
 
-def test_an_environment_on_the_argocd_engine_gets_a_hub() -> None:
-    """`sandbox up` reads rollout.engine / rollout.argocd / clusters.<name>.argocdName (the
-    engine's spec keys) and asks the sandbox for the matching hub; none for helm."""
-    from types import SimpleNamespace
-
-    from envman.cli.sandbox_commands import argocd_hub
-    from envman.sandbox.argocd.hub import HubSettings
-
-    contexts = {"prod-use1": "use1-ctx", "prod-euw1": "prod-euw1"}
-    helm = SimpleNamespace(rollout=SimpleNamespace(engine="helm"), clusters={})
-    assert argocd_hub(helm, contexts) is None
-    assert argocd_hub(SimpleNamespace(rollout=None, clusters={}), contexts) is None
-    spec = SimpleNamespace(
-        rollout=SimpleNamespace(engine="argocd", argocd=SimpleNamespace(context="hub", namespace="gitops")),
-        clusters={
-            "prod-use1": SimpleNamespace(argocdName="use1"),
-            "prod-euw1": SimpleNamespace(argocdName=None),
-        },
+def test_an_environment_on_the_argocd_engine_gets_a_hub(tmp_path: Path) -> None:
+    """`sandbox up` reads rollout.engine / rollout.argocd / clusters.<name>.argocdName and asks
+    the sandbox for the matching hub; none for helm."""
+    text = """
+    clusters:
+      prod-use1: {region: us-east-1, context: use1-ctx, argocdName: use1}
+      prod-euw1: {region: eu-west-1}
+    apps:
+      api: {chart: charts/app}
+    rollout:
+      engine: argocd
+      argocd: {context: hub, namespace: gitops}
+    """
+    write_repo(
+        tmp_path,
+        {"environments/prod.yaml": text, "environments/helm.yaml": text.split("rollout:", maxsplit=1)[0]},
     )
-    assert argocd_hub(spec, contexts) == HubSettings(
+    assert argocd_hub(load_environment(tmp_path, "helm")) is None
+    assert argocd_hub(load_environment(tmp_path, "prod")) == HubSettings(
         context="hub", namespace="gitops", destinations={"use1": "use1-ctx", "prod-euw1": "prod-euw1"}
     )
-    defaults = SimpleNamespace(rollout=SimpleNamespace(engine="argocd"), clusters={})
-    assert argocd_hub(defaults, {"a": "a"}) == HubSettings(destinations={"a": "a"})
+    example = load_environment(ROOT, "prod-argocd")
+    assert argocd_hub(example) == HubSettings(
+        destinations={"argo-canary": "argo-canary", "argo-use1": "argo-use1", "argo-euw1": "argo-euw1"}
+    )

@@ -29,6 +29,7 @@ def test_validate_example() -> None:
         "ok base (base)",
         "ok dev (1 clusters, 5 apps)",
         "ok prod (5 clusters, 5 apps)",
+        "ok prod-argocd (3 clusters, 5 apps)",
         "ok staging (2 clusters, 5 apps)",
     ]
 

@@ -41,6 +41,17 @@ class KubeClients:
                 self._clients[cluster.target] = self._new_client(cluster)
             return self._clients[cluster.target]
 
+    def has_context(self, cluster: ClusterTarget) -> bool:
+        """Whether the target's kubeconfig holds its context (so its API may be read)."""
+        try:
+            config = self._kubeconfig(cluster)
+        except KubeError:
+            return False
+        if cluster.target.context is None:
+            return bool(config.safe_get("current-context"))
+        contexts = config.safe_get("contexts") or []
+        return any(isinstance(c, dict) and c.get("name") == cluster.target.context for c in contexts)
+
     def close(self) -> None:
         with self._lock:
             for api in self._clients.values():

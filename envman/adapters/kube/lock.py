@@ -1,4 +1,5 @@
-"""The environment lock: a `coordination.k8s.io` Lease in every cluster of the environment.
+"""The environment lock: a `coordination.k8s.io` Lease in every cluster of the environment
+(with the argocd engine: on the hub only, in its Argo CD namespace).
 
 A run takes the Lease `envman-<env>` (namespace `default`) in each cluster, in name order,
 and renews it while it runs. If another live run holds any of the Leases, the ones this run
@@ -88,8 +89,10 @@ class LeaseLock:
         clusters: Sequence[ClusterTarget],
         environment: str,
         unlock_command: str | None = None,
+        namespace: str = LOCK_NAMESPACE,
     ) -> None:
         self._clients = clients
+        self._namespace = namespace
         self._clusters = sorted(clusters, key=lambda c: c.name)
         self._name = lease_name(environment)
         self._unlock = unlock_command or f"envman unlock {environment}"
@@ -171,7 +174,9 @@ class LeaseLock:
         lease.spec.renew_time = _now()
         api = self._api(cluster)
         call(
-            cluster, "renew the lock", lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, lease)
+            cluster,
+            "renew the lock",
+            lambda: api.replace_namespaced_lease(self._name, self._namespace, lease),
         )
 
     def _end(self, cluster: ClusterTarget) -> tuple[str, bool] | None:
@@ -193,7 +198,7 @@ class LeaseLock:
         done = call(
             cluster,
             "release the lock",
-            lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, lease),
+            lambda: api.replace_namespaced_lease(self._name, self._namespace, lease),
         )
         return str(done.metadata.resource_version if done.metadata else ""), bool(earlier)
 
@@ -207,7 +212,7 @@ class LeaseLock:
                 "delete the lock",
                 lambda: api.delete_namespaced_lease(
                     self._name,
-                    LOCK_NAMESPACE,
+                    self._namespace,
                     body=client.V1DeleteOptions(preconditions=preconditions),
                     _request_timeout=REQUEST_TIMEOUT,
                 ),
@@ -226,7 +231,7 @@ class LeaseLock:
                 cluster,
                 "read the lock",
                 lambda: api.read_namespaced_lease(
-                    self._name, LOCK_NAMESPACE, _request_timeout=REQUEST_TIMEOUT
+                    self._name, self._namespace, _request_timeout=REQUEST_TIMEOUT
                 ),
             )
         except KubeError as exc:
@@ -238,7 +243,7 @@ class LeaseLock:
         """Create the Lease, or take over a released one, an expired one or an ended run's;
         `LockHeld` when a live run holds it."""
         api = self._api(cluster)
-        meta = client.V1ObjectMeta(name=self._name, namespace=LOCK_NAMESPACE)
+        meta = client.V1ObjectMeta(name=self._name, namespace=self._namespace)
         body = client.V1Lease(
             metadata=meta,
             spec=client.V1LeaseSpec(
@@ -250,7 +255,7 @@ class LeaseLock:
         )
         for _ in range(2):  # a Lease deleted between the create and the read: create again
             try:
-                call(cluster, "take the lock", lambda: api.create_namespaced_lease(LOCK_NAMESPACE, body))
+                call(cluster, "take the lock", lambda: api.create_namespaced_lease(self._namespace, body))
                 return
             except KubeError as exc:
                 if not isinstance(exc.__cause__, ApiException) or exc.__cause__.status != 409:
@@ -274,7 +279,7 @@ class LeaseLock:
         call(
             cluster,
             "take over the lock",
-            lambda: api.replace_namespaced_lease(self._name, LOCK_NAMESPACE, body),
+            lambda: api.replace_namespaced_lease(self._name, self._namespace, body),
         )
         if why:
             notes.append(why)

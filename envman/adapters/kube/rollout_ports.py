@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 
 from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.health import health_problems, release_workloads
-from envman.adapters.kube.lock import LeaseLock
+from envman.adapters.kube.lock import LOCK_NAMESPACE, LeaseLock
 from envman.adapters.kube.objects import ClusterApi
-from envman.adapters.kube.state import write_verification
+from envman.adapters.kube.state import RecordSite, write_verification
 from envman.adapters.target import ClusterTarget
 from envman.gates.ports import Deployed, HealthResult
 from envman.plan.cluster_state import WaveVerification
@@ -51,8 +51,9 @@ class KubeLock:
         targets: Sequence[ClusterTarget],
         environment: str,
         unlock_command: str | None = None,
+        namespace: str = LOCK_NAMESPACE,
     ) -> None:
-        self._lease = LeaseLock(clients, targets, environment, unlock_command)
+        self._lease = LeaseLock(clients, targets, environment, unlock_command, namespace)
 
     async def acquire(self, holder: LockHolder) -> list[str]:
         return await asyncio.to_thread(self._lease.acquire, holder)
@@ -65,15 +66,13 @@ class KubeLock:
 
 
 class KubeVerifications:
-    """`Verifications`: the ConfigMap `envman-verified-<env>` in each cluster."""
+    """`Verifications`: each cluster's record where `sites` keep it (push mode: the
+    ConfigMap `envman-verified-<env>` in the cluster itself; argocd: one per cluster on the hub)."""
 
-    def __init__(self, clients: KubeClients, targets: Mapping[str, ClusterTarget], environment: str) -> None:
+    def __init__(self, clients: KubeClients, sites: Mapping[str, RecordSite]) -> None:
         self._clients = clients
-        self._targets = targets
-        self._environment = environment
+        self._sites = sites
 
     async def record(self, cluster: str, wave: str, releases: Mapping[str, str], at: str) -> None:
         record = WaveVerification(wave, at, dict(releases))
-        await asyncio.to_thread(
-            write_verification, self._clients, self._targets[cluster], self._environment, record
-        )
+        await asyncio.to_thread(write_verification, self._clients, self._sites[cluster], record)

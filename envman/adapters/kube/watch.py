@@ -43,11 +43,17 @@ class KubeWatcher:
     """`Watcher` over the clusters of `targets`."""
 
     def __init__(
-        self, clients: KubeClients, targets: Mapping[str, ClusterTarget], interval: float = POLL_SECONDS
+        self,
+        clients: KubeClients,
+        targets: Mapping[str, ClusterTarget],
+        interval: float = POLL_SECONDS,
+        applications: Mapping[tuple[str, str, str], str] | None = None,
     ) -> None:
         self._clients = clients
         self._targets = targets
         self._interval = interval
+        self._applications = applications or {}
+        """(cluster, namespace, release) -> the Argo CD Application tracking its objects."""
         self._feeds: dict[tuple[str, str], _Feed] = {}
 
     async def failure(
@@ -64,9 +70,10 @@ class KubeWatcher:
             api = ClusterApi(self._clients, self._targets[cluster])
             feed = self._feeds[cluster, namespace] = _Feed(api, namespace, self._interval)
         shown = None
+        application = self._applications.get((cluster, namespace, release))
         with feed.watching():
             while True:
-                objects = release_objects(release, await feed.next(), since)
+                objects = release_objects(release, await feed.next(), since, application)
                 found = first_failure(objects, datetime.now(UTC), settings)
                 if found is not None:
                     return found
