@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helm_versions import on_both_helms
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT
 """The bundled example is the repository's own top level (DESIGN.md section 2)."""
@@ -43,9 +45,24 @@ def copy_example(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(params=sorted(HELM_BINARIES))
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The helm versions of a test using `helm_binary`: both, except in tests/e2e, where only
+    the tests `helm_versions.BOTH_HELMS` names (with why) run on helm 3 too; a test's own
+    `parametrize` of it wins."""
+    if "helm_binary" not in metafunc.fixturenames:
+        return
+    if any("helm_binary" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return
+    path = Path(metafunc.definition.path).resolve()
+    e2e = path.is_relative_to(ROOT / "tests" / "e2e")
+    both = not e2e or on_both_helms(path.name, metafunc.definition.originalname)
+    metafunc.parametrize("helm_binary", sorted(HELM_BINARIES) if both else ["helm4"], indirect=True)
+
+
+@pytest.fixture
 def helm_binary(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each pinned helm in turn, selected for envman through ENVMAN_HELM."""
+    """The pinned helm of the test's parameter (see `pytest_generate_tests`), selected for
+    envman through ENVMAN_HELM."""
     path = HELM_BINARIES[request.param]
     if not path.exists():
         pytest.fail(f"{path} is missing: run scripts/setup")
