@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +107,28 @@ async def sync(
         redactor=app.redactor,
         fail_fast=fail_fast_settings(rollout.failFast),
         commit=repository_commit(app.root),
+        lock_renew_seconds=lock_renew_seconds(app.environ),
     )
     async with _interrupts(progress) as (stop, cancel), showing(progress):
         return await run_sync(planned.plan, ports, options, stop=stop, cancel=cancel)
+
+
+RENEW_VARIABLE = "ENVMAN_LOCK_RENEW_SECONDS"
+
+
+def lock_renew_seconds(environ: Mapping[str, str]) -> float:
+    """How often a run renews its lock: 15 s, or `$ENVMAN_LOCK_RENEW_SECONDS` (at least 1 s and
+    less than the lock's 300 s: the tests of outages use a few seconds)."""
+    text = environ.get(RENEW_VARIABLE)
+    if not text:
+        return RolloutOptions.lock_renew_seconds
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 1.0 <= seconds < RolloutOptions.lock_expiry_seconds:
+        raise EnvmanError(f"{RENEW_VARIABLE}={text!r}: expected seconds from 1 to under 300")
+    return seconds
 
 
 def fail_fast_settings(spec: bool | FailFast) -> FailFastSettings | None:
@@ -172,7 +191,7 @@ async def rollback(
     fleet = app.fleet(environment)
     engine = engine_for(app, fleet)
     clock = SystemClock()
-    renew = RolloutOptions.lock_renew_seconds  # the interval a sync renews at
+    renew = lock_renew_seconds(app.environ)  # the interval a sync renews at
     keeper = LockKeeper(engine.lock(), SyncHolder.current(app.environ), clock, renew, progress, _lost)
     async with _interrupts(progress) as (stop, _), showing(progress), keeper:
         now = await plan_rollback(app, environment, plan.app, choice, plan.wanted)

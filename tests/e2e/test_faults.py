@@ -170,16 +170,19 @@ def test_cluster_cut_off_mid_wave_exits_3_then_the_next_run_takes_its_stale_lock
 
 
 @ONE_HELM
-def test_outage_while_a_wave_bakes_keeps_the_lock_renewed(prod: Fleet, proxy: Proxy, tmp_path: Path) -> None:
+def test_outage_while_a_wave_bakes_keeps_the_lock_renewed(
+    prod: Fleet, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fast(prod)
-    prod.edit("environments/prod.yaml", "bake: 2s", "bake: 50s")
+    monkeypatch.setenv("ENVMAN_LOCK_RENEW_SECONDS", "2")  # renewals every 2 s, not 15 s
+    prod.edit("environments/prod.yaml", "bake: 2s", "bake: 20s")
     kubeconfig = proxied_kubeconfig(prod.sandbox.kubeconfig, proxy.upstream, proxy, tmp_path / "kubeconfig")
     out = tmp_path / "outage.json"
     run = Sync(prod, "--report", str(out), kubeconfig=kubeconfig)
     run.wait_for("bake", "started")
     before = lease_renewed(prod, "prod-euw1")
     proxy.cut()
-    time.sleep(20)
+    time.sleep(6)  # three renewals fail: retried after 1, 2 and 4 s
     proxy.restore()
     wait_until(lambda: lease_renewed(prod, "prod-euw1") != before, timeout=30)
     text = run.finish()
