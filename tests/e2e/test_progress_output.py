@@ -51,6 +51,14 @@ class Tmux:
         """The visible screen, or with `history` the whole scrollback above it too."""
         return self._tmux("capture-pane", "-p", "-t", "live", *(("-S", "-") if history else ())).splitlines()
 
+    def pipe(self, path: Path) -> None:
+        """Append every byte the program writes to the terminal to `path`."""
+        self._tmux("pipe-pane", "-t", "live", "-o", f"cat >> {shlex.quote(str(path))}")
+
+    def title(self) -> str:
+        """The window title the program set (OSC 0/2), or tmux's default."""
+        return self._tmux("display-message", "-p", "-t", "live", "#{pane_title}").strip()
+
     def keys(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", "live", *keys)
 
