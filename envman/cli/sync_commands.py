@@ -17,6 +17,7 @@ from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
 from envman.output.progress import progress_for
 from envman.output.rollback_views import rollback_lines, unlock_lines
+from envman.output.sync_views import end_lines
 from envman.rollout.report import Report
 from envman.rollout.results import RollbackResult
 
@@ -85,10 +86,8 @@ def sync(
     )
     report = app.run(syncing.sync(app, planned, approve, progress, commands))
     syncing.write_reports(app, report, report_path)
-    line = f"sync {environment}: {report.result.value} in {report.seconds:.1f}s"
-    state.echo(line + (f"; {report.next}" if report.next else ""), err=True)
-    if report.error:
-        state.echo(f"error: {report.error}", err=True)
+    for line in end_lines(report, report_path):
+        state.echo(line, err=True)
     return report.exit_code
 
 
