@@ -15,7 +15,7 @@ from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.errors import EXIT_ERROR, EXIT_OK, EnvmanError
 from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
-from envman.output.progress import progress_for
+from envman.output.progress import progress_for, terminal_width
 from envman.output.rollback_views import rollback_lines, unlock_lines
 from envman.output.sync_views import end_lines
 from envman.rollout.report import Report
@@ -86,7 +86,7 @@ def sync(
     )
     report = app.run(syncing.sync(app, planned, approve, progress, commands))
     syncing.write_reports(app, report, report_path)
-    for line in end_lines(report, report_path):
+    for line in end_lines(report, report_path, terminal_width(progress)):
         state.echo(line, err=True)
     return report.exit_code
 

@@ -22,7 +22,15 @@ from envman.output.live_view.screen import LiveView
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 
-__all__ = ["GitHubProgress", "LiveView", "LogProgress", "log_text", "progress_for", "showing"]
+__all__ = [
+    "GitHubProgress",
+    "LiveView",
+    "LogProgress",
+    "log_text",
+    "progress_for",
+    "showing",
+    "terminal_width",
+]
 
 
 def _utc_now() -> datetime:
@@ -91,6 +99,11 @@ async def showing(progress: object) -> AsyncIterator[None]:
             yield
     else:
         yield
+
+
+def terminal_width(progress: object) -> int | None:
+    """The width of the terminal the live view draws on (None for log lines: never wrapped)."""
+    return progress.console.size.width if isinstance(progress, LiveView) else None
 
 
 def progress_for(

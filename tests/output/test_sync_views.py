@@ -62,3 +62,17 @@ async def test_success_names_the_report() -> None:
     report = await run_sync(World(), plan(wave("canary", cluster("c1", (("api",),)))))
     assert end_lines(report, REPORT) == ["sync prod: succeeded in 10.0s; report: /tmp/report.json"]
     assert end_lines(report) == ["sync prod: succeeded in 10.0s"]
+
+
+async def test_on_a_terminal_the_lines_wrap_at_words_under_their_start() -> None:
+    world = World()
+    world.helm.fail[("upgrade_install", "c1", "api")] = HelmError("x", "", "UPGRADE FAILED: " + "word " * 30)
+    report = await run_sync(world, plan(wave("canary", cluster("c1", (("api",),)))))
+
+    lines = end_lines(report, REPORT, width=60)
+    assert all(len(line) <= 60 for line in lines) and lines[1].startswith("error: ")
+    assert all(line.startswith(" " * 7) for line in lines[2:])
+    assert (
+        " ".join(line.strip() for line in lines[1:])
+        == end_lines(report, REPORT)[1].replace("  ", " ").strip()
+    )
