@@ -70,10 +70,11 @@ def summary_line(plan: Plan) -> str:
 
 
 def drift_text(drift: ObjectDrift) -> str:
-    """`drift: Deployment web/web missing`, `drift: Deployment api/api modified: spec.replicas`."""
+    """`drift: Deployment web/web missing`, `drift: Deployment api/api modified: spec.replicas:
+    live 5, desired 3` (a field that may hold a secret: its path only)."""
     if drift.reason == MISSING:
         return f"drift: {drift.ref} missing"
-    return f"drift: {drift.ref} modified: {', '.join(drift.paths)}"
+    return f"drift: {drift.ref} modified: {'; '.join(drift.fields())}"
 
 
 def wave_state(wave: WavePlan) -> str:
