@@ -9,7 +9,7 @@ from envman.application import inspection
 from envman.application.app import Choice
 from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
 from envman.kit.errors import EXIT_CHANGES, EXIT_OK
-from envman.output.diff_views import release_diff
+from envman.output.diff_views import diff_text
 from envman.output.history_views import history_json, history_text
 from envman.output.status_views import status_json, status_line, status_row, wave_line, wave_row
 
@@ -24,12 +24,14 @@ from envman.output.status_views import status_json, status_line, status_row, wav
 def diff(
     state: State, environment: str, choice: Choice, prune: bool, refresh: bool, detailed_exitcode: bool
 ) -> int:
-    """Per object (kind namespace/name), the rendered manifest against the stored one of every
-    release that would change, and its live drift; secrets redacted."""
+    """Per object (kind namespace/name), the manifest helm stored for every release that
+    would change (at its revision) against the rendered desired one, and its live drift with
+    the values of fields that hold no secret; a diff that is the same on several clusters is
+    shown once, and a summary ends it. Secrets redacted."""
     diffs = state.app.run(inspection.diff(state.app, environment, choice, prune, refresh=refresh))
-    for item in diffs:
-        state.echo(release_diff(item.release, item.rendered, state.app.redactor), nl=False)
-    if not diffs:
+    if diffs:
+        state.echo(diff_text([(d.release, d.rendered) for d in diffs], state.app.redactor), nl=False)
+    else:
         state.echo("no changes", err=True)
     return EXIT_CHANGES if detailed_exitcode and diffs else EXIT_OK
 

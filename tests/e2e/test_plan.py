@@ -164,9 +164,8 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     )
     diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
     config = diff[diff.index("# ConfigMap api/api\n") :]
-    assert config.startswith(
-        "# ConfigMap api/api\n--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n"
-    )
+    assert diff.startswith("== upgrade of api (namespace api) on prod-use1\n")
+    assert config.startswith("# ConfigMap api/api\n--- stored (revision 2)\n+++ desired\n")
     assert "-  LOG_LEVEL: debug\n+  LOG_LEVEL: warn\n" in config
     assert not any(secret in diff for secret in SECRETS.values())
     status = json.loads(prod.envman("status", "prod", "--cluster", "prod-use1", "-o", "json").stdout)
