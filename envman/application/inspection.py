@@ -39,11 +39,14 @@ class ReleaseStatus:
 
 @dataclass(frozen=True)
 class WaveStatus:
-    """A wave's last verification on each of its clusters, and whether it covers what runs."""
+    """A wave's last verification on each of its clusters, whether it covers what runs (the
+    record matches the spec and every release runs the spec), and the releases that do not
+    (`api on prod-use1`: a hand-made `rollback` or upgrade, drift, a change not synced)."""
 
     name: str
     verified: bool
     records: dict[str, WaveVerification | None]
+    differing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,12 +78,11 @@ async def status(app: Application, environment: str, choice: Choice, *, refresh:
     releases = planned.plan.releases
     rows = [ReleaseStatus(r, problems.get((r.cluster, r.app))) for r in releases if r.live is not None]
     rows += [ReleaseStatus(r) for r in releases if r.live is None]
-    waves = [
-        WaveStatus(
-            w.name, w.verified, {c.name: planned.states[c.name].verifications.get(w.name) for c in w.clusters}
-        )
-        for w in planned.plan.waves
-    ]
+    waves = []
+    for wave in planned.plan.waves:
+        differing = tuple(f"{r.app} on {c.name}" for c in wave.clusters for r in c.releases if r.changed)
+        records = {c.name: planned.states[c.name].verifications.get(wave.name) for c in wave.clusters}
+        waves.append(WaveStatus(wave.name, wave.verified and not differing, records, differing))
     return Status(rows, waves)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -179,6 +180,20 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     assert (rows["web"]["state"], rows["web"]["healthy"]) == ("in-sync", True), rows
 
 
+_STATUS_HEADERS = (
+    "CLUSTER",
+    "RELEASE",
+    "CHART",
+    "APP",
+    "REV",
+    "STATUS",
+    "HEALTH",
+    "STATE",
+    "COMMIT",
+    "IMAGES",
+)
+
+
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
     prod.apply("prod-euw1-b")
     prod.sandbox.fail("prod-euw1-b", "web")
@@ -194,6 +209,8 @@ def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
         "image.tag=bad",
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
-    web = text[text.index("prod-euw1-b          web") :]
-    assert "unhealthy  differs" in web.splitlines()[0]
+    assert text.splitlines()[0].split() == list(_STATUS_HEADERS)
+    web = text[re.search(r"^prod-euw1-b\s+web\s", text, re.MULTILINE).start() :]  # type: ignore[union-attr]
+    assert re.search(r"\sunhealthy\s+differs\s", web.splitlines()[0]), text
+    assert "    differs: image.tag: " in web and "ghcr.io/example/web:bad" in web.splitlines()[0]
     assert "deployment web/web: " in web

@@ -108,6 +108,8 @@ def decode_release(
         labels={k: v for k, v in labels.items() if k not in _STORAGE_LABELS},
         updated=_time(info.get("last_deployed")),
         manifest=release.get("manifest", ""),
+        app_version=str(metadata.get("appVersion") or ""),
+        description=str(info.get("description") or ""),
     )
 
 
