@@ -38,12 +38,14 @@ def validate(state: State, environments: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("environment", metavar="ENV")
 @click.option(
+    "-o",
+    "--output",
     "--format",
     "fmt",
     type=click.Choice(sorted(VIEWS)),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (--format: the same, kept for older scripts).",
 )
 @pass_state
 def graph(state: State, environment: str, fmt: str) -> None:
