@@ -16,7 +16,7 @@ import click
 from envman.application.app import Application, Choice
 from envman.cli import argv
 from envman.kit import inert
-from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
+from envman.kit.errors import EXIT_ERROR, EnvmanError, Problem, SpecError
 from envman.kit.redact import RedactingStream, Redactor
 from envman.plan.fleet import Fleet
 from envman.spec.environment import Environment
@@ -70,6 +70,12 @@ def shown(message: str, environ: Mapping[str, str]) -> str:
 
 def github_actions(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def warn(problem: Problem, color: bool | None) -> None:
+    """Print a located warning (`warning: file:line:col: ...`) on stderr."""
+    prefix = style("warning:", fg="yellow") if color is not False else "warning:"
+    click.echo(shown(f"{prefix} {problem}", os.environ), err=True, color=color)
 
 
 def report(error: EnvmanError, color: bool | None) -> None:
@@ -169,7 +175,7 @@ def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kub
     _log_to_stderr({0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG))
     repository = find_root(Path.cwd()) if root is None else root.resolve()
     invocation = ctx.obj if isinstance(ctx.obj, argv.Invocation) else argv.Invocation()
-    app = Application(repository, kubeconfig, redactor=invocation.redactor)
+    app = Application(repository, kubeconfig, redactor=invocation.redactor, warn=lambda w: warn(w, color))
     ctx.call_on_close(app.close)
     ctx.obj = State(app, color, invocation)
 

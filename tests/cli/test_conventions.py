@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -66,7 +67,6 @@ def test_version() -> None:
 def test_every_output_format_option_is_o_or_output() -> None:
     """One option style: a command with an output format takes `-o/--output` (`graph` keeps
     `--format` as an alias)."""
-    import click
 
     formats = {
         name: param
