@@ -1,4 +1,4 @@
-"""A plan as text, JSON (DESIGN.md section 5) and markdown. Secret values never shown.
+"""A plan as text, JSON (`docs/plan-json.md`) and markdown. Secret values never shown.
 
 Every view renders the plan's document (`plan_document`: what `plan -o json` prints), so a
 plan saved by `plan --out` shows exactly as it did (`envman show`)."""
@@ -16,7 +16,7 @@ from envman.plan.model import CHART_CONTENT, Action, Change, Plan, ReleasePlan
 Style = Callable[..., str]
 Doc = Mapping[str, Any]
 FORMAT_VERSION = 1
-"""The version of the plan JSON's shape (DESIGN.md section 5)."""
+"""The version of the plan JSON's shape (`docs/plan-json.md`)."""
 
 _COLOURS = {"install": "green", "upgrade": "yellow", "uninstall": "red"}
 _SYMBOLS = {"install": "+", "upgrade": "~", "uninstall": "-", "unchanged": "="}

@@ -1,5 +1,5 @@
 """The verification record: which releases of a wave passed its gates and bake, for which
-desired state (DESIGN.md section 5, "Verification record"). Pure: the kube adapter stores
+desired state (README, "Verification record"). Pure: the kube adapter stores
 it in a ConfigMap `envman-verified-<env>` in namespace `default` of each cluster.
 
 A release's digest covers what it is meant to run: the chart as written, its version, its

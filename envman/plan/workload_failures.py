@@ -1,5 +1,5 @@
 """Fail fast: a definitive failure of a release's new pods, Jobs and Deployments, judged from
-live objects as the API server returns them (pure; DESIGN.md section 5.5).
+live objects as the API server returns them (pure; README, Sync: fails fast).
 
 Definitive: a container waiting in ImagePullBackOff, ErrImagePull, InvalidImageName,
 CreateContainerConfigError or CreateContainerError; a container in CrashLoopBackOff or

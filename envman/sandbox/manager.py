@@ -192,7 +192,7 @@ def up(root: Path, clusters: Sequence[str], *, ready_delay: float = DEFAULT_READ
 
 
 def _ignore_state(root: Path) -> None:
-    """Keep `.envman/` out of the user's git repository (DESIGN.md section 7)."""
+    """Keep `.envman/` out of the user's git repository (README, Sandbox)."""
     directory = state_dir(root).parent
     directory.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"

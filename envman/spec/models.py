@@ -1,4 +1,4 @@
-"""Pydantic models of an environment file (DESIGN.md section 3), strict: unknown keys are errors."""
+"""Pydantic models of an environment file (README, The environment spec), strict: unknown keys are errors."""
 
 from __future__ import annotations
 
@@ -246,7 +246,7 @@ OnFailure = Literal["rollback-wave", "rollback-all", "halt"]
 
 
 class FailFast(Strict):
-    """When a release waiting for readiness has definitively failed (DESIGN.md section 5.5)."""
+    """When a release waiting for readiness has definitively failed (README, Sync: fails fast)."""
 
     restarts: int = Field(default=2, ge=0, description="A container restarted more often has failed.")
     unschedulable: Duration = Field(default=120.0, description="A pod unschedulable this long has failed.")

@@ -1,4 +1,4 @@
-"""The plan tells the truth (DESIGN.md section 5): chart content, live drift, the verification
+"""The plan tells the truth (README, What the plan compares): chart content, live drift, the verification
 record and a resume that never skips a gate, read-only commands without secrets. Each test
 checks the clusters (helm history, the kubernetes API) besides envman's own output, on both
 helm versions."""
