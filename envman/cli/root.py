@@ -74,18 +74,21 @@ def github_actions(environ: Mapping[str, str]) -> bool:
 
 def warn(problem: Problem, color: bool | None) -> None:
     """Print a located warning (`warning: file:line:col: ...`) on stderr."""
-    prefix = style("warning:", fg="yellow") if color is not False else "warning:"
-    click.echo(shown(f"{prefix} {problem}", os.environ), err=True, color=color)
+    _labelled("warning:", str(problem), color, fg="yellow")
 
 
 def report(error: EnvmanError, color: bool | None) -> None:
     """Print an expected failure: one line per problem, no traceback."""
-    lines = str(error).splitlines() or [type(error).__name__]
-    prefix = style("error:", fg="red", bold=True) if color is not False else "error:"
-    for line in lines:
-        click.echo(shown(f"{prefix} {line}", os.environ), err=True, color=color)
+    for line in str(error).splitlines() or [type(error).__name__]:
+        _labelled("error:", line, color, fg="red", bold=True)
     if isinstance(error, SpecError) and len(error.problems) > 1:
         click.echo(f"{len(error.problems)} problems found", err=True, color=color)
+
+
+def _labelled(label: str, text: str, color: bool | None, **styles: Any) -> None:
+    """`label text` on stderr, the label in `styles` (unless colours are off), made inert."""
+    prefix = style(label, **styles) if color is not False else label
+    click.echo(shown(f"{prefix} {text}", os.environ), err=True, color=color)
 
 
 class EnvmanGroup(click.Group):

@@ -180,7 +180,7 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     assert (rows["web"]["state"], rows["web"]["healthy"]) == ("in-sync", True), rows
 
 
-_STATUS_HEADERS = (
+_STATUS_HEADERS = [
     "CLUSTER",
     "RELEASE",
     "CHART",
@@ -191,7 +191,7 @@ _STATUS_HEADERS = (
     "STATE",
     "COMMIT",
     "IMAGES",
-)
+]
 
 
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
@@ -209,7 +209,7 @@ def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
         "image.tag=bad",
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
-    assert text.splitlines()[0].split() == list(_STATUS_HEADERS)
+    assert text.splitlines()[0].split() == _STATUS_HEADERS
     web = text[re.search(r"^prod-euw1-b\s+web\s", text, re.MULTILINE).start() :]  # type: ignore[union-attr]
     assert re.search(r"\sunhealthy\s+differs\s", web.splitlines()[0]), text
     assert "    differs: image.tag: " in web and "ghcr.io/example/web:bad" in web.splitlines()[0]

@@ -5,6 +5,7 @@ helm versions."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
@@ -167,8 +168,15 @@ def test_hand_edited_field_is_drift_and_sync_restores_it(prod: Fleet) -> None:
             "name": "api",
             "reason": "modified",
             "paths": ["data.LOG_LEVEL"],
+            "values": [{"path": "data.LOG_LEVEL", "live": "trace", "desired": "warn"}],
         }
     ]
+    stolen = base64.b64encode(b"stolen-by-hand").decode()
+    core.patch_namespaced_secret("api", "api", {"data": {"DB_PASSWORD": stolen}})
+    text = prod.envman("plan", "prod", "--cluster", "prod-apse1").stdout
+    assert 'drift: ConfigMap api/api modified: data.LOG_LEVEL: live "trace", desired "warn"' in text
+    assert "drift: Secret api/api modified: data.DB_PASSWORD\n" in text  # a Secret: its path only
+    assert stolen not in text and SECRETS["API_DB_PASSWORD"] not in text
     synced(prod)
     assert core.read_namespaced_config_map("api", "api").data["LOG_LEVEL"] == "warn"
 
