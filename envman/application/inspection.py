@@ -19,6 +19,7 @@ from envman.plan.health import workloads
 from envman.plan.manifests import manifest_objects
 from envman.plan.model import ReleasePlan
 from envman.plan.values import is_enabled
+from envman.plan.verification import runs_verified
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class ReleaseStatus:
 
 @dataclass(frozen=True)
 class WaveStatus:
-    """A wave's last verification on each of its clusters, whether it covers what runs (the
-    record matches the spec and every release runs the spec), and the releases that do not
-    (`api on prod-use1`: a hand-made `rollback` or upgrade, drift, a change not synced)."""
+    """A wave's last verification on each of its clusters, whether it covers what runs on
+    every one (`runs_verified`), and the releases whose running state its gates did not pass
+    for (`api on prod-use1`: after a hand-made `rollback` or upgrade, drift, a failed sync)."""
 
     name: str
     verified: bool
     records: dict[str, WaveVerification | None]
-    differing: tuple[str, ...] = ()
+    unverified: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,14 @@ async def status(app: Application, environment: str, choice: Choice, *, refresh:
     rows += [ReleaseStatus(r) for r in releases if r.live is None]
     waves = []
     for wave in planned.plan.waves:
-        differing = tuple(f"{r.app} on {c.name}" for c in wave.clusters for r in c.releases if r.changed)
         records = {c.name: planned.states[c.name].verifications.get(wave.name) for c in wave.clusters}
-        waves.append(WaveStatus(wave.name, wave.verified and not differing, records, differing))
+        unverified = tuple(
+            f"{r.app} on {c.name}"
+            for c in wave.clusters
+            for r in c.releases
+            if r.desired is not None and not runs_verified(r, records[c.name])
+        )
+        waves.append(WaveStatus(wave.name, not unverified, records, unverified))
     return Status(rows, waves)
 
 

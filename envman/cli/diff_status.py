@@ -51,7 +51,7 @@ def status(
     verification and whether it covers what runs. Reads no secret."""
     found = state.app.run(inspection.status(state.app, environment, choice, refresh=refresh))
     rows = [status_row(s.release, s.problems) for s in found.releases]
-    waves = [wave_row(w.name, w.verified, w.records, w.differing) for w in found.waves]
+    waves = [wave_row(w.name, w.verified, w.records, w.unverified) for w in found.waves]
     if output == "json":
         state.echo(status_json(environment, rows, waves))
     else:

@@ -57,15 +57,15 @@ def status_row(release: ReleasePlan, problems: Sequence[str] | None) -> dict[str
 
 
 def wave_row(
-    name: str, verified: bool, records: Mapping[str, WaveVerification | None], differing: Sequence[str] = ()
+    name: str, verified: bool, records: Mapping[str, WaveVerification | None], unverified: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """`verified`: the record covers what runs on every cluster of the wave; `differing`:
-    the releases that run something else than the spec (`api on prod-use1`)."""
+    """`verified`: the record covers what runs on every cluster of the wave; `unverified`:
+    the releases whose running state its gates did not pass for (`api on prod-use1`)."""
     return {
         "name": name,
         "verified": verified,
         "clusters": {c: r.verified_at if r else None for c, r in records.items()},
-        "differing": list(differing),
+        "unverified": list(unverified),
     }
 
 
@@ -146,13 +146,12 @@ def _details(row: dict[str, Any], release: ReleasePlan) -> list[str]:
 
 
 def wave_line(row: dict[str, Any]) -> str:
-    """`wave canary: verified for what runs; last verified <time>`, or why not."""
+    """`wave canary: verified for what runs; last verified <time>`, or which releases run a
+    state its gates did not pass for."""
     times = sorted({t for t in row["clusters"].values() if t})
     last = f"last verified {times[-1]}" if times else "never verified"
     if row["verified"]:
         state = "verified for what runs"
-    elif row["differing"]:
-        state = f"not verified for what runs (it differs from the spec: {', '.join(row['differing'])})"
     else:
-        state = "not verified for what runs (its gates run at the next sync)"
+        state = f"not verified for what runs (its gates did not pass for: {', '.join(row['unverified'])})"
     return f"wave {row['name']}: {state}; {last}"

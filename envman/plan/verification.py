@@ -14,8 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from envman.plan.cluster_state import LiveRelease
+from envman.plan.cluster_state import DIGEST_LABEL, LiveRelease, WaveVerification
 from envman.plan.desired import DesiredRelease
+from envman.plan.model import ReleasePlan
 from envman.spec.merge import get_path, set_path
 
 RECORD_NAMESPACE = "default"
@@ -31,12 +32,20 @@ def release_digest(desired: DesiredRelease, live: LiveRelease | None = None) -> 
     """The digest of what `desired` is meant to run. A secret a read-only command could not
     resolve (`desired.unresolved`) is taken from the live release, as the plan compares it."""
     values = values_with_live_secrets(desired, live.values if live else {})
-    material = {
-        "chart": desired.chart_spec or desired.chart.ref,
-        "version": desired.chart.version,
-        "content": desired.chart_digest,
-        "values": values,
-    }
+    return _digest(
+        desired.chart_spec or desired.chart.ref, desired.chart.version, desired.chart_digest, values
+    )
+
+
+def running_digest(desired: DesiredRelease, live: LiveRelease) -> str:
+    """The digest of what `live` runs, in the terms of `release_digest` (the chart as the
+    spec names it; the version, content digest and values the release records)."""
+    chart = desired.chart_spec or desired.chart.ref
+    return _digest(chart, live.chart_version, live.labels.get(DIGEST_LABEL), dict(live.values))
+
+
+def _digest(chart: str, version: str | None, content: str | None, values: Mapping[str, Any]) -> str:
+    material = {"chart": chart, "version": version, "content": content, "values": values}
     text = json.dumps(material, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
@@ -50,3 +59,14 @@ def values_with_live_secrets(release: DesiredRelease, live_values: Mapping[str, 
         if present:
             set_path(values, path, value)
     return values
+
+
+def runs_verified(release: ReleasePlan, record: WaveVerification | None) -> bool:
+    """The wave's record names the state `release` runs: deployed, not drifted, and the
+    digest of what runs (the spec's, when it runs the spec) is the one the gates passed for.
+    A hand-made `rollback` runs another state; a spec changed since does not matter."""
+    live, desired = release.live, release.desired
+    if record is None or live is None or desired is None or release.drift or live.status != "deployed":
+        return False
+    runs = release.digest if not release.changed else running_digest(desired, live)
+    return record.releases.get(release.app) == runs

@@ -99,10 +99,11 @@ def test_a_wave_is_verified_only_for_what_runs() -> None:
         "wave canary: verified for what runs; last verified 2026-05-01T12:00:00+00:00"
     )
     after_rollback = wave_row("canary", False, {"c1": record}, ["api on c1"])
+    assert after_rollback["unverified"] == ["api on c1"]
     assert wave_line(after_rollback) == (
-        "wave canary: not verified for what runs (it differs from the spec: api on c1); "
+        "wave canary: not verified for what runs (its gates did not pass for: api on c1); "
         "last verified 2026-05-01T12:00:00+00:00"
     )
-    assert wave_line(wave_row("us", False, {"c2": None})) == (
-        "wave us: not verified for what runs (its gates run at the next sync); never verified"
+    assert wave_line(wave_row("us", False, {"c2": None}, ["api on c2", "web on c2"])) == (
+        "wave us: not verified for what runs (its gates did not pass for: api on c2, web on c2); never verified"
     )
