@@ -4,7 +4,8 @@ A pod's message, a chart's name, helm's or a gate's output can carry escape sequ
 window title, the clipboard through OSC 52, a clear-screen) and, in GitHub Actions, lines
 the runner executes as workflow commands. `inert` removes every C0 control but newline and
 tab, DEL, every C1 control and every escape sequence (CSI, OSC ended by BEL or ST, DCS, SOS,
-PM, APC, and single ESC sequences, in their 7-bit and 8-bit forms).
+PM, APC: a string runs to its BEL or ST, or to the end of its line; and single ESC sequences;
+in their 7-bit and 8-bit forms).
 
 envman's own styles survive: `own` marks the escape sequences of a style envman applied with
 a token drawn per process, which `terminal` turns back into ESC after sanitizing everything
@@ -34,7 +35,7 @@ _SEQUENCE = re.compile(
 )
 _OWN = f"\ue000{secrets.token_hex(16)}\ue001"
 """Stands for ESC in envman's own styles until `terminal` restores it."""
-ZERO_WIDTH = "\u200b"
+_ZERO_WIDTH = "\u200b"
 _COMMAND_START = re.compile(r"^([^\S\n]*:):", re.MULTILINE)
 """A line whose first non-blank characters (any Unicode blank, as the runner trims) are `::`."""
 _OLD_COMMAND = "##["
@@ -43,11 +44,6 @@ _OLD_COMMAND = "##["
 def inert(text: str) -> str:
     """`text` without controls (but newline and tab) and escape sequences."""
     return _SEQUENCE.sub("", text)
-
-
-def one_line(text: str) -> str:
-    """`inert(text)` on one line: newlines and tabs become spaces, runs of blanks one."""
-    return " ".join(inert(text).split())
 
 
 def own(styled: str) -> str:
@@ -65,8 +61,8 @@ def terminal(text: str, *, github: bool = False) -> str:
 
 def no_commands(text: str) -> str:
     """`text` with no line the GitHub Actions runner takes as a workflow command."""
-    text = text.replace(_OLD_COMMAND, f"##{ZERO_WIDTH}[")
-    return _COMMAND_START.sub(rf"\1{ZERO_WIDTH}:", text)
+    text = text.replace(_OLD_COMMAND, f"##{_ZERO_WIDTH}[")
+    return _COMMAND_START.sub(rf"\1{_ZERO_WIDTH}:", text)
 
 
 def stop_commands(lines: list[str]) -> list[str]:

@@ -49,10 +49,6 @@ def test_an_unterminated_string_sequence_ends_at_the_line() -> None:
     assert inert.inert("a\x1b]0;title never ended\nnext line") == "a\nnext line"
 
 
-def test_one_line_joins_lines_and_blanks() -> None:
-    assert inert.one_line("helm failed:\n  \x1b[31mUPGRADE\x1b[0m\tfailed\n") == "helm failed: UPGRADE failed"
-
-
 def test_envmans_own_styles_survive_and_outside_ones_do_not() -> None:
     mine = inert.own(click.style("ok", fg="green"))
     text = inert.terminal(f"{mine} {SAMPLES['csi-clear']} {click.style('forged', fg='red')}")
