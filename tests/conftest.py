@@ -14,7 +14,7 @@ from tests.e2e.helm_versions import on_both_helms
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT
-"""The bundled example is the repository's own top level (DESIGN.md section 2)."""
+"""The bundled example is the repository's own top level (README, The repository envman reads)."""
 EXAMPLE_PARTS = ("environments", "charts", "values", "scripts")
 HELM_BINARIES = {"helm4": ROOT / ".venv" / "bin" / "helm", "helm3": ROOT / ".venv" / "bin" / "helm3"}
 

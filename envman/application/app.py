@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from envman.adapters.target import ClusterTarget
 from envman.application.targets import cluster_targets
+from envman.kit.errors import Problem
 from envman.kit.redact import Redactor
 from envman.plan.fleet import Fleet, resolve
 from envman.plan.secrets import Decrypt
@@ -56,19 +57,28 @@ class Application:
         environ: Mapping[str, str] = os.environ,
         *,
         redactor: Redactor | None = None,
+        warn: Callable[[Problem], None] = lambda _: None,
     ) -> None:
         self.root = root
         self.kubeconfig = kubeconfig
         self.environ = environ
         self.redactor = redactor if redactor is not None else Redactor()
         """Every secret value this command resolved: all output passes through it."""
+        self._warn = warn
+        self._warned: set[Problem] = set()
         self._runner: asyncio.Runner | None = None
         self._kube: KubeClients | None = None
         self._helm: HelmClients | None = None
         self._sops: Sops | None = None
 
     def load(self, name: str) -> Environment:
-        return load_environment(self.root, name)
+        """Environment `name`; each of its warnings is passed to `warn` once per command."""
+        env = load_environment(self.root, name)
+        for warning in env.warnings:
+            if warning not in self._warned:
+                self._warned.add(warning)
+                self._warn(warning)
+        return env
 
     def fleet(self, name: str) -> Fleet:
         return resolve(self.load(name))

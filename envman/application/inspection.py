@@ -11,6 +11,7 @@ from envman.application.planning import make_plan
 from envman.plan.cluster_state import ReleaseHistory, WaveVerification
 from envman.plan.model import ReleasePlan
 from envman.plan.values import is_enabled
+from envman.plan.verification import runs_verified
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,14 @@ class ReleaseStatus:
 
 @dataclass(frozen=True)
 class WaveStatus:
-    """A wave's last verification on each of its clusters, and whether it covers what runs."""
+    """A wave's last verification on each of its clusters, whether it covers what runs on
+    every one (`runs_verified`), and the releases whose running state its gates did not pass
+    for (`api on prod-use1`: after a hand-made `rollback` or upgrade, drift, a failed sync)."""
 
     name: str
     verified: bool
     records: dict[str, WaveVerification | None]
+    unverified: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,13 +70,21 @@ async def status(app: Application, environment: str, choice: Choice, *, refresh:
     releases = planned.plan.releases
     rows = [ReleaseStatus(r, problems.get((r.cluster, r.app))) for r in releases if r.live is not None]
     rows += [ReleaseStatus(r) for r in releases if r.live is None]
-    waves = [
-        WaveStatus(
-            w.name, w.verified, {c.name: planned.states[c.name].verifications.get(w.name) for c in w.clusters}
+    waves = []
+    for wave in planned.plan.waves:
+        records = {c.name: planned.states[c.name].verifications.get(wave.name) for c in wave.clusters}
+        unverified = tuple(
+            f"{r.app} on {c.name}"
+            for c in wave.clusters
+            for r in c.releases
+            if r.desired is not None and (r.drift or not runs_verified(r, _recorded(records[c.name], r.app)))
         )
-        for w in planned.plan.waves
-    ]
+        waves.append(WaveStatus(wave.name, not unverified, records, unverified))
     return Status(rows, waves)
+
+
+def _recorded(record: WaveVerification | None, app: str) -> str | None:
+    return record.releases.get(app) if record else None
 
 
 async def history(app: Application, environment: str, name: str, choice: Choice) -> list[ReleaseHistory]:

@@ -107,17 +107,33 @@ def save(planned: Planned, choice: Choice, prune: bool, path: Path, redactor: Re
         raise EnvmanError(f"--out {path}: cannot write the plan: {exc.strerror}") from exc
 
 
-def load(path: Path, environment: str) -> SavedPlan:
-    """The saved plan in `path`; a file that is not one is a clear error (never a traceback)."""
+def read(path: Path, option: str = "--plan") -> dict[str, Any]:
+    """The document of the saved plan at `path` (exit 1 with what is wrong when it is not
+    one: unreadable, not JSON, or another file); `option` names where the path came from."""
+    hint = "`envman plan ENV --out FILE` saves one"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise EnvmanError(f"--plan {path}: cannot read a saved plan: {exc}") from exc
-    if isinstance(doc, dict) and doc.get("kind") == KIND and doc.get("version") != VERSION:
+    except OSError as exc:
+        raise EnvmanError(f"{option} {path}: cannot read it: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise EnvmanError(f"{option} {path}: not a saved plan (not text); {hint}") from exc
+    except ValueError as exc:
+        raise EnvmanError(f"{option} {path}: not a saved plan (not JSON: {exc}); {hint}") from exc
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise EnvmanError(f'{option} {path}: not a saved plan (no "kind": "{KIND}"); {hint}')
+    if doc.get("version") != VERSION:
         raise EnvmanError(
-            f"--plan {path}: a saved plan of format version {doc.get('version')!r}; this envman reads "
-            f"version {VERSION}: plan again with this envman"
+            f"{option} {path}: a saved plan of version {doc.get('version')!r}; this envman reads {VERSION}"
         )
+    if not isinstance(doc.get("plan"), dict) or not isinstance(doc["plan"].get("waves"), list):
+        raise EnvmanError(f"{option} {path}: a saved plan without its plan; {hint}")
+    return doc
+
+
+def load(path: Path, environment: str) -> SavedPlan:
+    """The saved plan in `path` for `sync --plan`; a file that is not one is a clear error
+    (never a traceback), naming the first part that is wrong."""
+    doc = read(path)
     try:
         file = _File.model_validate(doc)
     except ValidationError as exc:

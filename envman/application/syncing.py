@@ -23,6 +23,7 @@ from envman.application.git_source import repository_commit
 from envman.application.inspection import history
 from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
+from envman.kit.inert import inert
 from envman.output.progress import showing
 from envman.output.report_markdown import markdown_summary
 from envman.plan.waves import rollout_of
@@ -156,13 +157,14 @@ def _writable(path: Path) -> bool:
 
 
 def write_reports(app: Application, report: Report, path: Path | None) -> None:
-    """The JSON report to `path`, the markdown summary appended to `$GITHUB_STEP_SUMMARY`."""
+    """The JSON report to `path` (exact text, JSON-escaped), the markdown summary appended to
+    `$GITHUB_STEP_SUMMARY` (text from outside made inert)."""
     if path is not None:
         path.write_text(app.redactor.text(report.to_json()), encoding="utf-8")
     summary = app.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(app.redactor.text(markdown_summary(report)) + "\n")
+            handle.write(app.redactor.text(inert(markdown_summary(report))) + "\n")
 
 
 async def plan_rollback(

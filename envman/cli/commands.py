@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "diff": (
         "diff_status",
-        "Per object (kind namespace/name), the plan's rendering (hooks included) against what the release stores, for every release the plan changes, and its live drift; secrets redacted.",
+        "Per object (kind namespace/name), the manifest helm stored for every release the plan changes (at its revision) against the plan's own rendering (hooks included), and its live drift with the values of fields that hold no secret; the same comparison as `plan`, so they never disagree.",
     ),
     "export": (
         "export_commands",
@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "history": (
         "diff_status",
-        "The revisions of APP's release on every (selected) cluster: chart, version, the git commit it was synced from, time and status.",
+        "The revisions of APP's release on every (selected) cluster: time, status, chart, version, app version, the git commit it was synced from, helm's description (a rollback says `Rollback to N`) and the images it ran.",
     ),
     "plan": (
         "plan_commands",
@@ -57,9 +57,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "spec_commands",
         "JSON Schema of environment files as written (bases and overlays), for editors: put `$schema: <its path or URL>` at the top of a file.",
     ),
+    "show": (
+        "plan_commands",
+        "Print a plan saved by `plan --out FILE`, as `plan` printed it (text, json or markdown); nothing is read from a cluster.",
+    ),
     "status": (
         "diff_status",
-        "Live chart version, revision, helm status, workload health and drift of every release, and each wave's last verification.",
+        "Every release's live chart and app version, images, revision, helm status, workload health and state (what differs from the spec, what drifted), and each wave's last verification and whether it covers what runs.",
     ),
     "sync": (
         "sync_commands",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -10,8 +11,8 @@ from envman.application import saved_plans
 from envman.application.app import Choice
 from envman.application.planning import make_plan
 from envman.cli.root import State, cli, detailed_exitcode, no_refresh, pass_state, selectors
-from envman.kit.errors import EXIT_CHANGES
-from envman.output.plan_views import json_view, markdown_view, text_view
+from envman.kit.errors import EXIT_CHANGES, EnvmanError
+from envman.output.plan_views import document_markdown, document_text, json_view, markdown_view, text_view
 
 
 @cli.command()
@@ -64,3 +65,30 @@ def plan(
             f"saved the plan to {out}: apply it with `envman sync {environment} --plan {out}`", err=True
         )
     return EXIT_CHANGES if detailed_exitcode and planned.plan.pending else 0
+
+
+@cli.command()
+@click.argument("plan_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@pass_state
+def show(state: State, plan_file: Path, output: str) -> None:
+    """Print a plan saved by `plan --out FILE`, as `plan` printed it (text, json or
+    markdown); nothing is read from a cluster. A file that is not a saved plan is an error."""
+    saved = saved_plans.read(plan_file, "show")
+    views = {
+        "text": lambda doc: document_text(doc, state.style),
+        "json": lambda doc: json.dumps(doc, indent=2),
+        "markdown": document_markdown,
+    }
+    try:
+        shown = views[output](saved["plan"])
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise EnvmanError(
+            f"show {plan_file}: a saved plan whose plan is malformed ({type(exc).__name__}: {exc})"
+        ) from exc
+    state.echo(shown)
+    environment = saved.get("environment", "ENV")
+    apply = f"envman sync {environment} --plan {plan_file}"
+    state.echo(f"a plan of {environment} saved to {plan_file}: apply it with `{apply}`", err=True)

@@ -1,5 +1,5 @@
 """`envman promote SRC DST`: the source's versions and promoted values into the destination
-file, on a new git branch with one commit, and a markdown PR body (DESIGN.md section 6)."""
+file, on a new git branch with one commit, and a markdown PR body (README, Promotion)."""
 
 from __future__ import annotations
 

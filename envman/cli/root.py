@@ -12,7 +12,7 @@ import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +22,8 @@ from click.shell_completion import CompletionItem
 
 from envman.cli import argv
 from envman.cli.commands import COMMANDS
-from envman.kit.errors import EXIT_ERROR, EnvmanError, SpecError
+from envman.kit import inert
+from envman.kit.errors import EXIT_ERROR, EnvmanError, Problem, SpecError
 from envman.kit.redact import RedactingStream
 
 if TYPE_CHECKING:
@@ -47,7 +48,12 @@ class State:
         if self._app is None:
             from envman.application.app import Application
 
-            self._app = Application(self.root, self.kubeconfig, redactor=self.invocation.redactor)
+            self._app = Application(
+                self.root,
+                self.kubeconfig,
+                redactor=self.invocation.redactor,
+                warn=lambda problem: warn(problem, self.color),
+            )
         return self._app
 
     def close(self) -> None:
@@ -61,26 +67,53 @@ class State:
         return self.app.fleet(name)
 
     def echo(self, message: str = "", *, err: bool = False, nl: bool = True) -> None:
-        """Print (through the redacting sink every output passes, see `EnvmanGroup`)."""
-        click.echo(message, err=err, nl=nl, color=self.color)
+        """Print `message`, made inert (`shown`), through the redacting sink every output
+        passes (see `EnvmanGroup`)."""
+        click.echo(shown(message, os.environ), err=err, nl=nl, color=self.color)
 
     def echo_unredacted(self, message: str) -> None:
         """Print to the real stdout: only for what the user asked to see (`--show-secrets`)."""
         out = sys.stdout.raw if isinstance(sys.stdout, RedactingStream) else sys.stdout
-        click.echo(message, file=out, color=self.color)
+        click.echo(shown(message, os.environ), file=out, color=self.color)
 
     def style(self, text: str, **styles: Any) -> str:
-        return text if self.color is False else click.style(text, **styles)
+        """`text`, made inert, in envman's own style (which `echo` keeps)."""
+        return inert.inert(text) if self.color is False else style(text, **styles)
+
+
+def style(text: str, **styles: Any) -> str:
+    """`click.style` around `text` made inert, marked as envman's own (`inert.own`)."""
+    return inert.own(click.style(inert.inert(text), **styles))
+
+
+def shown(message: str, environ: Mapping[str, str]) -> str:
+    """What the CLI prints of `message`: text from outside (a cluster, a chart, helm, a gate)
+    made inert, envman's own styles kept; in GitHub Actions no line of it starts a workflow
+    command. Every line the CLI prints passes here (`State.echo`, `report`, the log handler)."""
+    return inert.terminal(message, github=github_actions(environ))
+
+
+def github_actions(environ: Mapping[str, str]) -> bool:
+    return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def warn(problem: Problem, color: bool | None) -> None:
+    """Print a located warning (`warning: file:line:col: ...`) on stderr."""
+    _labelled("warning:", str(problem), color, fg="yellow")
 
 
 def report(error: EnvmanError, color: bool | None) -> None:
     """Print an expected failure: one line per problem, no traceback."""
-    lines = str(error).splitlines() or [type(error).__name__]
-    prefix = click.style("error:", fg="red", bold=True) if color is not False else "error:"
-    for line in lines:
-        click.echo(f"{prefix} {line}", err=True, color=color)
+    for line in str(error).splitlines() or [type(error).__name__]:
+        _labelled("error:", line, color, fg="red", bold=True)
     if isinstance(error, SpecError) and len(error.problems) > 1:
         click.echo(f"{len(error.problems)} problems found", err=True, color=color)
+
+
+def _labelled(label: str, text: str, color: bool | None, **styles: Any) -> None:
+    """`label text` on stderr, the label in `styles` (unless colours are off), made inert."""
+    prefix = style(label, **styles) if color is not False else label
+    click.echo(shown(f"{prefix} {text}", os.environ), err=True, color=color)
 
 
 class EnvmanGroup(click.Group):
@@ -207,11 +240,20 @@ pass_state = click.make_pass_decorator(State)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever `sys.stderr` is when a line is logged."""
+    """Writes to whatever `sys.stderr` is when a line is logged, made inert (`shown`); in
+    GitHub Actions a record of several lines (helm's whole output) goes between
+    `::stop-commands::` and its end."""
 
     def emit(self, record: logging.LogRecord) -> None:
         self.stream = sys.stderr
         super().emit(record)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = shown(super().format(record), os.environ)
+        lines = text.splitlines()
+        if len(lines) > 1 and github_actions(os.environ):
+            return "\n".join([lines[0], *inert.stop_commands(lines[1:])])
+        return text
 
 
 def _log_to_stderr(level: int) -> None:

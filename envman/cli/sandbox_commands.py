@@ -1,4 +1,4 @@
-"""`envman sandbox`: emulated local clusters for demos, tests and benchmarks (DESIGN.md section 7)."""
+"""`envman sandbox`: emulated local clusters for demos, tests and benchmarks (README, Sandbox)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from envman.application.secrets import secret_warnings
-from envman.cli.root import State, cli, pass_state
+from envman.cli.root import State, cli, pass_state, warn
 from envman.kit.errors import Problem, SpecError
 from envman.output.graph_views import VIEWS
 from envman.plan.fleet import graph_problems
@@ -22,14 +22,18 @@ from envman.spec.schema import json_schema
 def validate(state: State, environments: tuple[str, ...]) -> None:
     """Load and check every (or each named) environment; no cluster is contacted.
 
-    Warns about a secret it can read here that is too short to redact cleanly, and about a
-    file under secrets/ that is not encrypted with sops."""
+    Warns, located, about a dotted key in `values` (`image.tag: x` is one key, not a path:
+    did you mean `image: {tag: x}`?), about a secret it can read here that is too short to
+    redact cleanly, and about a file under secrets/ that is not encrypted with sops. Every
+    command that loads an environment warns about dotted keys too."""
     loaded = load_environments(state.root, environments)
     problems: list[Problem] = []
     for env in loaded.values():
         problems.extend(graph_problems(env))
     if problems:
         raise SpecError(set(problems))
+    for problem in sorted({w for env in loaded.values() for w in env.warnings}, key=str):
+        warn(problem, state.color)
     warnings = {w for env in loaded.values() for w in secret_warnings(env)}
     warnings |= {str(problem) for problem in unencrypted_secrets(state.root)}
     for warning in sorted(warnings):
@@ -42,12 +46,14 @@ def validate(state: State, environments: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("environment", metavar="ENV")
 @click.option(
+    "-o",
+    "--output",
     "--format",
     "fmt",
     type=click.Choice(sorted(VIEWS)),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (--format: the same, kept for older scripts).",
 )
 @pass_state
 def graph(state: State, environment: str, fmt: str) -> None:

@@ -15,7 +15,7 @@ from envman.cli.root import State, cli, pass_state, selectors
 from envman.kit.errors import EXIT_ERROR, EXIT_OK
 from envman.kit.suggest import did_you_mean
 from envman.output.plan_views import text_view
-from envman.output.progress import progress_for
+from envman.output.progress import progress_for, terminal_width
 from envman.output.rollback_views import (
     reapply_note,
     rollback_lines,
@@ -23,6 +23,7 @@ from envman.output.rollback_views import (
     rollback_summary,
     unlock_lines,
 )
+from envman.output.sync_views import end_lines
 from envman.rollout.app_rollback import exit_code
 from envman.rollout.rollback_choice import Wanted
 
@@ -94,10 +95,8 @@ def sync(
     )
     report = app.run(syncing.sync(app, planned, approve, progress, commands))
     syncing.write_reports(app, report, report_path)
-    line = f"sync {environment}: {report.result.value} in {report.seconds:.1f}s"
-    state.echo(line + (f"; {report.next}" if report.next else ""), err=True)
-    if report.error:
-        state.echo(f"error: {report.error}", err=True)
+    for line in end_lines(report, report_path, terminal_width(progress)):
+        state.echo(line, err=True)
     return report.exit_code
 
 

@@ -69,11 +69,13 @@ class DriverError(EnvmanError):
 
 class HelmError(DriverError):
     """helm failed, or could not be found. The message is one line; `output` is all helm
-    wrote on stderr (for the report and `-v`: redact it before showing it)."""
+    wrote on stderr (for the report and `-v`: redact it before showing it); `reason` is
+    helm's own last error line, without envman's words around it ("" when helm said none)."""
 
-    def __init__(self, message: str, output: str = "") -> None:
+    def __init__(self, message: str, output: str = "", reason: str = "") -> None:
         super().__init__(message)
         self.output = output
+        self.reason = reason
 
 
 class KubeError(DriverError):

@@ -15,11 +15,8 @@ def _duration(value: object) -> float:
     return parse_duration(value)
 
 
-Duration = Annotated[
-    float,
-    BeforeValidator(_duration),
-    WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["30s", "10m", "1h30m"]}),
-]
+DURATION_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN, "examples": ["30s", "10m", "1h30m"]}
+Duration = Annotated[float, BeforeValidator(_duration), WithJsonSchema(DURATION_SCHEMA)]
 """A duration written as `30s`, `10m`, `1h30m`; held in seconds."""
 
 

@@ -1,4 +1,5 @@
-"""What `envman history` prints: a table of revisions per cluster, or JSON."""
+"""What `envman history` prints: a table of revisions per cluster (with helm's description,
+so a rollback shows, and the images each ran), or JSON."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import json
 from collections.abc import Sequence
 
 from envman.plan.cluster_state import COMMIT_LABEL, LiveRelease, ReleaseHistory
+from envman.plan.images import release_images
 
-_HEADERS = ("REVISION", "UPDATED", "STATUS", "CHART", "VERSION", "COMMIT")
+_HEADERS = ("REVISION", "UPDATED", "STATUS", "CHART", "VERSION", "APP", "COMMIT", "DESCRIPTION", "IMAGES")
 
 
 def history_text(histories: Sequence[ReleaseHistory]) -> str:
@@ -17,7 +19,7 @@ def history_text(histories: Sequence[ReleaseHistory]) -> str:
         if not found.revisions:
             blocks.append(f"{title}: not installed")
             continue
-        rows = [_HEADERS, *(_row(r) for r in found.revisions)]
+        rows = [_HEADERS, *(_row(r, found.namespace) for r in found.revisions)]
         widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
         lines = [
             "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -39,7 +41,10 @@ def history_json(histories: Sequence[ReleaseHistory]) -> str:
                     "status": r.status,
                     "chart": r.chart_name,
                     "version": r.chart_version,
+                    "app_version": r.app_version or None,
                     "commit": r.labels.get(COMMIT_LABEL),
+                    "description": r.description,
+                    "images": list(release_images(r.manifest, h.namespace)),
                 }
                 for r in h.revisions
             ],
@@ -49,7 +54,7 @@ def history_json(histories: Sequence[ReleaseHistory]) -> str:
     return json.dumps(doc, indent=2)
 
 
-def _row(revision: LiveRelease) -> tuple[str, ...]:
+def _row(revision: LiveRelease, namespace: str) -> tuple[str, ...]:
     updated = revision.updated.strftime("%Y-%m-%d %H:%M:%S") if revision.updated else "-"
     commit = revision.labels.get(COMMIT_LABEL, "-")
     short = commit[:12] + ("-dirty" if commit.endswith("-dirty") else "") if commit != "-" else "-"
@@ -59,5 +64,8 @@ def _row(revision: LiveRelease) -> tuple[str, ...]:
         revision.status,
         revision.chart_name,
         revision.chart_version,
+        revision.app_version or "-",
         short,
+        revision.description or "-",
+        ", ".join(release_images(revision.manifest, namespace)) or "-",
     )

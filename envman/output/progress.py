@@ -3,7 +3,9 @@
 `LogProgress` writes one timestamped line per event (CI, a pipe, a file); `GitHubProgress`
 adds GitHub Actions' workflow commands (a `::group::` per wave, an `::error` line per failed
 release or gate); `live_view.screen.LiveView` is the live view on a terminal. Details arrive
-redacted from the engine, and everything passes the CLI's redacting stream.
+redacted and inert from the engine (`Event`), and everything passes the CLI's redacting
+stream. In GitHub Actions no line built from an event starts a workflow command, and an
+event's further lines (a gate's output) go between `::stop-commands::` and its end.
 """
 
 from __future__ import annotations
@@ -14,12 +16,21 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from envman.kit.inert import escape_data, escape_property, no_commands, stop_commands
 from envman.output.event_text import log_text
 from envman.output.live_view.screen import LiveView
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 
-__all__ = ["GitHubProgress", "LiveView", "LogProgress", "log_text", "progress_for", "showing"]
+__all__ = [
+    "GitHubProgress",
+    "LiveView",
+    "LogProgress",
+    "log_text",
+    "progress_for",
+    "showing",
+    "terminal_width",
+]
 
 
 def _utc_now() -> datetime:
@@ -34,9 +45,14 @@ class LogProgress:
         self._now = now
 
     def event(self, event: Event) -> None:
+        self._write(self._lines(event))
+
+    def _lines(self, event: Event) -> list[str]:
+        """The event's sentence after a timestamp; its further lines (a gate's output)
+        indented under it."""
         stamp = self._now().strftime("%Y-%m-%dT%H:%M:%SZ")
         head, *rest = log_text(event).splitlines() or [""]
-        self._write([f"{stamp} {head}", *(f"{' ' * len(stamp)}   {line}" for line in rest)])
+        return [f"{stamp} {head}", *(f"{' ' * len(stamp)}   {line}" for line in rest)]
 
     def _write(self, lines: list[str]) -> None:
         self._stream.write("\n".join(lines) + "\n")
@@ -49,8 +65,9 @@ class GitHubProgress(LogProgress):
 
     def event(self, event: Event) -> None:
         if event.scope is Scope.WAVE and event.phase is Phase.START:
-            self._write([f"::group::wave {event.wave}"])
-        super().event(event)
+            self._write([f"::group::wave {escape_data(event.wave or '')}"])
+        head, *rest = self._lines(event)
+        self._write([no_commands(head), *(stop_commands(rest) if rest else [])])
         error = _error_line(event)
         if error:
             self._write([error])
@@ -71,13 +88,7 @@ def _error_line(event: Event) -> str | None:
     else:
         what = f"{event.scope.value} {event.cluster}/{event.name}"
     title = f"{what} {event.result}" + (f" (wave {event.wave})" if event.wave else "")
-    return f"::error title={_escape(title, prop=True)}::{_escape(event.detail or title)}"
-
-
-def _escape(text: str, *, prop: bool = False) -> str:
-    """GitHub's workflow-command escaping: the message stays on one line."""
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+    return f"::error title={escape_property(title)}::{escape_data(event.detail or title)}"
 
 
 @contextlib.asynccontextmanager
@@ -88,6 +99,11 @@ async def showing(progress: object) -> AsyncIterator[None]:
             yield
     else:
         yield
+
+
+def terminal_width(progress: object) -> int | None:
+    """The width of the terminal the live view draws on (None for log lines: never wrapped)."""
+    return progress.console.size.width if isinstance(progress, LiveView) else None
 
 
 def progress_for(

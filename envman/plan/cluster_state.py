@@ -72,6 +72,10 @@ class LiveRelease:
     deployed_revision: int | None = None
     """The newest revision helm still holds as `deployed`: what a rollback returns to when
     the latest one is pending (a crashed run's) or failed."""
+    app_version: str = ""
+    """The chart's `appVersion`."""
+    description: str = ""
+    """helm's description of the revision (`Upgrade complete`, `Rollback to 3`)."""
 
     @property
     def rollback_target(self) -> int | None:

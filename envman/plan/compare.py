@@ -9,7 +9,7 @@ from typing import Any
 
 from envman.plan.cluster_state import APP_LABEL, DIGEST_LABEL, HIDDEN, ClusterState, LiveRelease
 from envman.plan.desired import DesiredRelease
-from envman.plan.drift import ObjectDrift, object_drift
+from envman.plan.drift import ObjectDrift, object_drift, secret_texts
 from envman.plan.fleet import Fleet
 from envman.plan.manifests import ObjectRef, manifest_differences, manifest_objects
 from envman.plan.model import CHART_CONTENT, Action, Change, ClusterPlan, Plan, ReleasePlan, WavePlan
@@ -192,9 +192,10 @@ def live_drift(
 ) -> tuple[ObjectDrift, ...]:
     """Every object of the stored manifest that is missing or modified live."""
     found = []
+    hidden = secret_texts((*live.secret_paths, *desired.secret_paths), live.values, desired.values)
     for obj in manifest_objects(live.manifest, live.namespace):
         if obj.ref in objects:
-            drift = object_drift(obj, objects[obj.ref], desired.ignore)
+            drift = object_drift(obj, objects[obj.ref], desired.ignore, hidden)
             if drift is not None:
                 found.append(drift)
     return tuple(found)

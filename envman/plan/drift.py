@@ -8,18 +8,23 @@ quantities by amount (`0.5` = `500m`), numbers by value, a Secret's `stringData`
 items (containers, ports, env) are matched by name (volumeMounts by mountPath, their merge
 key: one volume may be mounted at several paths), other lists item by item. A path an
 app's `ignoreDifferences` names (and anything under it) is never drift; `[*]` matches any
-list item. Paths are reported, values never (a Secret's data stays unseen).
+list item. Paths are reported, and the live and desired values of each (`FieldDrift`) for a
+field that cannot hold a secret: never a Secret's, and never a value that contains a secret
+value of the release (`hidden`: its stored and desired secret values, in every encoding).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from envman.kit.redact import encodings
+from envman.plan.cluster_state import HIDDEN
 from envman.plan.manifests import ManifestObject, ObjectRef
 
 MISSING = "missing"
@@ -51,13 +56,39 @@ _SUFFIX: dict[str, Decimal | int] = {
 }
 
 
+_SHOWN_LENGTH = 80
+"""A drifted value longer than this (as JSON) is shown cut, with `…`."""
+
+
+@dataclass(frozen=True)
+class FieldDrift:
+    """A drifted field's value live and as the release's manifest sets it (None: absent)."""
+
+    path: str
+    live: Any
+    desired: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "live": self.live, "desired": self.desired}
+
+    def __str__(self) -> str:
+        return f"{self.path}: live {_shown(self.live)}, desired {_shown(self.desired)}"
+
+
+def _shown(value: Any) -> str:
+    text = "absent" if value is None else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
 @dataclass(frozen=True)
 class ObjectDrift:
-    """One drifted object: `missing`, or `modified` at `paths`."""
+    """One drifted object: `missing`, or `modified` at `paths`, with the values of the paths
+    that hold no secret (`values`)."""
 
     ref: ObjectRef
     reason: str
     paths: tuple[str, ...] = ()
+    values: tuple[FieldDrift, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,7 +97,41 @@ class ObjectDrift:
             "name": self.ref.name,
             "reason": self.reason,
             "paths": list(self.paths),
+            "values": [v.to_dict() for v in self.values],
         }
+
+    def fields(self) -> list[str]:
+        """Each drifted path, with its values where they may be shown."""
+        shown = {v.path: str(v) for v in self.values}
+        return [shown.get(path, path) for path in self.paths]
+
+
+def secret_texts(paths: Sequence[str], *values: Mapping[str, Any]) -> frozenset[str] | None:
+    """Every value at `paths` (dotted value paths) in each of `values`, in every encoding
+    output may give it; None when a path is unknown (`HIDDEN`): then no value of the release
+    may be shown."""
+    found: set[str] = set()
+    for path in paths:
+        if path == HIDDEN:
+            return None
+        for tree in values:
+            node: Any = tree
+            for part in path.split("."):
+                node = node.get(part) if isinstance(node, Mapping) else None
+            for leaf in _leaves(node):
+                found.update(encodings(leaf))
+    return frozenset(n for n in found if n)
+
+
+def _leaves(node: Any) -> Iterator[str]:
+    if isinstance(node, Mapping):
+        for value in node.values():
+            yield from _leaves(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _leaves(item)
+    elif node is not None:
+        yield str(node)
 
 
 @dataclass(frozen=True)
@@ -78,15 +143,34 @@ class IgnoreRule:
 
 
 def object_drift(
-    obj: ManifestObject, live: Mapping[str, Any] | None, ignore: Sequence[IgnoreRule] = ()
+    obj: ManifestObject,
+    live: Mapping[str, Any] | None,
+    ignore: Sequence[IgnoreRule] = (),
+    hidden: frozenset[str] | None = frozenset(),
 ) -> ObjectDrift | None:
-    """How the live object differs from the manifest's, or None when it does not."""
+    """How the live object differs from the manifest's, or None when it does not. Values are
+    given for no Secret, and for no field whose value contains one of `hidden` (None: for no
+    field at all)."""
     if live is None:
         return ObjectDrift(obj.ref, MISSING)
     rules = [p for rule in ignore if rule.kind in (None, obj.ref.kind) for p in rule.paths]
     wanted = _as_stored(obj.body)
-    paths = sorted({p for p in _differences(wanted, live, "") if not _ignored(p, rules)})
-    return ObjectDrift(obj.ref, MODIFIED, tuple(paths)) if paths else None
+    found = {p: (w, v) for p, w, v in _differences(wanted, live, "") if not _ignored(p, rules)}
+    if not found:
+        return None
+    shown = hidden is not None and obj.ref.kind != "Secret"
+    values = [
+        FieldDrift(path, live_value, wanted_value)
+        for path, (wanted_value, live_value) in sorted(found.items())
+        if shown and not _touches(hidden or frozenset(), wanted_value, live_value)
+    ]
+    return ObjectDrift(obj.ref, MODIFIED, tuple(sorted(found)), tuple(values))
+
+
+def _touches(hidden: frozenset[str], *values: Any) -> bool:
+    """True when a value (as JSON, escaped or not) contains one of `hidden`."""
+    texts = [json.dumps(v, sort_keys=True, default=str) for v in values] + [str(v) for v in values]
+    return any(needle in text for needle in hidden for text in texts)
 
 
 def _as_stored(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -102,24 +186,28 @@ def _as_stored(body: Mapping[str, Any]) -> dict[str, Any]:
     return wanted
 
 
-def _differences(wanted: Any, live: Any, path: str) -> Iterator[str]:
+Difference = tuple[str, Any, Any]
+"""A drifted path, the value the manifest sets there and the live one."""
+
+
+def _differences(wanted: Any, live: Any, path: str) -> Iterator[Difference]:
     if wanted is None or (isinstance(wanted, Mapping | list) and not wanted):
         return
     if isinstance(wanted, Mapping):
         if not isinstance(live, Mapping):
-            yield path
+            yield path, wanted, live
             return
         for key, value in wanted.items():
             yield from _differences(value, live.get(key), _join(path, str(key)))
     elif isinstance(wanted, list):
         yield from _list_differences(wanted, live, path)
     elif not _same(wanted, live, path):
-        yield path
+        yield path, wanted, live
 
 
-def _list_differences(wanted: list[Any], live: Any, path: str) -> Iterator[str]:
+def _list_differences(wanted: list[Any], live: Any, path: str) -> Iterator[Difference]:
     if not isinstance(live, list):
-        yield path
+        yield path, wanted, live
         return
     key = _MERGE_KEYS.get(path.rsplit(".", 1)[-1], "name")
     keys = [item.get(key) if isinstance(item, Mapping) else None for item in wanted]
@@ -130,7 +218,7 @@ def _list_differences(wanted: list[Any], live: Any, path: str) -> Iterator[str]:
         return
     if not all(isinstance(item, Mapping | list) for item in wanted):
         if len(wanted) != len(live) or any(not _same(w, v, path) for w, v in zip(wanted, live, strict=False)):
-            yield path
+            yield path, wanted, live
         return
     for index, item in enumerate(wanted):
         yield from _differences(item, live[index] if index < len(live) else None, f"{path}[{index}]")

@@ -1,4 +1,4 @@
-"""A plan: per wave, cluster and release, the action and what changes (DESIGN.md section 5)."""
+"""A plan: per wave, cluster and release, the action and what changes (README, What the plan compares)."""
 
 from __future__ import annotations
 

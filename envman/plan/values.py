@@ -1,4 +1,4 @@
-"""Per (cluster, app) layering: enabled, version and values (DESIGN.md section 3)."""
+"""Per (cluster, app) layering: enabled, version and values (README, The environment spec)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The verification record: which releases of a wave passed its gates and bake, for which
-desired state (DESIGN.md section 5, "Verification record"). Pure: the kube adapter stores
+desired state (README, "Verification record"). Pure: the kube adapter stores
 it in a ConfigMap `envman-verified-<env>` in namespace `default` of each cluster.
 
 A release's digest covers what it is meant to run: the chart as written, its version, its
@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from envman.plan.cluster_state import STATE_LABEL, LiveRelease
+from envman.plan.cluster_state import DIGEST_LABEL, STATE_LABEL, LiveRelease
 from envman.plan.desired import DesiredRelease
 from envman.plan.model import ReleasePlan
 from envman.spec.merge import get_path, set_path
@@ -32,12 +32,20 @@ def release_digest(desired: DesiredRelease, live: LiveRelease | None = None) -> 
     """The digest of what `desired` is meant to run. A secret a read-only command could not
     resolve (`desired.unresolved`) is taken from the live release, as the plan compares it."""
     values = values_with_live_secrets(desired, live.values if live else {})
-    material = {
-        "chart": desired.chart_spec or desired.chart.ref,
-        "version": desired.chart.version,
-        "content": desired.chart_digest,
-        "values": values,
-    }
+    return _digest(
+        desired.chart_spec or desired.chart.ref, desired.chart.version, desired.chart_digest, values
+    )
+
+
+def running_digest(desired: DesiredRelease, live: LiveRelease) -> str:
+    """The digest of what `live` runs, in the terms of `release_digest` (the chart as the
+    spec names it; the version, content digest and values the release records)."""
+    chart = desired.chart_spec or desired.chart.ref
+    return _digest(chart, live.chart_version, live.labels.get(DIGEST_LABEL), dict(live.values))
+
+
+def _digest(chart: str, version: str | None, content: str | None, values: Mapping[str, Any]) -> str:
+    material = {"chart": chart, "version": version, "content": content, "values": values}
     text = json.dumps(material, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
@@ -72,13 +80,18 @@ RAN = frozenset({"deployed", "superseded"})
 """helm statuses of a revision that ran to the end (not a failed or interrupted change)."""
 
 
-def runs_verified(release: ReleasePlan, digest: str) -> bool:
-    """Whether the revision of `release` that runs is the verified desired state `digest`:
-    labelled so, or unchanged and planned to that state."""
-    live = release.live
-    if live is None or live.status != "deployed":
+def runs_verified(release: ReleasePlan, digest: str | None) -> bool:
+    """Whether the revision of `release` that runs (deployed) ran the state `digest` (what a
+    wave's record verified): its label says so, or the digest of what it runs (the spec's,
+    when it runs the spec) is that one. A hand-made `rollback` or upgrade runs another state;
+    a spec changed since does not matter."""
+    live, desired = release.live, release.desired
+    if digest is None or live is None or desired is None or live.status != "deployed":
         return False
-    return live.labels.get(STATE_LABEL) == digest or (not release.changed and release.digest == digest)
+    if live.labels.get(STATE_LABEL) == digest:
+        return True
+    runs = release.digest if not release.changed else running_digest(desired, live)
+    return runs == digest
 
 
 def verified_revision(release: ReleasePlan, digest: str | None, history: Iterable[LiveRelease]) -> int | None:

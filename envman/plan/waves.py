@@ -23,6 +23,8 @@ class WaveSettings:
     bake_seconds: float | None
     approval: bool
     max_parallel: int
+    bake_every_seconds: float | None = None
+    """How often the bake re-checks health (None: the run's default)."""
 
 
 def rollout_of(env: Environment) -> Rollout:
@@ -41,11 +43,10 @@ def plan_waves(env: Environment) -> tuple[list[WaveSettings], list[Problem]]:
     for index, wave in enumerate(rollout.waves):
         members, found = _members(env, index, wave)
         problems.extend(found)
-        bake = wave.bake
+        bake, every = (wave.bake.duration, wave.bake.every) if wave.bake else (None, None)
         parallel = wave.maxParallel or rollout.maxParallel
-        plans.append(
-            WaveSettings(wave.name, members, common + tuple(wave.gates), bake, wave.approval, parallel)
-        )
+        gates = common + tuple(wave.gates)
+        plans.append(WaveSettings(wave.name, members, gates, bake, wave.approval, parallel, every))
     problems.extend(_coverage(env, plans))
     problems.extend(_duplicate_names(env, rollout.waves))
     return plans, problems

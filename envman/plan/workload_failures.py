@@ -1,5 +1,5 @@
 """Fail fast: a definitive failure of a release's new pods, Jobs and Deployments, judged from
-live objects as the API server returns them (pure; DESIGN.md section 5.5).
+live objects as the API server returns them (pure; README, Sync: fails fast).
 
 Definitive: a container waiting in ImagePullBackOff, ErrImagePull, InvalidImageName,
 CreateContainerConfigError or CreateContainerError; a container in CrashLoopBackOff or
@@ -118,18 +118,36 @@ def first_failure(
 
 
 def ready_text(objects: ReleaseObjects) -> str | None:
-    """`2/3 ready` for the release's serving workloads (as `kubectl get` counts them: old pods
-    too), with why the new pods that are not ready wait."""
+    """`2/3 ready` for the release's serving workloads, counting the ready pods of their new
+    template only (the old ones a rolling update keeps are not this upgrade's), with why the
+    new pods that are not ready wait."""
     wanted = sum(_replicas(w) for w in objects.workloads)
     if not wanted:
         return None
-    ready = sum(_ready_replicas(w) for w in objects.workloads)
+    ready = sum(_new_ready(w) for w in objects.workloads)
     text = f"{ready}/{wanted} ready"
     pods = [p for p in objects.pods if not _owned_by_job(p) and not _is_ready(p)]
     waiting = sorted({reason for pod in pods for reason in _waiting_reasons(pod)})
     if waiting:
         text += f" (new pods {', '.join(waiting)}: no definitive failure, helm's timeout decides)"
     return text
+
+
+def _new_ready(obj: Obj) -> int:
+    """The ready pods of a workload's current template: its ready pods less the old ones
+    (a rolling update keeps old pods ready until new ones are); 0 while its controller has not
+    seen the new spec. Without an `updated` count in its status: all its ready pods."""
+    status = obj.get("status") or {}
+    if int(status.get("observedGeneration") or 0) < int(_meta(obj).get("generation") or 0):
+        return 0
+    daemon = obj.get("kind") == "DaemonSet"
+    updated = status.get("updatedNumberScheduled" if daemon else "updatedReplicas")
+    ready = _ready_replicas(obj)
+    if updated is None:
+        return ready
+    total = int(status.get("currentNumberScheduled" if daemon else "replicas") or 0)
+    old = max(total - int(updated), 0)
+    return max(0, min(ready - old, int(updated)))
 
 
 def _pod_failure(pod: Obj, now: datetime, settings: FailFastSettings) -> WorkloadFailure | None:

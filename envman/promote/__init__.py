@@ -1,5 +1,5 @@
 """`envman promote SRC DST`: carry versions and promoted value paths from one environment into
-another environment's file, as a reviewed git change with a PR body (DESIGN.md section 6).
+another environment's file, as a reviewed git change with a PR body (README, Promotion).
 
 - `model`: which fields change and where they are written (pure)
 - `yamledit`: the round-trip edit of the destination file

@@ -1,6 +1,6 @@
 """The rollout engine: `sync(plan, ports, options)` runs a plan's waves and returns the report.
 
-Per DESIGN.md section 5: take the environment lock; for each wave in order: skip it when it
+As the README's Sync says: take the environment lock; for each wave in order: skip it when it
 changes nothing (no gates either), check approval, sync its clusters (`releases`), run its
 gates and bake (`gating`). The first failure ends the run: the rollback policy `onFailure`
 is applied (`undo`) and later waves stay `not-started` (exit 3). Setting `stop` (SIGINT,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
+
+from envman.kit.inert import inert
 
 
 class Scope(StrEnum):
@@ -30,7 +32,9 @@ class Event:
     """One step starting, progressing or finishing. `name` is the app (release, rollback) or
     the gate; `seconds` is the elapsed time of a finished step; `limit`, on a START, is how
     long the step may take (a release's helm timeout, a bake's length); `detail` is already
-    redacted."""
+    redacted. Every text of an event is inert (`kit/inert`) from its making: a pod's message,
+    helm's or a gate's output reach no progress sink (log lines, GitHub Actions, the live
+    view) with a control character or an escape sequence."""
 
     scope: Scope
     phase: Phase
@@ -41,6 +45,12 @@ class Event:
     detail: str = ""
     seconds: float | None = None
     limit: float | None = None
+
+    def __post_init__(self) -> None:
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, str) and not isinstance(value, StrEnum):
+                object.__setattr__(self, field.name, inert(value))
 
     @property
     def subject(self) -> str:

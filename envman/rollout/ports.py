@@ -208,7 +208,7 @@ class NoVerifications:
 
 
 class Watcher(Protocol):
-    """Fail fast (DESIGN.md section 5.5): the workloads of a release helm is upgrading."""
+    """Fail fast (README, Sync: fails fast): the workloads of a release helm is upgrading."""
 
     async def failure(
         self,

@@ -1,10 +1,10 @@
-"""The sync report: records the engine fills in as it runs, in DESIGN.md's JSON shape.
+"""The sync report: records the engine fills in as it runs, in the JSON shape of `docs/report.md`.
 
-`Report.to_dict()` gives exactly the keys of DESIGN.md section 5, plus these extras:
+`Report.to_dict()` gives the stable core of `docs/report.md`, plus these extras:
 top level `started` (ISO 8601 UTC), `seconds`, `on_failure`, `error` (why the run did not
 succeed, or null) and `next` (the command that continues after `awaiting-approval`, or
 null); per wave `seconds`; per cluster `region`; per release `release`, `namespace`,
-`error` (one line), `failure` (DESIGN.md's shape, or null), `helm_output` (helm's whole
+`error` (one line), `failure` (the core's shape, or null), `helm_output` (helm's whole
 error output, or null) and `rollback` ({action: rollback|uninstall|none, result: succeeded|failed|skipped,
 to_revision, revision, detail, seconds} or null); per gate `region` and `seconds`. `cluster`
 of a gate is null when it ran once per wave or per region. Result values: see `results`.

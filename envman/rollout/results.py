@@ -1,6 +1,6 @@
 """Result values of a run, its waves, releases, gates and rollbacks, as the report spells them.
 
-DESIGN.md section 5 lists the values a consumer must expect; envman adds a few where the
+`docs/report.md` lists the values a consumer must expect; envman adds a few where the
 rollout needs to say more, all documented here:
 - run `interrupted`: SIGINT/SIGTERM (or a lost lock) stopped it; nothing was rolled back
   (but what a second interrupt cancelled); exit 1.

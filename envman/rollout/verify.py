@@ -1,5 +1,5 @@
 """The verification record after a wave's gates and bake passed: in every cluster of the
-wave, the digests of the releases they passed for (DESIGN.md section 5). A record that
+wave, the digests of the releases they passed for (README, Verification record). A record that
 cannot be written is said, not fatal: the next sync then verifies the wave again."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Failing fast (DESIGN.md section 5.5): a helm call raced against the watcher of its
+"""Failing fast (README, Sync: fails fast): a helm call raced against the watcher of its
 release's workloads. A definitive failure stops helm at once (SIGTERM: helm marks the release
 `failed`, a state rollback handles) and fails the release with the reason; a watcher that
 cannot read the cluster leaves helm alone to decide."""

@@ -4,7 +4,8 @@ Every run of one gate (per cluster, region or wave, see `placeholders`) goes con
 the first gate that fails ends the wave's gating (later gates do not run) and fails the wave.
 `health` and `helmTest` look at the releases the wave deployed (installs and upgrades) on a
 cluster, and skip a cluster where it deployed none. The bake re-checks the health of those
-releases every `bake_check_seconds` for the wave's `bake`; the first unhealthy answer ends it.
+releases every `bake.every` (default `bake_check_seconds`) for the wave's `bake`; the first
+unhealthy answer ends it.
 """
 
 from __future__ import annotations
@@ -116,8 +117,9 @@ async def _watch(run: Run, wave: WaveReport, seconds: float) -> tuple[GateResult
     watched = [(name, releases) for name, releases in watched if releases]
     start = run.clock.now()
     checks = 0
+    every = wave.plan.settings.bake_every_seconds or run.options.bake_check_seconds
     while (left := start + seconds - run.clock.now()) > 0 and watched:
-        if not await run.pause(min(run.options.bake_check_seconds, left)):
+        if not await run.pause(min(every, left)):
             return GateResult.INTERRUPTED, f"interrupted after {elapsed(run.clock.now() - start)}"
         answers = await asyncio.gather(*(poll_health(run, name, releases) for name, releases in watched))
         checks += 1

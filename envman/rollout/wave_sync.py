@@ -65,8 +65,7 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
         record.error = f"{plan.action.value} {exc}"
     except EnvmanError as exc:
         _failed(run, record, exc)
-        reason = f": {exc.failure.reason}" if isinstance(exc, WorkloadFailed) else ""
-        state.fail(f"{plan.action.value} of {plan.app} on {plan.cluster} failed{reason}")
+        state.fail(f"{plan.action.value} of {plan.app} on {plan.cluster} failed: {run.redact(_reason(exc))}")
     else:
         record.result = ReleaseResult.SUCCEEDED
         record.revision = revision.revision if revision else None
@@ -81,6 +80,16 @@ async def _sync_release(run: Run, wave: WaveReport, record: ReleaseReport, state
         detail=record.error or _revision_text(record),
         seconds=record.seconds,
     )
+
+
+def _reason(exc: EnvmanError) -> str:
+    """Why a release failed, without repeating which: the pod, container, reason and message
+    fail fast saw, or helm's own error line."""
+    if isinstance(exc, WorkloadFailed):
+        return str(exc.failure)
+    if isinstance(exc, HelmError) and exc.reason:
+        return f"helm: {exc.reason}"
+    return str(exc)
 
 
 def _failed(run: Run, record: ReleaseReport, exc: EnvmanError) -> None:

@@ -220,7 +220,7 @@ def _with_hub(names: list[str], hub: HubSettings | None) -> list[str]:
 
 
 def _ignore_state(root: Path) -> None:
-    """Keep `.envman/` out of the user's git repository (DESIGN.md section 7)."""
+    """Keep `.envman/` out of the user's git repository (README, Sandbox)."""
     directory = state_dir(root).parent
     directory.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"

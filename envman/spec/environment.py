@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envman.kit.errors import Location
+from envman.kit.errors import Location, Problem
 from envman.spec.models import App, Cluster, EnvironmentSpec
 from envman.spec.yamlsrc import Locations, Path_
 
@@ -33,6 +33,8 @@ class Environment:
     value_layers: dict[str, tuple[ValueLayer, ...]] = field(default_factory=dict)
     values_files: dict[str, dict[str, Any]] = field(default_factory=dict)
     chart_versions: dict[str, str] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    """Located problems that do not stop anything (a dotted key in `values`)."""
 
     @property
     def clusters(self) -> dict[str, Cluster]:

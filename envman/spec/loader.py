@@ -18,6 +18,7 @@ from envman.spec.environment import Environment, ValueLayer
 from envman.spec.merge import deep_merge
 from envman.spec.models import EnvironmentSpec
 from envman.spec.pydantic_errors import problems_from
+from envman.spec.value_keys import dotted_keys
 from envman.spec.yamlsrc import Document, Locations, parse
 
 ENV_DIR = "environments"
@@ -196,6 +197,7 @@ def _load_one(repo: _Repository, name: str) -> Environment | None:
     _read_charts(repo, env)
     _read_values_files(repo, env)
     repo.problems.extend(checks.check(env))
+    env.warnings.extend(dotted_keys(env))
     return env
 
 

@@ -1,14 +1,14 @@
-"""Pydantic models of an environment file (DESIGN.md section 3), strict: unknown keys are errors."""
+"""Pydantic models of an environment file (README, The environment spec), strict: unknown keys are errors."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, create_model, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, create_model, model_validator
 
 from envman.gates.registry import KINDS
-from envman.kit.strict import Duration, Strict
+from envman.kit.strict import DURATION_SCHEMA, Duration, Strict
 
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -203,6 +203,30 @@ class Selector(Strict):
         return [self.region] if isinstance(self.region, str) else list(self.region)
 
 
+def _bake_schema(schema: dict[str, Any]) -> None:
+    """`bake` as written: a duration (`10m`) or the long form."""
+    long_form = dict(schema)
+    schema.clear()
+    schema.update(description=long_form.get("description", ""), anyOf=[DURATION_SCHEMA, long_form])
+
+
+class Bake(Strict):
+    """After the gates pass, keep re-checking health: `10m` (every 30s), or
+    `{duration: 10m, every: 10s}`."""
+
+    model_config = ConfigDict(json_schema_extra=_bake_schema)
+
+    duration: Duration
+    """How long to keep re-checking health after the gates pass."""
+    every: Duration = Field(default=30.0, gt=0)
+    """How often health is re-checked meanwhile."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        return {"duration": value} if isinstance(value, str) else value
+
+
 class Wave(Strict):
     """A group of clusters synced together; exactly one of `clusters`, `regions`, `selector`."""
 
@@ -214,8 +238,9 @@ class Wave(Strict):
     """The wave's clusters by region."""
     selector: Selector | None = None
     """The wave's clusters by region and labels."""
-    bake: Duration | None = None
-    """After the gates pass, keep re-checking health for this long."""
+    bake: Bake | None = None
+    """After the gates pass, keep re-checking health for this long (`10m`, every 30s), or
+    `{duration: 10m, every: 10s}`."""
     approval: bool = False
     """Needs approval before it starts: asked on a terminal, else exit 4 until `--approve NAME`."""
     maxParallel: int | None = Field(default=None, ge=1)
@@ -251,7 +276,7 @@ class ArgoCD(Strict):
 
 
 class FailFast(Strict):
-    """When a release waiting for readiness has definitively failed (DESIGN.md section 5.5)."""
+    """When a release waiting for readiness has definitively failed (README, Sync: fails fast)."""
 
     restarts: int = Field(default=2, ge=0, description="A container restarted more often has failed.")
     unschedulable: Duration = Field(default=120.0, description="A pod unschedulable this long has failed.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -61,3 +62,19 @@ def test_a_selector_that_is_not_key_value_is_an_error() -> None:
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0 and result.stdout.startswith("envman, version ")
+
+
+def test_every_output_format_option_is_o_or_output() -> None:
+    """One option style: a command with an output format takes `-o/--output` (`graph` keeps
+    `--format` as an alias)."""
+
+    formats = {
+        name: param
+        for name, command in cli.commands.items()
+        for param in command.params
+        if isinstance(param, click.Option)
+        and isinstance(param.type, click.Choice)
+        and {"--output", "--format"} & set(param.opts)
+    }
+    assert {"graph", "plan", "status", "history", "show"} <= set(formats)
+    assert all({"-o", "--output"} <= set(p.opts) for p in formats.values()), formats

@@ -98,8 +98,9 @@ def test_graph_text_shows_layers_then_waves() -> None:
     ("fmt", "needle"), [("dot", '"api" -> "worker";'), ("mermaid", "app_api --> app_worker")]
 )
 def test_graph_dot_and_mermaid(fmt: str, needle: str) -> None:
-    result = run("-C", str(EXAMPLE), "graph", "prod", "--format", fmt)
+    result = run("-C", str(EXAMPLE), "graph", "prod", "-o", fmt)
     assert result.exit_code == 0 and needle in result.stdout
+    assert run("-C", str(EXAMPLE), "graph", "prod", "--format", fmt).stdout == result.stdout  # the old name
 
 
 def test_schema_is_json_schema_of_the_spec() -> None:

@@ -83,4 +83,8 @@ def test_never_ready_has_no_definitive_reason_and_waits_for_helms_timeout(
     record = release_record(report(prod, tmp_path / "failed.json"), "api")
     assert record["failure"] is None and record["result"] == "rolled-back"
     assert "context deadline exceeded" in record["error"] and record["helm_output"]
-    assert failed.output.count("context deadline exceeded") == 1
+    said = [line for line in failed.output.splitlines() if "context deadline exceeded" in line]
+    assert len(said) == 3, said  # helm's one line, never its whole output: the release, its wave, the end
+    assert "release prod-use1-canary/api: failed" in said[0] and "wave canary: failed" in said[1]
+    assert said[2].startswith("error: wave canary: upgrade of api on prod-use1-canary failed: helm: ")
+    assert said[2].endswith("; rolled back on prod-use1-canary; report: " + str(tmp_path / "failed.json"))

@@ -104,6 +104,36 @@ def test_history_shows_each_revision_with_the_commit_it_was_synced_from(prod: Fl
     assert text.splitlines()[0] == "prod-use1: api/api"
     assert f"{head[:12]}-dirty" in text.splitlines()[-1]
     assert api_status(prod, "prod-use1")["commit"] == f"{head}-dirty"
+    assert "wave us: verified for what runs" in prod.envman("status", "prod", "--cluster", "prod-use1").stdout
+
+
+def test_after_a_manual_rollback_history_shows_it_and_the_wave_is_no_longer_verified(prod: Fleet) -> None:
+    """`envman rollback` puts the canary back to the old image: history says `Rollback to 1`
+    with the images of each revision, and status no longer calls the wave verified."""
+    for tag in ("2.7.0", "2.7.1"):
+        prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', f'image: {{tag: "{tag}"}}      #')
+        assert prod.envman("sync", "prod", "--cluster", "prod-use1").exit_code == 0
+    prod.edit("environments/prod.yaml", 'image: {tag: "2.7.1"}      #', 'image: {tag: "2.7.2"}      #')
+    spec_moved = prod.envman("status", "prod", "--cluster", "prod-use1").stdout
+    assert "wave us: verified for what runs" in spec_moved  # what runs is still what passed
+    assert '    differs: image.tag: "2.7.1" -> "2.7.2"' in spec_moved.splitlines()
+    assert prod.envman("rollback", "prod", "--app", "api", "--cluster", "prod-use1").exit_code == 0
+    lines = prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1").stdout.splitlines()
+    assert lines[1].split()[:3] == ["REVISION", "UPDATED", "STATUS"] and "DESCRIPTION" in lines[1]
+    assert "Rollback to 1" in lines[-1] and lines[-1].endswith("ghcr.io/example/api:2.7.0")
+    assert lines[-2].endswith("ghcr.io/example/api:2.7.1") and "Upgrade complete" in lines[-2]
+    (found,) = json.loads(
+        prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1", "-o", "json").stdout
+    )
+    assert found["revisions"][-1]["description"] == "Rollback to 1"
+    assert found["revisions"][-1]["images"] == ["ghcr.io/example/api:2.7.0"]
+    status = prod.envman("status", "prod", "--cluster", "prod-use1").stdout
+    assert "wave us: not verified for what runs (its gates did not pass for: api on prod-use1)" in status
+    assert '    differs: image.tag: "2.7.0" -> "2.7.2"' in status.splitlines()
+    doc = json.loads(prod.envman("status", "prod", "--cluster", "prod-use1", "-o", "json").stdout)
+    assert [(w["name"], w["verified"], w["unverified"]) for w in doc["waves"]] == [
+        ("us", False, ["api on prod-use1"])
+    ]
 
 
 def test_rollback_to_a_revision_under_the_lock(prod: Fleet) -> None:

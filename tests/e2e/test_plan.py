@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -164,9 +165,8 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     )
     diff = prod.envman("diff", "prod", "--cluster", "prod-use1").stdout
     config = diff[diff.index("# ConfigMap api/api\n") :]
-    assert config.startswith(
-        "# ConfigMap api/api\n--- live: prod-use1/api/api\n+++ desired: prod-use1/api/api\n"
-    )
+    assert diff.startswith("== upgrade of api (namespace api) on prod-use1\n")
+    assert config.startswith("# ConfigMap api/api\n--- stored (revision 2)\n+++ desired\n")
     assert "-  LOG_LEVEL: debug\n+  LOG_LEVEL: warn\n" in config
     assert not any(secret in diff for secret in SECRETS.values())
     status = json.loads(prod.envman("status", "prod", "--cluster", "prod-use1", "-o", "json").stdout)
@@ -178,6 +178,20 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     )
     assert rows["api"]["changes"] == [{"path": "logLevel", "kind": "value", "from": "debug", "to": "warn"}]
     assert (rows["web"]["state"], rows["web"]["healthy"]) == ("in-sync", True), rows
+
+
+_STATUS_HEADERS = [
+    "CLUSTER",
+    "RELEASE",
+    "CHART",
+    "APP",
+    "REV",
+    "STATUS",
+    "HEALTH",
+    "STATE",
+    "COMMIT",
+    "IMAGES",
+]
 
 
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
@@ -195,6 +209,8 @@ def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
         "image.tag=bad",
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
-    web = text[text.index("prod-euw1-b          web") :]
-    assert "unhealthy  differs" in web.splitlines()[0]
+    assert text.splitlines()[0].split() == _STATUS_HEADERS
+    web = text[re.search(r"^prod-euw1-b\s+web\s", text, re.MULTILINE).start() :]  # type: ignore[union-attr]
+    assert re.search(r"\sunhealthy\s+differs\s", web.splitlines()[0]), text
+    assert "    differs: image.tag: " in web and "ghcr.io/example/web:bad" in web.splitlines()[0]
     assert "deployment web/web: " in web

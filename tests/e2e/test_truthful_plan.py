@@ -1,13 +1,15 @@
-"""The plan tells the truth (DESIGN.md section 5): chart content, live drift, the verification
+"""The plan tells the truth (README, What the plan compares): chart content, live drift, the verification
 record and a resume that never skips a gate, read-only commands without secrets. Each test
 checks the clusters (helm history, the kubernetes API) besides envman's own output, on both
 helm versions."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -113,7 +115,14 @@ def test_deleted_object_is_drift_and_sync_restores_it(prod: Fleet) -> None:
     web = releases(doc)[("prod-use1", "web")]
     assert web["action"] == "upgrade" and web["changes"] == []
     assert web["drift"] == [
-        {"kind": "Deployment", "namespace": "web", "name": "web", "reason": "missing", "paths": []}
+        {
+            "kind": "Deployment",
+            "namespace": "web",
+            "name": "web",
+            "reason": "missing",
+            "paths": [],
+            "values": [],
+        }
     ]
     status = prod.envman("status", "prod", "--cluster", "prod-use1", "--detailed-exitcode")
     assert status.exit_code == 2, status.output
@@ -159,8 +168,15 @@ def test_hand_edited_field_is_drift_and_sync_restores_it(prod: Fleet) -> None:
             "name": "api",
             "reason": "modified",
             "paths": ["data.LOG_LEVEL"],
+            "values": [{"path": "data.LOG_LEVEL", "live": "trace", "desired": "warn"}],
         }
     ]
+    stolen = base64.b64encode(b"stolen-by-hand").decode()
+    core.patch_namespaced_secret("api", "api", {"data": {"DB_PASSWORD": stolen}})
+    text = prod.envman("plan", "prod", "--cluster", "prod-apse1").stdout
+    assert 'drift: ConfigMap api/api modified: data.LOG_LEVEL: live "trace", desired "warn"' in text
+    assert "drift: Secret api/api modified: data.DB_PASSWORD\n" in text  # a Secret: its path only
+    assert stolen not in text and SECRETS["API_DB_PASSWORD"] not in text
     synced(prod)
     assert core.read_namespaced_config_map("api", "api").data["LOG_LEVEL"] == "warn"
 
@@ -262,7 +278,7 @@ def test_status_of_a_missing_deployment_says_missing(prod: Fleet) -> None:
     client.AppsV1Api(kube(prod, "prod-use1")).delete_namespaced_deployment("api", "api")
     status = prod.envman("status", "prod", "--cluster", "prod-use1")
     assert status.exit_code == 0, status.output
-    api = next(line for line in status.stdout.splitlines() if line.startswith("prod-use1            api "))
-    assert "unhealthy  missing" in api
+    api = next(line for line in status.stdout.splitlines() if re.match(r"prod-use1\s+api\s", line))
+    assert re.search(r"\sunhealthy\s+missing\s", api), status.stdout
     with pytest.raises(ApiException):
         client.AppsV1Api(kube(prod, "prod-use1")).read_namespaced_deployment("api", "api")

@@ -9,6 +9,7 @@ import re
 import pytest
 from rich.console import Console
 
+from envman.kit.errors import HelmError
 from envman.output.live_view.screen import LiveView
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
@@ -326,3 +327,62 @@ async def test_lock_and_run_events_print_above_and_the_times_keep_moving() -> No
     text = out.getvalue()
     assert "run: started: sync prod: 3 waves" in text and "lock: started: held by me@host (pid 1)" in text
     assert "run: succeeded" not in text  # the CLI says how the run ended, once
+
+
+def final_screen(view: LiveView, width: int) -> list[str]:
+    """The screen left when the run ended, at `width` columns."""
+    console = Console(file=io.StringIO(), width=width, height=24, color_system=None)
+    console.print(view.renderable(final=True))
+    return console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+
+
+HELM_SAYS = (
+    'release api failed, and has been uninstalled due to atomic being set: ConfigMap "Bad_Name" is '
+    'invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist '
+    "of lower case alphanumeric characters or '-'"
+)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_the_final_screen_wraps_the_whole_reason_and_names_the_rolled_back_clusters(width: int) -> None:
+    world = World()
+    world.helm.fail[("upgrade_install", "c2", "api")] = HelmError("helm upgrade api failed", "", HELM_SAYS)
+    the_plan = plan(
+        wave("canary", cluster("c1", (("api",),))),
+        wave("us", cluster("c1b", (("api",),)), cluster("c2", (("db",), ("api",))), max_parallel=1),
+        wave("world", cluster("c3", (("api",),))),
+    )
+    view = LiveView(io.StringIO(), the_plan, clock=world.clock.now)
+    world.progress = view  # type: ignore[assignment]
+
+    await run_sync(world, the_plan)
+
+    lines = final_screen(view, width)
+    assert all(len(line) <= width and "…" not in line for line in lines), "\n".join(lines)
+    us = lines.index(next(line for line in lines if line.startswith("↺ us ")))
+    reason = " ".join(
+        line.strip().lstrip("✗ ") for line in lines[us + 1 :] if not line.startswith(("·", "  ↺"))
+    )
+    assert reason == f"upgrade of api on c2 failed: helm: {HELM_SAYS}"
+    assert "  ↺ rolled back on c1b, c2" in lines
+    assert lines[-1].startswith("· world   not-started")
+
+
+def test_a_cluster_follows_the_rollback_of_its_releases() -> None:
+    """c1 succeeded; when the wave fails on c2 and rolls back, c1 is rolling back, then rolled back."""
+    clock = Clock()
+    view = LiveView(io.StringIO(), three_waves(), clock=clock)
+    view.event(Event(W, Phase.START, wave="us"))
+    for name, result in (("us0", "succeeded"), ("us1", "failed")):
+        view.event(Event(C, Phase.START, wave="us", cluster=name))
+        view.event(Event(R, Phase.START, wave="us", cluster=name, name="web", detail="upgrade"))
+        view.event(Event(R, Phase.FINISH, wave="us", cluster=name, name="web", result=result, seconds=1.0))
+        view.event(Event(C, Phase.FINISH, wave="us", cluster=name, result=result, seconds=1.0))
+    view.event(Event(W, Phase.FINISH, wave="us", result="failed", detail="upgrade of web on us1 failed: x"))
+    view.event(Event(Scope.ROLLBACK, Phase.START, wave="us", cluster="us0", name="web"))
+    clock.now = 3.0
+    lines = screen(view)
+    us0 = next(line for line in lines if line.startswith("  ") and " us0 " in line)
+    assert "rolling back" in us0 and "succeeded" not in us0, lines
+    view.event(Event(Scope.ROLLBACK, Phase.FINISH, wave="us", cluster="us0", name="web", result="succeeded"))
+    assert view.state.waves["us"].clusters["us0"].step.status == "rolled-back"

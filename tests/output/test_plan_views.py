@@ -1,9 +1,5 @@
-"""The plan JSON contract (`plan -o json`) as the code produces it today, and secrets never
-shown in any view.
-
-Today's JSON has no `format_version`, no wave `verified` and no release `drift` (DESIGN.md
-section 5 lists them); it has a release `revision`. These tests pin what exists now.
-"""
+"""The plan JSON contract (`plan -o json`, `docs/plan-json.md`), and secrets never shown in
+any view."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from envman.plan.drift import IgnoreRule, ObjectDrift, object_drift
+from envman.plan.drift import IgnoreRule, ObjectDrift, object_drift, secret_texts
 from envman.plan.manifests import ManifestObject, ObjectRef, manifest_differences, manifest_objects
 
 DEPLOYMENT = """
@@ -117,7 +117,7 @@ def test_secret_string_data_is_compared_as_the_data_it_becomes_and_values_never_
     stored = {"metadata": {"name": "s"}, "data": {"password": base64.b64encode(b"hunter2").decode()}}
     assert object_drift(secret, stored) is None
     changed = object_drift(secret, {"metadata": {"name": "s"}, "data": {"password": "eHl6"}})
-    assert changed is not None and changed.paths == ("data.password",)
+    assert changed is not None and changed.paths == ("data.password",) and changed.values == ()
     assert "hunter2" not in repr(changed.to_dict()) and "eHl6" not in repr(changed.to_dict())
 
 
@@ -175,3 +175,50 @@ def test_volume_mounts_are_matched_by_mount_path_as_one_volume_may_be_mounted_tw
     drift = object_drift(wanted, body)
     assert drift is not None
     assert drift.paths == ("spec.template.spec.containers[redis].volumeMounts[/tmp].subPath",)
+
+
+def test_drift_carries_the_live_and_desired_values_of_each_field() -> None:
+    edited = live(spec__replicas=5)
+    edited["spec"]["template"]["spec"]["containers"][1]["image"] = "web:hacked"  # type: ignore[index]
+    drift = object_drift(deployment(), edited)
+    assert drift is not None
+    assert [str(v) for v in drift.values] == [
+        "spec.replicas: live 5, desired 3",
+        'spec.template.spec.containers[web].image: live "web:hacked", desired "web:1"',
+    ]
+    assert drift.to_dict()["values"][0] == {"path": "spec.replicas", "live": 5, "desired": 3}
+    del edited["spec"]["template"]["spec"]["containers"][0]  # type: ignore[index]
+    gone = object_drift(deployment(), edited)
+    assert (
+        gone is not None
+        and "spec.template.spec.containers[sidecar]: live absent, desired {" in gone.fields()[1]
+    )
+
+
+def test_no_value_that_holds_a_secret_of_the_release_is_shown() -> None:
+    """An env var fed from a secret value path: its path only, whichever side holds it."""
+    manifest = manifest_objects(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  replicas: 2\n"
+        "  template: {spec: {containers: [{name: api, env: [{name: DB, value: 'postgres://u:hunter2@db'}]}]}}\n",
+        "api",
+    )[0]
+    body = {
+        "metadata": {"name": "api"},
+        "spec": {
+            "replicas": 3,
+            "template": {"spec": {"containers": [{"name": "api", "env": [{"name": "DB", "value": "x"}]}]}},
+        },
+    }
+    hidden = secret_texts(("db.password",), {"db": {"password": "hunter2"}}, {})
+    drift = object_drift(manifest, body, (), hidden)
+    assert drift is not None and len(drift.paths) == 2
+    assert [v.path for v in drift.values] == ["spec.replicas"]
+    assert "hunter2" not in repr(drift.to_dict()) and "hunter2" not in "; ".join(drift.fields())
+    unknown = object_drift(manifest, body, (), secret_texts(("hidden",), {}))
+    assert unknown is not None and unknown.values == ()
+
+
+def test_secret_texts_take_every_leaf_of_each_tree_in_every_encoding() -> None:
+    texts = secret_texts(("a.b", "c"), {"a": {"b": "s3cret-one"}}, {"c": {"x": ["s3cret-two"]}})
+    assert texts is not None
+    assert {"s3cret-one", "s3cret-two", base64.b64encode(b"s3cret-one").decode()} <= texts

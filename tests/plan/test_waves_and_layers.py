@@ -41,6 +41,22 @@ def test_wave_settings_resolve_bake_approval_parallelism_and_gates(tmp_path: Pat
     assert canary.gates[1].model_dump(exclude_none=True) == {"helmTest": {"timeout": 120.0}}
 
 
+def test_a_bake_in_long_form_sets_its_interval(tmp_path: Path) -> None:
+    long_form = PROD.replace("bake: 10m", "bake: {duration: 10m, every: 10s}")
+    canary = resolve(environment(tmp_path, long_form)).waves[0]
+    assert (canary.bake_seconds, canary.bake_every_seconds) == (600.0, 10.0)
+    assert load_fleet(tmp_path / "short").waves[0].bake_every_seconds == 30.0  # the short form's
+
+
+def test_a_bake_interval_must_be_positive_and_keys_are_checked(tmp_path: Path) -> None:
+    assert any(
+        "every" in p
+        for p in problems(tmp_path, PROD.replace("bake: 10m", "bake: {duration: 10m, every: 0s}"))
+    )
+    found = problems(tmp_path / "b", PROD.replace("bake: 10m", "bake: {duration: 10m, evry: 10s}"))
+    assert any("evry" in p and "every" in p for p in found), found
+
+
 def test_without_rollout_every_cluster_is_one_wave_with_the_health_gate(tmp_path: Path) -> None:
     (wave,) = load_fleet(tmp_path, NO_ROLLOUT).waves
     assert wave.name == DEFAULT_WAVE

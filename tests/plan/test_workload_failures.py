@@ -201,3 +201,26 @@ def test_a_deployment_past_its_progress_deadline_fails() -> None:
 def test_ready_text_counts_ready_replicas_of_the_release() -> None:
     assert ready_text(release_objects("api", [deployment(ready=2)], START)) == "2/3 ready"
     assert ready_text(release_objects("api", [], START)) is None
+
+
+def test_ready_text_counts_the_new_pods_not_the_old_ones_a_rolling_update_keeps() -> None:
+    """3 old pods ready, 1 new one not: the upgrade has 0 of 3 ready (not 3/3)."""
+    rolling = deployment(ready=3, replicas=3, updatedReplicas=1, observedGeneration=2)
+    rolling["metadata"]["generation"] = 2
+    rolling["status"]["replicas"] = 4
+    assert ready_text(release_objects("api", [rolling], START)) == "0/3 ready"
+    rolling["status"] |= {"replicas": 4, "updatedReplicas": 2, "readyReplicas": 3}  # 1 new ready, 2 old left
+    assert ready_text(release_objects("api", [rolling], START)) == "1/3 ready"
+    rolling["metadata"]["generation"] = 3  # the controller has not seen the new spec yet
+    assert ready_text(release_objects("api", [rolling], START)) == "0/3 ready"
+    daemon = {
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "uid": "ds", "annotations": {"meta.helm.sh/release-name": "api"}},
+        "status": {
+            "desiredNumberScheduled": 2,
+            "currentNumberScheduled": 2,
+            "updatedNumberScheduled": 1,
+            "numberReady": 2,
+        },
+    }
+    assert ready_text(release_objects("api", [daemon], START)) == "1/2 ready"

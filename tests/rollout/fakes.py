@@ -91,7 +91,7 @@ class FakeFleet:
         self.clock = clock
         self.seconds = seconds
         self.calls: list[HelmCall] = []
-        self.fail: dict[tuple[str, str, str], str] = {}
+        self.fail: dict[tuple[str, str, str], str | HelmError] = {}
         self.test_fail: dict[tuple[str, str], str] = {}
         self.before: Callable[[HelmCall], Awaitable[None]] | None = None
         self.running: dict[str, int] = {}
@@ -119,7 +119,8 @@ class FakeFleet:
         finally:
             self.running[call.cluster] -= 1
         if call.key in self.fail:
-            raise HelmError(self.fail[call.key])
+            failure = self.fail[call.key]
+            raise failure if isinstance(failure, HelmError) else HelmError(failure)
         return next(self._revisions)
 
 

@@ -26,7 +26,10 @@ async def test_a_workload_failure_stops_helm_at_once_and_rolls_the_wave_back() -
         "message": 'Back-off pulling image "api:bad"',
     }
     assert api.error == 'ImagePullBackOff (pod api-7f9c-x2, container api): Back-off pulling image "api:bad"'
-    assert report.error == "wave canary: upgrade of api on c1 failed: ImagePullBackOff"
+    assert report.error == (
+        "wave canary: upgrade of api on c1 failed: ImagePullBackOff (pod api-7f9c-x2, container api): "
+        'Back-off pulling image "api:bad"'
+    )
     assert ("rollback", "c1", "api") in world.helm.keys("rollback")
     assert [w.result for w in report.waves] == ["rolled-back", "not-started"]
     progress = [e for e in world.progress.events if e.phase is Phase.PROGRESS]

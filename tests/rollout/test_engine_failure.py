@@ -99,7 +99,7 @@ async def test_a_failed_upgrade_stops_new_work_and_in_flight_calls_finish() -> N
     assert world.helm.keys("rollback") == [("rollback", "c1", "api"), ("rollback", "c1", "web")]
     assert results["c1", "api"].result == "rolled-back"
     assert report.waves[0].gates == []
-    assert report.error == "wave us: upgrade of api on c1 failed"
+    assert report.error == "wave us: upgrade of api on c1 failed: UPGRADE FAILED: context deadline exceeded"
     assert results["c1", "api"].error == "UPGRADE FAILED: context deadline exceeded"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from envman.plan.model import Plan
 from envman.spec.models import Gate
@@ -163,6 +164,18 @@ async def test_bake_rechecks_health_through_its_duration() -> None:
     assert (record.gate, record.result, record.seconds) == ("bake", "passed", 600.0)
     assert record.detail == "healthy through 10m00s (20 checks)"
     assert [t for _, _, t in world.health.checks] == [20.0 + 30 * i for i in range(1, 21)]
+
+
+async def test_a_bakes_own_interval_wins_over_the_runs_default() -> None:
+    """`bake: {duration: 1m, every: 10s}`: 6 checks, 10 s apart."""
+    world = World()
+    the_wave = wave("canary", cluster("c1"), bake=60)
+    the_wave = replace(the_wave, settings=replace(the_wave.settings, bake_every_seconds=10.0))
+
+    report = await run_sync(world, plan(the_wave), bake_check_seconds=30)
+
+    assert report.waves[0].gates[0].detail == "healthy through 1m00s (6 checks)"
+    assert [t for _, _, t in world.health.checks] == [20.0 + 10 * i for i in range(1, 7)]
 
 
 async def test_bake_failure_ends_the_bake_at_once_and_fails_the_wave() -> None:

@@ -1,4 +1,4 @@
-"""The report: DESIGN.md's JSON shape, the markdown summary, and no secret anywhere."""
+"""The report: the JSON shape of docs/report.md, the markdown summary, and no secret anywhere."""
 
 from __future__ import annotations
 

@@ -183,12 +183,13 @@ def helm_error(
     detail = last_error_line(stderr) if isinstance(stderr, bytes) else str(exc)
     subject = " ".join(part for part in ("helm", verb, release) if part)
     where = f" on {target}" if target is not None else ""
-    message = f"{subject} failed{where}: {redactor.text(detail)}"
+    reason = redactor.text(detail)
+    message = f"{subject} failed{where}: {reason}"
     output = redactor.text(stderr.decode(errors="replace").strip()) if isinstance(stderr, bytes) else ""
     _log.info("%s: helm's whole error output:\n%s", message, output)
     if isinstance(exc, pyhelm3_errors.ReleaseNotFoundError):
-        return HelmReleaseNotFound(message, output)
-    return HelmError(message, output)
+        return HelmReleaseNotFound(message, output, reason)
+    return HelmError(message, output, reason)
 
 
 def last_error_line(stderr: bytes) -> str:

@@ -109,6 +109,8 @@ def decode_release(
         updated=_time(info.get("last_deployed")),
         manifest=release.get("manifest", ""),
         hooks=_hooks(release.get("hooks")),
+        app_version=str(metadata.get("appVersion") or ""),
+        description=str(info.get("description") or ""),
     )
 
 

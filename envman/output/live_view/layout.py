@@ -1,10 +1,12 @@
 """The live view's lines (`lines(state, frame)`): never more than the terminal's height and
 never wider than it. A finished or pending wave is one line; the running wave shows its
 clusters with their releases in aligned columns, and its gates. When the height is short the
-least important lines fold first (`live_folding`)."""
+least important lines fold first (`live_folding`). The final screen (`Frame.final`) also
+shows, under a wave that failed, why (wrapped, never cut) and where it was rolled back."""
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,8 @@ class Frame:
     width: int
     height: int
     ascii: bool = False
+    final: bool = False
+    """The screen left when the run ended: a failed wave's reason in full, wrapped."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ def lines(state: LiveState, frame: Frame) -> list[Text]:
             out += block
         elif isinstance(item, WaveView):
             out.append(_wave_line(item, frame, columns))
+            out += _outcome(item, frame) if frame.final else []
         else:
             out.append(_folded_waves(item))
     return [_fit(line, frame) for line in out[: frame.height]]
@@ -122,18 +127,50 @@ def _wave_line(wave: WaveView, frame: Frame, columns: _WaveColumns) -> Text:
         line.append(f"  {count(len(wave.clusters), 'cluster')}, {count(changes, 'change')}", "dim")
     else:
         line.append_text(_gate_marks(wave, frame, done_only=True))
-        if wave.step.detail:
-            line.append(f"  {_why(wave)}", "red" if glyph is BAD else "")
+        if wave.step.detail and not (frame.final and _ended_badly(wave)):
+            line.append(f"  {wave.step.detail}", "red" if glyph is BAD else "")
     return line
 
 
-def _why(wave: WaveView) -> str:
-    """The wave's failure, with its first failed release's reason when it gives none
-    (`upgrade of api on c2 failed`)."""
-    why = wave.step.detail
-    reasons = (s.failure for c in wave.clusters.values() for s in c.releases.values())
-    reason = next((r for r in reasons if r), "")
-    return f"{why}: {reason}" if reason and why.endswith(" failed") else why
+_BAD_ENDS = ("failed", "rolled-back", "rollback-failed")
+_REASON_LINES = 8
+"""At most this many lines of a reason (a gate's output tail) on the final screen."""
+
+
+def _ended_badly(wave: WaveView) -> bool:
+    return wave.step.status in _BAD_ENDS and bool(wave.step.text)
+
+
+def _outcome(wave: WaveView, frame: Frame) -> list[Text]:
+    """Under a wave that failed, on the final screen: why (the release and helm's error, or
+    the pod, container, reason and message; a gate's output), and where it was rolled back."""
+    if not _ended_badly(wave):
+        return []
+    out = _wrapped(BAD, wave.step.text, frame.width)
+    rolled = sorted({c for (c, _), s in wave.rollbacks.items() if s.status == "succeeded"})
+    if rolled:
+        out += _wrapped(mark(Step("rolled-back")), f"rolled back on {', '.join(rolled)}", frame.width)
+    for (cluster, app), step in wave.rollbacks.items():
+        if step.status == "failed":
+            out += _wrapped(BAD, f"rollback of {app} on {cluster} failed: {step.text}", frame.width)
+    return out
+
+
+def _wrapped(glyph: Mark, text: str, width: int, indent: int = 2) -> list[Text]:
+    """`text` after `glyph`, wrapped to `width` under its first character."""
+    body = max(width - indent - 2, 16)
+    rows = [
+        row
+        for line in text.splitlines()[:_REASON_LINES]
+        for row in textwrap.wrap(line, body, break_on_hyphens=False) or [""]
+    ]
+    out = []
+    for number, row in enumerate(rows):
+        line = Text(" " * indent)
+        line.append(glyph[0] if number == 0 else " ", glyph[1])
+        line.append(f" {row}", "red" if glyph is BAD else "")
+        out.append(line)
+    return out
 
 
 def _folded_waves(waves: Sequence[WaveView]) -> Text:

@@ -29,6 +29,7 @@ from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
 
 _MIN_GAP = 0.1
+_FINAL_HEIGHT = 10_000
 _COLORS = {
     "succeeded": "green",
     "acquired": "green",
@@ -82,14 +83,16 @@ class LiveView:
             self._pause()
         self._draw(soon=True)
 
-    def renderable(self) -> _Screen:
-        return _Screen(self)
+    def renderable(self, *, final: bool = False) -> _Screen:
+        return _Screen(self, final=final)
 
-    def frame_lines(self, width: int, height: int) -> list[Text]:
-        """The view's lines at `width` x `height`, now."""
+    def frame_lines(self, width: int, height: int, *, final: bool = False) -> list[Text]:
+        """The view's lines at `width` x `height`, now; `final`: the screen left when the run
+        ended (as tall as it needs: printed once, it scrolls as any output does)."""
         ascii_only = not self.console.encoding.lower().startswith("utf")
         with self._lock:
-            return lines(self.state, Frame(self._clock(), width, height, ascii_only))
+            frame = Frame(self._clock(), width, _FINAL_HEIGHT if final else height, ascii_only, final)
+            return lines(self.state, frame)
 
     @contextlib.asynccontextmanager
     async def shown(self, interval: float = 1.0) -> AsyncIterator[LiveView]:
@@ -105,7 +108,7 @@ class LiveView:
                 await task
             self._shown = False
             self._live.stop()
-            self.console.print(self.renderable())
+            self.console.print(self.renderable(final=True))
 
     async def _tick(self, interval: float) -> None:
         while True:
@@ -175,13 +178,15 @@ class _Terminal(Console):
 
 
 class _Screen:
-    """What rich draws: the view's lines at the console's size."""
+    """What rich draws: the view's lines at the console's size (`final`: the final screen)."""
 
-    def __init__(self, view: LiveView) -> None:
+    def __init__(self, view: LiveView, *, final: bool = False) -> None:
         self._view = view
+        self._final = final
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield from self._view.frame_lines(options.max_width, options.height or options.max_height)
+        height = options.height or options.max_height
+        yield from self._view.frame_lines(options.max_width, height, final=self._final)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -34,8 +34,8 @@ class Step:
     pods: str = ""
     note: str = ""
     """What a running step's last progress said beside its pods."""
-    failure: str = ""
-    """Why a release failed (kept when it is rolled back)."""
+    text: str = ""
+    """The whole detail of a finished step (`detail` is its first line)."""
 
     @property
     def running(self) -> bool:
@@ -53,7 +53,7 @@ class Step:
         self.status = status or event.result or "done"
         start = self.started if self.started is not None else now
         self.seconds = event.seconds if event.seconds is not None else now - start
-        self.detail, self.note = first_line(event.detail), ""
+        self.detail, self.text, self.note = first_line(event.detail), event.detail.strip(), ""
 
     def elapsed(self, now: float) -> float | None:
         if self.seconds is not None:
@@ -189,7 +189,6 @@ def _release_event(releases: dict[str, Step], event: Event, now: float) -> None:
         step.pods, step.note = _pods(first_line(event.detail))
     elif event.phase is Phase.FINISH:
         step.finish(event, now)
-        step.failure = step.detail if _bad(step.status) else ""
 
 
 def _gate_event(wave: WaveView, event: Event, now: float) -> None:
@@ -201,14 +200,15 @@ def _gate_event(wave: WaveView, event: Event, now: float) -> None:
 
 
 def _rollback_event(wave: WaveView, event: Event, now: float, *, app: bool) -> None:
-    """A rollback shows on its release's row; the wave's result follows the rollbacks."""
+    """A rollback shows on its release's row; its cluster and wave follow the rollbacks (a
+    cluster that had succeeded is rolling back, then rolled back, with its releases)."""
     cluster = wave.cluster(event.cluster or "")
     release = cluster.releases.setdefault(event.name or "", Step())
     rollback = wave.rollbacks.setdefault((cluster.name, event.name or ""), Step())
     if event.phase is Phase.START:
         rollback.start(now)
         release.start(now, ROLLING_BACK)
-        for step in (wave.step, cluster.step) if app else ():  # `envman rollback`: no wave, no cluster events
+        for step in (wave.step, cluster.step) if app else (cluster.step,):  # no wave event in `rollback`
             if not step.running:
                 step.start(now, ROLLING_BACK)
         return
@@ -216,14 +216,19 @@ def _rollback_event(wave: WaveView, event: Event, now: float, *, app: bool) -> N
         return
     rollback.finish(event, now)
     release.finish(event, now, _ROLLED.get(event.result or "", event.result or "done"))
-    if app and not any(s.running for s in cluster.releases.values()):
-        _ended(cluster.step, cluster.releases.values(), now)
+    if not any(s.running for s in cluster.releases.values()):
+        _ended(cluster.step, cluster.releases.values(), now, rolled=not app)
     if not wave.rolling_back:
         _after_rollbacks(wave, now, app=app)
 
 
-def _ended(step: Step, parts: Iterable[Step], now: float) -> None:
-    step.status = "failed" if any(_bad(s.status) for s in parts) else "succeeded"
+def _ended(step: Step, parts: Iterable[Step], now: float, *, rolled: bool = False) -> None:
+    """`step` ends with `parts`: failed if one failed, else succeeded (`rolled`: rolled back)."""
+    if rolled:
+        failed = any(s.status == "rollback-failed" for s in parts)
+        step.status = "rollback-failed" if failed else "rolled-back"
+    else:
+        step.status = "failed" if any(_bad(s.status) for s in parts) else "succeeded"
     step.seconds = now - (step.started if step.started is not None else now)
 
 
