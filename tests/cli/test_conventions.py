@@ -10,6 +10,7 @@ from envman.application.app import Choice
 from envman.cli import cli
 from envman.cli.argv import split
 from envman.spec.loader import load_environment
+from tests.cli.every_command import every_command
 from tests.conftest import EXAMPLE
 
 SECRETS = {"API_DB_PASSWORD": "hunter2-api-secret", "POSTGRES_PASSWORD": "pg-s3cret-value"}
@@ -70,7 +71,7 @@ def test_every_output_format_option_is_o_or_output() -> None:
 
     formats = {
         name: param
-        for name, command in cli.commands.items()
+        for name, command in every_command().items()
         for param in command.params
         if isinstance(param, click.Option)
         and isinstance(param.type, click.Choice)

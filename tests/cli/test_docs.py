@@ -10,6 +10,7 @@ import click
 import pytest
 
 from envman.cli import cli
+from tests.cli.every_command import every_command
 from tests.conftest import ROOT
 
 DOCS = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -26,13 +27,13 @@ def test_no_doc_points_outside_the_repository(doc: object) -> None:
 
 def test_no_help_text_points_outside_the_repository() -> None:
     ctx = click.Context(cli)
-    for name, command in cli.commands.items():
+    for name, command in every_command().items():
         assert not OUTSIDE.search(command.get_help(click.Context(command, parent=ctx, info_name=name))), name
 
 
 def test_the_readme_lists_every_command() -> None:
     readme = (ROOT / "README.md").read_text()
-    missing = [name for name in cli.commands if f"`envman {name}" not in readme]
+    missing = [name for name in every_command() if f"`envman {name}" not in readme]
     assert missing == []
 
 

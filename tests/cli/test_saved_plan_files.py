@@ -27,25 +27,20 @@ SAVED = {
 @pytest.mark.parametrize(
     ("content", "says"),
     [
-        ("[]", "not a saved plan (`envman plan --out`): the file: Input should be a valid dictionary"),
+        ("[]", 'not a saved plan (no "kind": "envman-saved-plan")'),
+        ('"a string"', 'not a saved plan (no "kind": "envman-saved-plan")'),
+        ("{", "not a saved plan (not JSON: Expecting property name"),
+        (json.dumps({**SAVED, "version": 2}), "a saved plan of version 2; this envman reads 1"),
+        (json.dumps({**SAVED, "plan": []}), "a saved plan without its plan"),
         (
-            '"a string"',
-            "not a saved plan (`envman plan --out`): the file: Input should be a valid dictionary",
+            json.dumps({**SAVED, "selection": {"clusters": "c1"}}),
+            "not a saved plan (`envman plan --out`): selection.clusters: Input should be a valid list",
         ),
-        ("{", "cannot read a saved plan: Expecting property name"),
-        (
-            json.dumps({**SAVED, "version": 2}),
-            "a saved plan of format version 2; this envman reads version 1",
-        ),
-        (json.dumps({**SAVED, "plan": []}), "not a saved plan (`envman plan --out`): plan: Input should be"),
         (
             json.dumps({**SAVED, "plan": {"waves": [{"name": "canary", "clusters": [{"name": 1}]}]}}),
             "not a saved plan (`envman plan --out`): plan.waves.0.clusters.0.name: Input should be",
         ),
-        (
-            json.dumps({**SAVED, "kind": "other"}),
-            "not a saved plan (`envman plan --out`): kind: Input should be",
-        ),
+        (json.dumps({**SAVED, "kind": "other"}), 'not a saved plan (no "kind": "envman-saved-plan")'),
         (json.dumps({**SAVED, "environment": "staging"}), "is a plan of staging, not of prod"),
     ],
 )

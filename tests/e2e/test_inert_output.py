@@ -20,7 +20,7 @@ from click.testing import Result
 from kubernetes import client, config
 
 from envman.adapters.kube.client import KubeClients
-from envman.adapters.kube.state import write_verification
+from envman.adapters.kube.state import RecordSite, write_verification
 from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.plan.cluster_state import WaveVerification
 from tests.e2e.conftest import SECRETS, Fleet
@@ -70,7 +70,8 @@ def _hostile_cluster(prod: Fleet) -> None:
     prod.apply(CANARY)
     _tamper_release(prod, CANARY, "api", "api")
     target = ClusterTarget(CANARY, KubeTarget(prod.sandbox.kubeconfig, CANARY))
-    write_verification(KubeClients(), target, "prod", WaveVerification("canary", PAYLOAD, {"api": "x"}))
+    site = RecordSite.in_cluster(target, "prod")
+    write_verification(KubeClients(), site, WaveVerification("canary", PAYLOAD, {"api": "x"}))
 
 
 def _check(result: Result, *, github: tuple[str, ...] | None = None) -> str:
