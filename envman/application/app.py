@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from envman.adapters.target import ClusterTarget
 from envman.application.targets import cluster_targets
 from envman.kit.errors import Problem
-from envman.kit.redact import Redactor
+from envman.kit.redact import Redactor, write_redacted
 from envman.plan.fleet import Fleet, resolve
 from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection, select
@@ -110,6 +110,11 @@ class Application:
 
             self._sops = Sops(self.environ)
         return self._sops.decrypt
+
+    def write(self, path: Path, text: str, *, append: bool = False) -> None:
+        """Write an output file (a report, a step summary, a saved plan, manifests, exported
+        Applications) through the one redacting sink, as stdout is."""
+        write_redacted(path, text, self.redactor, append=append)
 
     def run(self, work: Coroutine[Any, Any, _T]) -> _T:
         """Run `work` on the command's one event loop."""

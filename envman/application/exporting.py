@@ -61,7 +61,7 @@ def export_argocd(app: Application, environment: str, out: Path) -> Exported:
                     source = chart_source(release.chart, release.chart_spec, git)
                     docs.append(desired_application(release, places[cluster, name], hub, source, commit))
         target = out / f"{cluster}.yaml"
-        target.write_text(app.redactor.text(yaml.safe_dump_all(docs, sort_keys=False)), encoding="utf-8")
+        app.write(target, yaml.safe_dump_all(docs, sort_keys=False))
         files.append(target)
         count += len(docs)
     return Exported(files, count, warnings)

@@ -52,7 +52,7 @@ async def promote(
         return outcome
     _commit(commit, promotion, text, outcome)
     if options.open_pr:
-        _open_pr(commit.git, promotion, outcome)
+        _open_pr(app, commit.git, promotion, outcome)
     return outcome
 
 
@@ -92,16 +92,15 @@ def _commit(commit: PromotionCommit, promotion: Promotion, text: str, outcome: O
     outcome.notices.append(f"created branch {made.branch} with commit {made.commit[:12]}{replaced}")
 
 
-def _open_pr(git: Git, promotion: Promotion, outcome: Outcome) -> None:
+def _open_pr(app: Application, git: Git, promotion: Promotion, outcome: Outcome) -> None:
     """Push the branch and open the pull request; an interrupt meanwhile is reported with
     what was already made, never as if nothing was."""
     assert outcome.branch is not None and outcome.commit is not None
     with deferred_signals() as signals:
         made = f"branch {outcome.branch} with commit {outcome.commit[:12]} is made"
         try:
-            opened = open_pull_request(
-                git, outcome.branch, outcome.base, prbody.title(promotion), outcome.body
-            )
+            title = prbody.title(promotion)
+            opened = open_pull_request(git, outcome.branch, outcome.base, title, outcome.body, app.write)
         except PromoteError as exc:
             raise PromoteError(f"{exc}\n{made}") from exc
     if signals.interrupted:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from envman.application.app import Choice
+from envman.application.app import Application, Choice
 from envman.application.changes import fingerprints
 from envman.application.planning import Planned
 from envman.kit.errors import EnvmanError
@@ -85,7 +85,8 @@ class SavedPlan:
     body: _Body
 
 
-def save(planned: Planned, choice: Choice, prune: bool, path: Path, redactor: Redactor) -> None:
+def save(app: Application, planned: Planned, choice: Choice, prune: bool, path: Path) -> None:
+    """Write the saved plan to `path` (through the command's redacting sink)."""
     doc = {
         "kind": KIND,
         "version": VERSION,
@@ -102,7 +103,7 @@ def save(planned: Planned, choice: Choice, prune: bool, path: Path, redactor: Re
         "plan": json.loads(json_view(planned.plan)),
     }
     try:
-        path.write_text(redactor.text(json.dumps(doc, indent=2)) + "\n", encoding="utf-8")
+        app.write(path, json.dumps(doc, indent=2) + "\n")
     except OSError as exc:
         raise EnvmanError(f"--out {path}: cannot write the plan: {exc.strerror}") from exc
 

@@ -37,6 +37,6 @@ def plan_for_sync(
             saved_plans.check(saved, planned, plan_path, app.redactor)
     except EnvmanError as exc:  # nothing changed, and the report says why
         if report:
-            write_reports(app, Report.error_before_start(environment, str(exc), app.redactor), report_path)
+            write_reports(app, Report.error_before_start(environment, str(exc)), report_path)
         raise
     return planned

@@ -160,11 +160,10 @@ def write_reports(app: Application, report: Report, path: Path | None) -> None:
     """The JSON report to `path` (exact text, JSON-escaped), the markdown summary appended to
     `$GITHUB_STEP_SUMMARY` (text from outside made inert)."""
     if path is not None:
-        path.write_text(app.redactor.text(report.to_json()), encoding="utf-8")
+        app.write(path, report.to_json())
     summary = app.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
-        with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(app.redactor.text(inert(markdown_summary(report))) + "\n")
+        app.write(Path(summary), inert(markdown_summary(report)) + "\n", append=True)
 
 
 async def plan_rollback(

@@ -60,7 +60,7 @@ def plan(
     if out is not None:
         if not refresh:
             raise click.UsageError("--out needs the live read: drop --no-refresh")
-        saved_plans.save(planned, choice, prune, out, state.app.redactor)
+        saved_plans.save(state.app, planned, choice, prune, out)
         state.echo(
             f"saved the plan to {out}: apply it with `envman sync {environment} --plan {out}`", err=True
         )

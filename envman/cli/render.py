@@ -49,7 +49,10 @@ def render(
         else:
             target = output_dir / release.cluster / f"{release.release}.yaml"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            if show_secrets:
+                target.write_text(text, encoding="utf-8")  # what the user asked to see
+            else:
+                state.app.write(target, text)
     if output_dir is not None:
         state.echo(f"wrote {len(rendered)} manifests under {output_dir}", err=True)
 

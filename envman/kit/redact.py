@@ -10,6 +10,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 REDACTED = "<redacted>"
@@ -186,6 +187,16 @@ class RedactingStream(io.TextIOBase):
     def buffer(self) -> Any:
         """Bytes written here bypass redaction: click writes text, never through this."""
         return getattr(self.raw, "buffer", None)
+
+
+def write_redacted(path: Path, text: str, redactor: Redactor, *, append: bool = False) -> None:
+    """Write `text` to the file at `path` through the sink stdout and stderr pass (a
+    `RedactingStream` with the command's redactor): every file envman writes for people or CI
+    goes through here (`Application.write`), so no file holds a secret in any encoding."""
+    with path.open("a" if append else "w", encoding="utf-8") as handle:
+        sink = RedactingStream(handle, redactor)
+        sink.write(text)
+        sink.flush()
 
 
 def _gone(exc: OSError | ValueError, stream: TextIO) -> bool:

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from envman.promote.errors import DirtyTree, GitError, NotAGitRepository
@@ -92,13 +92,21 @@ def require_gh() -> str:
     return gh
 
 
-def open_pull_request(git: Git, branch: str, base: str | None, title: str, body: str) -> str:
-    """Push `branch` and open a pull request with `gh`; what happened, for the user."""
+def open_pull_request(
+    git: Git,
+    branch: str,
+    base: str | None,
+    title: str,
+    body: str,
+    write: Callable[[Path, str], None],
+) -> str:
+    """Push `branch` and open a pull request with `gh`; what happened, for the user. The body
+    file is written with `write` (the command's redacting sink)."""
     gh = require_gh()
     git.push(branch)
     with tempfile.TemporaryDirectory(prefix="envman-pr-") as tmp:
         body_file = Path(tmp) / "body.md"
-        body_file.write_text(body, encoding="utf-8")
+        write(body_file, body)
         args = [gh, "pr", "create", "--title", title, "--body-file", str(body_file), "--head", branch]
         output = _run_gh([*args, "--base", base] if base else args, git.root).strip()
     return f"opened pull request {output.splitlines()[-1]}" if output else "opened a pull request"

@@ -43,7 +43,7 @@ async def sync(
     """Roll `plan` out; the report says what happened (`Report.exit_code` for the CLI)."""
     run = Run(ports, options, plan.environment, stop or asyncio.Event(), cancel or asyncio.Event())
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    report = Report.of(plan, on_failure=options.on_failure, redactor=options.redactor, started=started)
+    report = Report.of(plan, on_failure=options.on_failure, started=started)
     begin = run.clock.now()
     keeper = LockKeeper(
         ports.lock,

@@ -8,7 +8,9 @@ null); per wave `seconds`; per cluster `region`; per release `release`, `namespa
 error output, or null) and `rollback` ({action: rollback|uninstall|none, result: succeeded|failed|skipped,
 to_revision, revision, detail, seconds} or null); per gate `region` and `seconds`. `cluster`
 of a gate is null when it ran once per wave or per region. Result values: see `results`.
-Every string goes through the `Redactor` on the way out.
+The engine puts errors and details in already redacted (`Run.redact`: views reflow text, and a
+secret cut by a line wrap would pass the sink unseen); the file it is written to passes the
+command's redacting sink (`Application.write`) like stdout.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envman.gates.ports import GateResult
-from envman.kit.redact import Redactor
 from envman.plan.model import Plan, ReleasePlan, WavePlan
 from envman.plan.workload_failures import WorkloadFailure
 from envman.rollout.results import ReleaseResult, RollbackResult, RunResult, WaveResult
@@ -167,27 +168,24 @@ class Report:
     on_failure: str = "rollback-wave"
     error: str | None = None
     next: str | None = None
-    redactor: Redactor = field(default_factory=Redactor, repr=False)
 
     @classmethod
-    def of(cls, plan: Plan, *, on_failure: str, redactor: Redactor, started: str = "") -> Report:
+    def of(cls, plan: Plan, *, on_failure: str, started: str = "") -> Report:
         """The report before anything ran: changed waves `not-started`, others `unchanged`."""
         waves = [WaveReport.of(run) for run in plan.waves]
-        return cls(
-            plan.environment, RunResult.SUCCEEDED, waves, started, on_failure=on_failure, redactor=redactor
-        )
+        return cls(plan.environment, RunResult.SUCCEEDED, waves, started, on_failure=on_failure)
 
     @classmethod
-    def error_before_start(cls, environment: str, error: str, redactor: Redactor) -> Report:
+    def error_before_start(cls, environment: str, error: str) -> Report:
         """The report of a sync whose plan step failed: nothing was touched."""
-        return cls(environment, RunResult.ERROR, [], error=error, redactor=redactor)
+        return cls(environment, RunResult.ERROR, [], error=error)
 
     @property
     def exit_code(self) -> int:
         return self.result.exit_code
 
     def to_dict(self) -> dict[str, Any]:
-        doc = {
+        return {
             "environment": self.environment,
             "result": self.result.value,
             "started": self.started,
@@ -197,18 +195,6 @@ class Report:
             "next": self.next,
             "waves": [w.to_dict() for w in self.waves],
         }
-        redacted: dict[str, Any] = _redact(doc, self.redactor)
-        return redacted
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
-
-
-def _redact(node: Any, redactor: Redactor) -> Any:
-    if isinstance(node, str):
-        return redactor.text(node)
-    if isinstance(node, dict):
-        return {key: _redact(value, redactor) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_redact(item, redactor) for item in node]
-    return node
