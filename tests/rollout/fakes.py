@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from envman.gates.command import Command
+from envman.gates.http import Http
 from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
+from envman.gates.prometheus import Prometheus
 from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
 from envman.plan.cluster_state import LiveRelease
@@ -23,7 +26,7 @@ from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync
 from envman.rollout.events import Event
 from envman.rollout.lock import InMemoryLock
-from envman.rollout.ports import LockHolder, ReleaseRevision
+from envman.rollout.ports import LockHolder, Probes, ReleaseRevision
 from envman.rollout.report import Report
 from envman.spec.models import Gate
 
@@ -350,13 +353,19 @@ class World:
         self.verifications = FakeVerifications()
         self.watcher = FakeWatcher(self.clock)
 
+    def probes(self) -> Probes:
+        return (
+            Probes()
+            .with_probe(Http.probe, self.http)
+            .with_probe(Prometheus.probe, self.prometheus)
+            .with_probe(Command.probe, self.commands)
+        )
+
     def ports(self) -> RolloutPorts:
         return RolloutPorts(
             self.helm.helm_for,
             self.health,
-            self.http,
-            self.prometheus,
-            self.commands,
+            self.probes(),
             self.clock,
             self.prompt,
             self.lock,
