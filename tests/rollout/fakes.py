@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from envman.gates.command import Command
 from envman.gates.http import Http
-from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
+from envman.gates.ports import Deployed, HealthResult, TestResult
 from envman.gates.prometheus import Prometheus
 from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
@@ -29,6 +29,7 @@ from envman.rollout.lock import InMemoryLock
 from envman.rollout.ports import LockHolder, Probes, ReleaseRevision
 from envman.rollout.report import Report
 from envman.spec.models import Gate
+from tests.gates.fakes import FakeCommands, FakeHttp, FakePrometheus
 
 T = TypeVar("T")
 SECRET = "hunter2-db-password"
@@ -200,44 +201,6 @@ class FakeHealth:
         if since is not None and self.clock.now() >= since:
             return HealthResult(False, f"deployment api: 0/1 available (password {SECRET})")
         return HealthResult(True, f"{len(releases)} releases available")
-
-
-class FakeHttp:
-    """Answers `status` (per URL, default 200) with body `ok`; records every URL. A URL in
-    `script` answers its statuses in turn, the last one from then on; -1 is no answer."""
-
-    def __init__(self) -> None:
-        self.status: dict[str, int] = {}
-        self.script: dict[str, list[int]] = {}
-        self.urls: list[str] = []
-
-    async def get(self, url: str, timeout: float) -> tuple[int, str]:
-        self.urls.append(url)
-        script = self.script.get(url, [])
-        status = script.pop(0) if len(script) > 1 else script[0] if script else self.status.get(url, 200)
-        if status < 0:
-            raise ProbeError("connection refused")
-        return status, "ok"
-
-
-class FakePrometheus:
-    def __init__(self) -> None:
-        self.value: float | None = 0.1
-        self.queries: list[tuple[str, str]] = []
-
-    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
-        self.queries.append((base_url, promql))
-        return self.value
-
-
-class FakeCommands:
-    def __init__(self) -> None:
-        self.exit_code: int | None = 0
-        self.runs: list[tuple[tuple[str, ...], str]] = []
-
-    async def run(self, argv: Sequence[str], timeout: float, cwd: str) -> tuple[int | None, str]:
-        self.runs.append((tuple(argv), cwd))
-        return self.exit_code, f"ran {' '.join(argv)}"
 
 
 class FakePrompt:
