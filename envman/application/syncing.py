@@ -13,12 +13,10 @@ from pathlib import Path
 
 from envman.adapters.clock import SystemClock
 from envman.adapters.kube.lock import SyncHolder
-from envman.adapters.probes.command import SubprocessRunner
-from envman.adapters.probes.http import UrllibHttpProbe
-from envman.adapters.probes.prometheus import PrometheusApi
 from envman.adapters.prompt import TtyPrompt
 from envman.application.app import Application, Choice
 from envman.application.engines import engine_for
+from envman.application.gate_probes import real_probes
 from envman.application.git_source import repository_commit
 from envman.application.inspection import history
 from envman.application.planning import Planned
@@ -88,9 +86,7 @@ async def sync(
     ports = RolloutPorts(
         helm_for=await engine.release_ops(),
         health=engine.health(),
-        http=UrllibHttpProbe(),
-        prometheus=PrometheusApi(),
-        commands=SubprocessRunner(),
+        probes=real_probes(),
         clock=SystemClock(),
         prompt=TtyPrompt(),
         lock=engine.lock(commands.unlock),

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from pydantic import Field
 
 from envman.gates.kind import GateKind, GateSite, Outcome, with_tail
-from envman.gates.ports import Deployed, GateContext, GateResult
+from envman.gates.ports import Deployed, GateContext, GateResult, ProbeKey
 from envman.kit.durations import elapsed
 from envman.kit.errors import EnvmanError
 from envman.kit.strict import Duration, Strict
+
+
+class CommandRunner(Protocol):
+    async def run(self, argv: Sequence[str], timeout: float, cwd: str) -> tuple[int | None, str]:
+        """Run `argv` (no shell) in `cwd`: (exit code, last lines of output); the exit code
+        is None when the command ran out of time and was killed. `ProbeError` if it cannot start."""
+        ...
 
 
 class CommandGate(Strict):
@@ -25,6 +33,7 @@ class CommandGate(Strict):
 class Command(GateKind[CommandGate]):
     name = "command"
     config = CommandGate
+    probe = ProbeKey[CommandRunner]("command")
 
     def strings(self, config: CommandGate) -> tuple[str, ...]:
         return tuple(config.run)
@@ -33,8 +42,9 @@ class Command(GateKind[CommandGate]):
         self, config: CommandGate, site: GateSite, deployed: Sequence[Deployed], ctx: GateContext
     ) -> Outcome:
         argv = [site.expand(arg) for arg in config.run]
+        commands = ctx.probe(self.probe)
         try:
-            outcome = await ctx.unless_stopped(ctx.commands.run(argv, config.timeout, str(ctx.root)))
+            outcome = await ctx.unless_stopped(commands.run(argv, config.timeout, str(ctx.root)))
         except EnvmanError as exc:
             return GateResult.FAILED, f"cannot run {argv[0]}: {exc}"
         if outcome is None:

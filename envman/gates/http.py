@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from envman.gates.kind import GateKind, GateSite, Outcome, poll_until
-from envman.gates.ports import Deployed, GateContext
+from envman.gates.ports import Deployed, GateContext, ProbeKey
 from envman.kit.errors import EnvmanError
 from envman.kit.strict import Duration, Strict
+
+
+class HttpProbe(Protocol):
+    async def get(self, url: str, timeout: float) -> tuple[int, str]:
+        """GET `url`: (status, body) for any HTTP answer; `ProbeError` when there is none."""
+        ...
 
 
 class HttpGate(Strict):
@@ -26,6 +33,7 @@ class HttpGate(Strict):
 class Http(GateKind[HttpGate]):
     name = "http"
     config = HttpGate
+    probe = ProbeKey[HttpProbe]("http")
 
     def strings(self, config: HttpGate) -> tuple[str, ...]:
         return (config.url, *((config.bodyContains,) if config.bodyContains else ()))
@@ -33,13 +41,14 @@ class Http(GateKind[HttpGate]):
     async def check(
         self, config: HttpGate, site: GateSite, deployed: Sequence[Deployed], ctx: GateContext
     ) -> Outcome:
-        return await poll_until(ctx, config.timeout, lambda left: _get_once(ctx, config, site, left))
+        http = ctx.probe(self.probe)
+        return await poll_until(ctx, config.timeout, lambda left: _get_once(http, config, site, left))
 
 
-async def _get_once(ctx: GateContext, config: HttpGate, site: GateSite, timeout: float) -> tuple[bool, str]:
+async def _get_once(http: HttpProbe, config: HttpGate, site: GateSite, timeout: float) -> tuple[bool, str]:
     url = site.expand(config.url)
     try:
-        status, body = await ctx.http.get(url, timeout)
+        status, body = await http.get(url, timeout)
     except EnvmanError as exc:
         return False, f"GET {url}: {exc}"
     if status != config.expectStatus:

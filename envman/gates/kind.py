@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from envman.gates.ports import Deployed, GateContext, GateResult
+from envman.gates.ports import Deployed, GateContext, GateResult, ProbeKey
 from envman.kit.durations import elapsed
 from envman.kit.strict import Strict
 
@@ -43,7 +43,8 @@ class GateSite:
 
 
 class GateKind(Generic[ConfigT]):
-    """One kind of gate. A subclass names its spec key and model, and implements `check`."""
+    """One kind of gate. A subclass names its spec key and model, the probe it needs if any,
+    and implements `check`."""
 
     name: ClassVar[str]
     """The key in the spec (`health`, `http`, ...) and in the report."""
@@ -51,6 +52,10 @@ class GateKind(Generic[ConfigT]):
     """The pydantic model of the kind's settings."""
     per_cluster: ClassVar[bool] = False
     """Runs per cluster on the releases the wave deployed there."""
+    probe: ClassVar[ProbeKey[Any] | None] = None
+    """The probe its check gets with `ctx.probe(self.probe)`: a subclass sets
+    `probe = ProbeKey[ItsProbe]("its name")`, typed by the probe's Protocol (None: it
+    needs none, as `health` and `helmTest`, which use the engine's own ports)."""
 
     def strings(self, config: ConfigT) -> tuple[str, ...]:
         """The strings of `config` that placeholders may appear in."""

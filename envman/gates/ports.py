@@ -1,8 +1,11 @@
-"""The Protocols gate checks run through, and the plain data they speak.
+"""What gate checks run through, and the plain data they speak.
 
-The rollout engine hands a check a `GateContext`; the real probes (`envman.adapters`)
-implement the probe Protocols. A probe signals an expected failure with an `EnvmanError`
-(usually `ProbeError`); anything else is a bug and propagates.
+The rollout engine hands a check a `GateContext`: the run's clock and stop signal, the
+engine's own ports (health, helm test) and, through `probe`, the probe its kind declares.
+A kind that needs a probe declares it next to itself: its Protocol, and a `ProbeKey` typed
+by it, in the kind's module (as `gates.http` does); the application wires a real probe
+(`envman.adapters.probes`) to each key. A probe signals an expected failure with an
+`EnvmanError` (usually `ProbeError`); anything else is a bug and propagates.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from envman.kit.errors import DriverError
 
 _T = TypeVar("_T")
+P = TypeVar("P")
 
 
 class GateResult(StrEnum):
@@ -26,6 +30,16 @@ class GateResult(StrEnum):
 
 class ProbeError(DriverError):
     """A gate's probe could not get an answer (connection refused, timeout, bad response)."""
+
+
+@dataclass(frozen=True)
+class ProbeKey(Generic[P]):
+    """Names the probe a gate kind needs, typed by the probe's Protocol `P`: the kind declares
+    `probe = ProbeKey[MyProbe]("mine")`, its check gets the probe with `ctx.probe(self.probe)`
+    (a `MyProbe`), and the application wires a real `MyProbe` to the key."""
+
+    name: str
+    """The gate kind's name, to say which probe is missing."""
 
 
 @dataclass(frozen=True)
@@ -64,25 +78,6 @@ class Health(Protocol):
         ...
 
 
-class HttpProbe(Protocol):
-    async def get(self, url: str, timeout: float) -> tuple[int, str]:
-        """GET `url`: (status, body) for any HTTP answer; `ProbeError` when there is none."""
-        ...
-
-
-class PrometheusQuery(Protocol):
-    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
-        """The value of an instant query (None: no data); `ProbeError` on any failure."""
-        ...
-
-
-class CommandRunner(Protocol):
-    async def run(self, argv: Sequence[str], timeout: float, cwd: str) -> tuple[int | None, str]:
-        """Run `argv` (no shell) in `cwd`: (exit code, last lines of output); the exit code
-        is None when the command ran out of time and was killed. `ProbeError` if it cannot start."""
-        ...
-
-
 class HelmTester(Protocol):
     async def test(self, release: str, namespace: str, *, timeout: float) -> TestResult:
         """Run the release's helm tests."""
@@ -92,14 +87,9 @@ class HelmTester(Protocol):
 class GateContext(Protocol):
     """What a gate check may use, provided by the rollout engine for one run."""
 
-    @property
-    def http(self) -> HttpProbe: ...
-
-    @property
-    def prometheus(self) -> PrometheusQuery: ...
-
-    @property
-    def commands(self) -> CommandRunner: ...
+    def probe(self, key: ProbeKey[P]) -> P:
+        """The run's probe for `key` (the one the check's kind declares)."""
+        ...
 
     @property
     def root(self) -> Path:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Protocol
 
 from pydantic import model_validator
 
 from envman.gates.kind import GateKind, GateSite, Outcome
-from envman.gates.ports import Deployed, GateContext, GateResult
+from envman.gates.ports import Deployed, GateContext, GateResult, ProbeKey
 from envman.kit.errors import EnvmanError
 from envman.kit.strict import Duration, Strict
+
+
+class PrometheusQuery(Protocol):
+    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
+        """The value of an instant query (None: no data); `ProbeError` on any failure."""
+        ...
 
 
 class PrometheusGate(Strict):
@@ -37,6 +44,7 @@ class PrometheusGate(Strict):
 class Prometheus(GateKind[PrometheusGate]):
     name = "prometheus"
     config = PrometheusGate
+    probe = ProbeKey[PrometheusQuery]("prometheus")
 
     def strings(self, config: PrometheusGate) -> tuple[str, ...]:
         return (config.url, config.query)
@@ -46,7 +54,7 @@ class Prometheus(GateKind[PrometheusGate]):
     ) -> Outcome:
         url, query = site.expand(config.url), site.expand(config.query)
         try:
-            value = await ctx.prometheus.query(url, query, config.timeout)
+            value = await ctx.probe(self.probe).query(url, query, config.timeout)
         except EnvmanError as exc:
             return GateResult.FAILED, f"query {query!r} at {url} failed: {exc}"
         if value is None:

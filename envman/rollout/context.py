@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from envman.gates.ports import CommandRunner, Health, HttpProbe, PrometheusQuery
+from envman.gates.ports import Health
 from envman.kit.errors import EnvmanError
 from envman.kit.redact import Redactor
 from envman.plan.workload_failures import FailFastSettings
@@ -20,6 +20,7 @@ from envman.rollout.ports import (
     LockHolder,
     NoVerifications,
     NoWatcher,
+    Probes,
     Progress,
     Prompt,
     Verifications,
@@ -32,13 +33,11 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class RolloutPorts:
-    """The drivers a sync runs through."""
+    """The drivers a sync runs through; `probes`: those of the gate kinds that need one."""
 
     helm_for: HelmFor
     health: Health
-    http: HttpProbe
-    prometheus: PrometheusQuery
-    commands: CommandRunner
+    probes: Probes
     clock: Clock
     prompt: Prompt
     lock: Lock

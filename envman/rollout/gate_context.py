@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from envman.gates.ports import CommandRunner, Deployed, HealthResult, HelmTester, HttpProbe, PrometheusQuery
+from envman.gates.ports import Deployed, HealthResult, HelmTester, ProbeKey
 from envman.kit.errors import EnvmanError
 from envman.rollout.context import Run
 
 _T = TypeVar("_T")
+P = TypeVar("P")
 
 
 class RunGateContext:
@@ -19,17 +20,8 @@ class RunGateContext:
     def __init__(self, run: Run) -> None:
         self._run = run
 
-    @property
-    def http(self) -> HttpProbe:
-        return self._run.ports.http
-
-    @property
-    def prometheus(self) -> PrometheusQuery:
-        return self._run.ports.prometheus
-
-    @property
-    def commands(self) -> CommandRunner:
-        return self._run.ports.commands
+    def probe(self, key: ProbeKey[P]) -> P:
+        return self._run.ports.probes.get(key)
 
     @property
     def root(self) -> Path:

@@ -2,9 +2,10 @@
 
 Every port is injected: the application layer wires real adapters in (helm through
 pyhelm3, kube health and the Lease lock, the probes of `envman.adapters`, the clock and
-the prompt); tests wire recording fakes. The probe Protocols of gate checks live with the
-gates (`envman.gates.ports`). A port signals an expected failure with an `EnvmanError`
-(usually a `DriverError`); anything else is a bug and propagates.
+the prompt); tests wire recording fakes. The probe Protocols of gate checks live with their
+gate kinds (`envman.gates`); a run gets the probes as `Probes`, made from a table of `wire`
+rows. A port signals an expected failure with an `EnvmanError` (usually a `DriverError`);
+anything else is a bug and propagates.
 
 helm conventions shared by every method: `values` are plain mappings that reach helm on
 stdin, never on the command line, and no error message quotes them; `timeout` is in
@@ -15,15 +16,17 @@ context and helm's last error line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
-from envman.gates.ports import HelmTester
+from envman.gates.ports import HelmTester, ProbeKey
 from envman.plan.desired import ChartSource
 from envman.plan.workload_failures import FailFastSettings, WorkloadFailure
 from envman.rollout.events import Event
+
+P = TypeVar("P")
 
 PENDING_STATUSES = frozenset({"pending-install", "pending-upgrade", "pending-rollback"})
 """helm release statuses left behind by an interrupted install, upgrade or rollback."""
@@ -244,3 +247,35 @@ class Progress(Protocol):
     def event(self, event: Event) -> None:
         """Show one start/finish/info event; must not block."""
         ...
+
+
+@dataclass(frozen=True)
+class ProbeWiring:
+    """One row of a probe table: a gate kind's `ProbeKey` and what makes its probe. Made by
+    `wire`, which has mypy check that `make` makes what the key names."""
+
+    key: ProbeKey[Any]
+    make: Callable[[], object]
+
+
+def wire(key: ProbeKey[P], make: Callable[[], P]) -> ProbeWiring:
+    """A probe table's row: `wire(Http.probe, UrllibHttpProbe)`."""
+    return ProbeWiring(key, make)
+
+
+class Probes:
+    """The probes a run's gate checks get, by the `ProbeKey` each gate kind declares."""
+
+    def __init__(self, table: Iterable[ProbeWiring] = ()) -> None:
+        self._probes: dict[ProbeKey[Any], object] = {row.key: row.make() for row in table}
+
+    def with_probe(self, key: ProbeKey[P], probe: P) -> Probes:
+        """These probes, with `probe` for `key` (added, or instead of the one there)."""
+        probes = Probes()
+        probes._probes = {**self._probes, key: probe}
+        return probes
+
+    def get(self, key: ProbeKey[P]) -> P:
+        if key not in self._probes:
+            raise LookupError(f"no probe is wired for the {key.name!r} gate kind")
+        return cast(P, self._probes[key])  # `wire` and `with_probe` checked its type

@@ -2,10 +2,10 @@
 
 Every run of one gate (per cluster, region or wave, see `placeholders`) goes concurrently;
 the first gate that fails ends the wave's gating (later gates do not run) and fails the wave.
-`health` and `helmTest` look at the releases the wave deployed (installs and upgrades) on a
-cluster, and skip a cluster where it deployed none. The bake re-checks the health of those
-releases every `bake.every` (default `bake_check_seconds`) for the wave's `bake`; the first
-unhealthy answer ends it.
+A kind that runs `per_cluster` (`health`, `helmTest`) looks at the releases the wave deployed
+(installs and upgrades) on a cluster, and skips a cluster where it deployed none. The bake
+re-checks the health of those releases every `bake.every` (default `bake_check_seconds`) for
+the wave's `bake`; the first unhealthy answer ends it.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _to_verify(wave: WaveReport, cluster: ClusterPlan, release: ReleasePlan) -> 
 
 
 async def _run_gate(run: Run, wave: WaveReport, gate: Gate) -> list[GateReport]:
-    per_cluster = gate.kind in ("health", "helmTest")
+    per_cluster = KINDS[gate.kind].per_cluster
     chosen = [
         site
         for site in sites(gate, wave.plan, run.environment)

@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from envman.gates.ports import Deployed, HealthResult, ProbeError, TestResult
+from envman.gates.command import Command
+from envman.gates.http import Http
+from envman.gates.ports import Deployed, HealthResult, TestResult
+from envman.gates.prometheus import Prometheus
 from envman.kit.errors import HelmError, KubeError
 from envman.kit.redact import Redactor
 from envman.plan.cluster_state import LiveRelease
@@ -23,9 +26,10 @@ from envman.rollout.context import RolloutOptions, RolloutPorts
 from envman.rollout.engine import sync
 from envman.rollout.events import Event
 from envman.rollout.lock import InMemoryLock
-from envman.rollout.ports import LockHolder, ReleaseRevision
+from envman.rollout.ports import LockHolder, Probes, ReleaseRevision
 from envman.rollout.report import Report
 from envman.spec.models import Gate
+from tests.gates.fakes import FakeCommands, FakeHttp, FakePrometheus
 
 T = TypeVar("T")
 SECRET = "hunter2-db-password"
@@ -199,44 +203,6 @@ class FakeHealth:
         return HealthResult(True, f"{len(releases)} releases available")
 
 
-class FakeHttp:
-    """Answers `status` (per URL, default 200) with body `ok`; records every URL. A URL in
-    `script` answers its statuses in turn, the last one from then on; -1 is no answer."""
-
-    def __init__(self) -> None:
-        self.status: dict[str, int] = {}
-        self.script: dict[str, list[int]] = {}
-        self.urls: list[str] = []
-
-    async def get(self, url: str, timeout: float) -> tuple[int, str]:
-        self.urls.append(url)
-        script = self.script.get(url, [])
-        status = script.pop(0) if len(script) > 1 else script[0] if script else self.status.get(url, 200)
-        if status < 0:
-            raise ProbeError("connection refused")
-        return status, "ok"
-
-
-class FakePrometheus:
-    def __init__(self) -> None:
-        self.value: float | None = 0.1
-        self.queries: list[tuple[str, str]] = []
-
-    async def query(self, base_url: str, promql: str, timeout: float) -> float | None:
-        self.queries.append((base_url, promql))
-        return self.value
-
-
-class FakeCommands:
-    def __init__(self) -> None:
-        self.exit_code: int | None = 0
-        self.runs: list[tuple[tuple[str, ...], str]] = []
-
-    async def run(self, argv: Sequence[str], timeout: float, cwd: str) -> tuple[int | None, str]:
-        self.runs.append((tuple(argv), cwd))
-        return self.exit_code, f"ran {' '.join(argv)}"
-
-
 class FakePrompt:
     def __init__(self, interactive: bool = False, answer: bool = True) -> None:
         self.interactive = interactive
@@ -350,13 +316,19 @@ class World:
         self.verifications = FakeVerifications()
         self.watcher = FakeWatcher(self.clock)
 
+    def probes(self) -> Probes:
+        return (
+            Probes()
+            .with_probe(Http.probe, self.http)
+            .with_probe(Prometheus.probe, self.prometheus)
+            .with_probe(Command.probe, self.commands)
+        )
+
     def ports(self) -> RolloutPorts:
         return RolloutPorts(
             self.helm.helm_for,
             self.health,
-            self.http,
-            self.prometheus,
-            self.commands,
+            self.probes(),
             self.clock,
             self.prompt,
             self.lock,

@@ -1,4 +1,5 @@
-"""`SubprocessRunner`: the `CommandRunner` port over asyncio subprocesses.
+"""`SubprocessRunner`: the `command` gate's probe (`gates.command.CommandRunner`) over
+asyncio subprocesses.
 
 The argv runs as is (no shell) in its own session, stdin from /dev/null, stdout and stderr
 merged; the last lines of output are kept. On timeout (or when the caller is cancelled) the

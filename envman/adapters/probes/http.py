@@ -1,4 +1,5 @@
-"""`UrllibHttpProbe`: the `HttpProbe` port over urllib, run in a worker thread.
+"""`UrllibHttpProbe`: the `http` gate's probe (`gates.http.HttpProbe`) over urllib, run in a
+worker thread.
 
 Any HTTP answer is a result (status and body, 4xx and 5xx included); redirects are followed
 (as by kubelet probes); no answer at all (refused, DNS, TLS, timeout) raises `ProbeError`.

@@ -1,4 +1,5 @@
-"""`PrometheusApi`: the `PrometheusQuery` port over Prometheus' HTTP API (`/api/v1/query`).
+"""`PrometheusApi`: the `prometheus` gate's probe (`gates.prometheus.PrometheusQuery`) over
+Prometheus' HTTP API (`/api/v1/query`).
 
 An instant query must come back as a scalar, or as a vector of at most one sample (an empty
 vector is "no data", None); several series are an error asking for an aggregation, as the
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from envman.adapters.probes.http import UrllibHttpProbe
-from envman.gates.ports import HttpProbe, ProbeError
+from envman.gates.http import HttpProbe
+from envman.gates.ports import ProbeError
 
 
 class PrometheusApi:

@@ -13,6 +13,7 @@ import pytest
 
 from envman.adapters.clock import SystemClock
 from envman.adapters.probes.command import SubprocessRunner
+from envman.gates.command import Command
 from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
 from tests.rollout.fakes import World, cluster, gate, options, plan, wave
@@ -77,7 +78,11 @@ async def test_a_missing_program_is_a_probe_error() -> None:
 async def test_command_gate_reports_the_output_tail(tmp_path: Path) -> None:
     world = World()
     world.helm.seconds = 0
-    ports = dataclasses.replace(world.ports(), commands=SubprocessRunner(), clock=SystemClock())
+    ports = dataclasses.replace(
+        world.ports(),
+        probes=world.probes().with_probe(Command.probe, SubprocessRunner()),
+        clock=SystemClock(),
+    )
     check = [PY, "-c", "import sys; print('checking', sys.argv[1]); sys.exit(1)", "{cluster}"]
     the_plan = plan(wave("canary", cluster("c1", (("api",),)), gates=[gate(command={"run": check})]))
 

@@ -9,6 +9,7 @@ import pytest
 
 from envman.adapters.clock import SystemClock
 from envman.adapters.probes.http import UrllibHttpProbe
+from envman.gates.http import Http
 from envman.gates.ports import ProbeError
 from envman.rollout.engine import sync
 from envman.rollout.report import Report
@@ -46,7 +47,9 @@ async def run_http_gate(site: Site, spec: dict[str, object]) -> Report:
     """A one-release wave with an `http` gate, the real probe and clock, polling every 50ms."""
     world = World()
     world.helm.seconds = 0
-    ports = dataclasses.replace(world.ports(), http=UrllibHttpProbe(), clock=SystemClock())
+    ports = dataclasses.replace(
+        world.ports(), probes=world.probes().with_probe(Http.probe, UrllibHttpProbe()), clock=SystemClock()
+    )
     the_plan = plan(wave("canary", cluster("c1", (("api",),)), gates=[gate(http=spec)]))
     return await sync(the_plan, ports, options(poll_seconds=0.05))
 

@@ -16,6 +16,7 @@ import pytest
 from envman.adapters.clock import SystemClock
 from envman.adapters.probes.prometheus import PrometheusApi, parse_query_response
 from envman.gates.ports import ProbeError
+from envman.gates.prometheus import Prometheus as PrometheusKind
 from envman.rollout.engine import sync
 from envman.rollout.report import GateReport
 from tests.adapters.probes.servers import Site, free_port
@@ -101,7 +102,11 @@ async def _gate(server: Prometheus, query: str, **bounds: float) -> GateReport:
     """The gate after a one-release wave, its URL's port given as the cluster's `{region}`."""
     world = World()
     world.helm.seconds = 0
-    ports = dataclasses.replace(world.ports(), prometheus=PrometheusApi(), clock=SystemClock())
+    ports = dataclasses.replace(
+        world.ports(),
+        probes=world.probes().with_probe(PrometheusKind.probe, PrometheusApi()),
+        clock=SystemClock(),
+    )
     spec = {"url": "http://127.0.0.1:{region}", "query": query, **bounds}
     port = server.url.rsplit(":", 1)[1]
     the_plan = plan(wave("canary", cluster("c1", (("api",),), region=port), gates=[gate(prometheus=spec)]))
