@@ -80,7 +80,7 @@ async def _with_verified_revisions(engine: Engine, plan: Plan, states: Mapping[s
 
     wanted: dict[str, list[str]] = {}
     for r in plan.releases:
-        if r.live is not None and (d := digest(r)) is not None and not runs_verified(r, d):
+        if r.desired is not None and r.live is not None and (d := digest(r)) and not runs_verified(r, d):
             wanted.setdefault(r.app, []).append(r.cluster)
     found = await asyncio.gather(*(engine.history(app, clusters) for app, clusters in wanted.items()))
     histories = {(h.cluster, h.release): h.revisions for per_app in found for h in per_app}
