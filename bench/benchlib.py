@@ -157,6 +157,38 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, " + ", ".join(versions)
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system, every thread) used so far by process `pid` (default: this one,
+    which is the sandbox's when the benchmark serves it in-process and only waits itself)."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuShare:
+    """The CPU a process used over a stretch of wall time, as a share of one core."""
+
+    pid: int | None = None
+    cpu: float = 0.0
+    wall: float = 0.0
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        """Add the CPU and wall time of the `with` block to the totals."""
+        cpu, wall = cpu_seconds(self.pid), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.cpu += cpu_seconds(self.pid) - cpu
+            self.wall += time.perf_counter() - wall
+
+    def percent(self) -> str:
+        share = 100 * self.cpu / self.wall if self.wall else 0.0
+        return f"{share:.1f} % of a core ({self.cpu:.2f} s CPU in {self.wall:.1f} s)"
+
+
 def api(sandbox: Any, cluster: str, method: str, path: str, body: Any = None) -> Any:
     """One JSON request to a sandbox cluster's API (`sandbox`: a RunningSandbox)."""
     data = None if body is None else json.dumps(body).encode()

@@ -18,7 +18,9 @@ Measured, `--runs` times each, in a subprocess (`.venv/bin/envman`: start-up cou
   multiplied by the fleet's release count (an extrapolation, said so in the output: the
   full loop would take tens of minutes).
 Then, on the bundled example's prod (5 clusters, 24 releases, synced): `envman status prod`
-next to `envman plan prod`. Figures: wall time, API requests per cluster, peak RSS.
+next to `envman plan prod`. Figures: wall time, API requests per cluster, peak RSS, and the
+CPU the in-process sandbox used during the measured runs (this process's CPU: it only waits
+for envman meanwhile), as a share of one core: a busy sandbox would be measured too.
 """
 
 from __future__ import annotations
@@ -28,7 +30,18 @@ import json
 import time
 from typing import Any
 
-from benchlib import HELMS, PROD_CLUSTERS, Stats, Workspace, api, machine, table, timed, workspace
+from benchlib import (
+    HELMS,
+    PROD_CLUSTERS,
+    CpuShare,
+    Stats,
+    Workspace,
+    api,
+    machine,
+    table,
+    timed,
+    workspace,
+)
 
 from envman.plan.manifests import manifest_objects
 from envman.sandbox.server import DEFAULT_READY_DELAY
@@ -147,9 +160,11 @@ def fleet_rows(args: argparse.Namespace) -> list[list[str]]:
         ws.envman(kc, "sync", "live", "--cluster", clusters[0])
         copy_fleet(sandbox, clusters)
         seconds, requests, rss = [], [], []
+        cpu = CpuShare()
         for _ in range(args.runs):
             sandbox.reset_counters()
-            run = ws.envman(kc, "plan", "live", "--detailed-exitcode")
+            with cpu.measuring():
+                run = ws.envman(kc, "plan", "live", "--detailed-exitcode")
             seconds.append(run.seconds)
             requests.append(max(sandbox.requests(c) for c in clusters))
             rss.append(run.max_rss_mib)
@@ -169,6 +184,7 @@ def fleet_rows(args: argparse.Namespace) -> list[list[str]]:
                 f"{Stats.of(rss).median:.0f} MiB",
                 f"{naive:.0f} s (extrapolated: {per_release:.3f} s/release x {total})",
                 f"{naive / plan.median:.0f}x",
+                cpu.percent(),
             ]
         ]
 
@@ -187,11 +203,15 @@ def status_rows(args: argparse.Namespace) -> list[list[str]]:
         rows = []
         for command in ("plan", "status"):
             seconds, requests = [], []
+            cpu = CpuShare()
             for _ in range(args.runs):
                 sandbox.reset_counters()
-                seconds.append(ws.envman(kc, command, "prod").seconds)
+                with cpu.measuring():
+                    seconds.append(ws.envman(kc, command, "prod").seconds)
                 requests.append(max(sandbox.requests(c) for c in PROD_CLUSTERS))
-            rows.append([f"envman {command} prod", Stats.of(seconds).seconds(), f"{max(requests):g}"])
+            rows.append(
+                [f"envman {command} prod", Stats.of(seconds).seconds(), f"{max(requests):g}", cpu.percent()]
+            )
         return rows
 
 
@@ -215,10 +235,12 @@ def main() -> None:
         "peak RSS",
         "naive loop",
         "speed-up",
+        "sandbox CPU during the plans",
     ]
     print(table(headers, fleet_rows(args)))
     print()
-    print(table(["prod: 5 clusters, 24 releases", "wall", "API requests / cluster"], status_rows(args)))
+    headers = ["prod: 5 clusters, 24 releases", "wall", "API requests / cluster", "sandbox CPU (runs)"]
+    print(table(headers, status_rows(args)))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,16 @@ scale-000`), then helm's storage Secrets of that cluster (one per release, the o
 the plan reads) are copied to every other cluster through the API, so every cluster holds
 exactly what a sync would have left there and the plan is empty. Then `--runs` times
 `.venv/bin/envman plan scale --detailed-exitcode` (exit 0 required) in a subprocess: wall
-time, API requests (summed over clusters) and the peak RSS of the envman process.
+time, API requests (summed over clusters), the peak RSS of the envman process, and the CPU
+the in-process sandbox used during those runs (this process's CPU: it only waits for envman
+meanwhile), as a share of one core.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from benchlib import HELMS, Stats, api, machine, table, workspace
+from benchlib import HELMS, CpuShare, Stats, api, machine, table, workspace
 
 from envman.sandbox.server import DEFAULT_READY_DELAY
 from envman.sandbox.testing import RunningSandbox, running_sandbox
@@ -64,9 +66,11 @@ def measure(count: int, runs: int, ready_delay: float) -> list[str]:
         ws.envman(kc, "sync", "scale", "--cluster", clusters[0])
         per_cluster = copy_storage(sandbox, clusters)
         seconds, requests, rss = [], [], []
+        cpu = CpuShare()
         for _ in range(runs):
             sandbox.reset_counters()
-            run = ws.envman(kc, "plan", "scale", "--detailed-exitcode")
+            with cpu.measuring():
+                run = ws.envman(kc, "plan", "scale", "--detailed-exitcode")
             seconds.append(run.seconds)
             requests.append(float(sum(sandbox.requests(c) for c in clusters)))
             rss.append(run.max_rss_mib)
@@ -76,6 +80,7 @@ def measure(count: int, runs: int, ready_delay: float) -> list[str]:
             Stats.of(seconds).seconds(),
             Stats.of(requests).count(),
             f"{Stats.of(rss).median:.0f} MiB",
+            cpu.percent(),
         ]
 
 
@@ -91,7 +96,8 @@ def main() -> None:
     print(
         f"machine: {machine()}; sandbox ready delay {args.ready_delay}s; {args.runs} runs, median (min-max)"
     )
-    print(table(["clusters", "releases", "envman plan (new process)", "API requests", "peak RSS"], rows))
+    headers = ["clusters", "releases", "envman plan (new process)", "API requests", "peak RSS", "sandbox CPU"]
+    print(table(headers, rows))
 
 
 if __name__ == "__main__":

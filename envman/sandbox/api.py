@@ -34,6 +34,7 @@ from envman.sandbox.status import (
 from envman.sandbox.store import Accept, Store
 
 Obj = dict[str, Any]
+Objs = list[Obj]
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 DEFAULT_WATCH_SECONDS = 1800.0
@@ -108,10 +109,7 @@ class Api:
         return self.present(self.existing(target, target.name), target)
 
     def list(self, target: Target, query: dict[str, str]) -> Obj:
-        accept = self._matcher(query)
-        items = [
-            self.present(o, target) for o in self.store.items(target.rtype.key, target.namespace) if accept(o)
-        ]
+        items = [self.present(o, target) for o in self._selected(target, query)]
         meta: Obj = {"resourceVersion": str(self.store.resource_version)}
         start = continue_offset(query.get("continue"))
         limit = int(query.get("limit") or 0)
@@ -135,6 +133,12 @@ class Api:
         except selectors.SelectorError as exc:
             raise ApiError(400, f"unable to parse requirement: {exc}") from exc
 
+    def _selected(self, target: Target, query: dict[str, str]) -> Objs:
+        """Copies of the objects of the target's collection that the query's selectors match."""
+        accept = self._matcher(query)
+        labels = selectors.required_labels(query.get("labelSelector"))
+        return self.store.items(target.rtype.key, target.namespace, accept, labels)
+
     def watch(self, target: Target, query: dict[str, str]) -> WatchReply:
         accept = self._matcher(query)
         key, namespace = target.rtype.key, target.namespace
@@ -143,8 +147,7 @@ class Api:
         with self.store.lock:
             if initial_events or version in ("", "0"):
                 watcher = self.store.watch(key, namespace, accept, None)
-                current = [o for o in self.store.items(key, namespace) if accept(o)]
-                initial = [("ADDED", o) for o in current]
+                initial = [("ADDED", o) for o in self._selected(target, query)]
                 if initial_events:
                     initial.append(("BOOKMARK", self._bookmark(target)))
             else:
@@ -175,7 +178,7 @@ class Api:
         name = str(meta.get("name") or "")
         defaults.validate_name(rtype, name)
         self._place(target, meta)
-        if self.store.get(rtype.key, meta.get("namespace", ""), name) is not None:
+        if self.store.exists(rtype.key, meta.get("namespace", ""), name):
             raise already_exists(rtype.plural, rtype.group, name)
         for key in ("resourceVersion", "deletionTimestamp", "managedFields", "selfLink"):
             meta.pop(key, None)
@@ -344,10 +347,8 @@ class Api:
         return deleted(rtype.plural, rtype.group, self.present(found, target), now_iso())
 
     def delete_collection(self, target: Target, query: dict[str, str]) -> Obj:
-        accept = self._matcher(query)
-        for obj in self.store.items(target.rtype.key, target.namespace):
-            if accept(obj):
-                self.remove(target.rtype, obj, orphan=False)
+        for obj in self._selected(target, query):
+            self.remove(target.rtype, obj, orphan=False)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
 
     def remove(self, rtype: ResourceType, obj: Obj, *, orphan: bool) -> None:
@@ -376,16 +377,14 @@ class Api:
         self.registry.remove_crd(crd)
 
     def _collect(self, uid: str, orphan: bool) -> None:
-        for key in list(self.store.keys()):
-            for obj in self.store.items(key):
+        """Delete (or orphan) the dependents of a deleted owner, found by the owner index."""
+        for key, obj in self.store.dependents(uid):
+            if orphan:
                 refs = obj["metadata"].get("ownerReferences") or []
-                if not any(r.get("uid") == uid for r in refs):
-                    continue
-                if orphan:
-                    obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
-                    self.store.put(key, obj)
-                else:
-                    self.remove(self.registry.by_key(key), obj, orphan=False)
+                obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                self.store.put(key, obj)
+            else:
+                self.remove(self.registry.by_key(key), obj, orphan=False)
 
 
 def _spec(obj: Obj) -> Obj:

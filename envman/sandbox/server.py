@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import queue
+import selectors
+import socket
 import sys
 import threading
 import time
@@ -178,18 +180,51 @@ class ClusterHandler(_Handler):
             store.unwatch(reply.watcher)
 
     def _drain(self, reply: WatchReply) -> None:
+        """Stream the watcher's events until the watch times out or the server stops (which
+        closes every watcher, waking this thread)."""
         deadline = time.monotonic() + reply.timeout
         while not self.server.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
             try:
-                item = reply.watcher.queue.get(timeout=min(remaining, 1.0))
+                item = reply.watcher.queue.get(timeout=remaining)
             except queue.Empty:
-                continue
+                return
             if item is None:
                 return
             self._event(item[0], item[1], reply.api_version)
+
+
+class Acceptor:
+    """One thread that accepts the connections of every server of the process; it blocks
+    until a connection comes (no polling), each connection then has its own thread."""
+
+    def __init__(self, servers: Iterable[_Server]) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._wake, self._waker = socket.socketpair()
+        self._selector.register(self._wake, selectors.EVENT_READ, None)
+        for server in servers:
+            server.timeout = 0
+            self._selector.register(server, selectors.EVENT_READ, server)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="acceptor")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            for key, _ in self._selector.select():
+                if key.data is None:
+                    return
+                key.data.handle_request()
+
+    def stop(self) -> None:
+        self._waker.send(b"x")
+        self._thread.join(timeout=5)
+        self._selector.close()
+        self._wake.close()
+        self._waker.close()
 
 
 class AdminServer(_Server):
@@ -248,7 +283,7 @@ class Sandbox:
         self.servers = {name: ClusterServer(c) for name, c in self.clusters.items()}
         self.admin = AdminServer(self)
         self.stopped = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._acceptor = Acceptor([*self.servers.values(), self.admin])
 
     @property
     def ports(self) -> dict[str, int]:
@@ -261,11 +296,7 @@ class Sandbox:
     def start(self) -> None:
         for cluster in self.clusters.values():
             cluster.controllers.start()
-        servers: list[_Server] = [*self.servers.values(), self.admin]
-        for server in servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.2})
-            thread.start()
-            self._threads.append(thread)
+        self._acceptor.start()
 
     def stop(self) -> None:
         if self.stopped.is_set():
@@ -273,9 +304,9 @@ class Sandbox:
         for name, cluster_server in self.servers.items():
             cluster_server.stopping.set()
             self.clusters[name].api.store.close_watchers()
+        self._acceptor.stop()
         servers: list[_Server] = [*self.servers.values(), self.admin]
         for server in servers:
-            server.shutdown()
             server.server_close()
         for cluster in self.clusters.values():
             cluster.controllers.stop()
@@ -303,7 +334,11 @@ class Sandbox:
     def status(self) -> Obj:
         return {
             "clusters": {
-                name: {"port": self.servers[name].port, "failing": c.controllers.pods.report()}
+                name: {
+                    "port": self.servers[name].port,
+                    "failing": c.controllers.pods.report(),
+                    "syncs": c.controllers.syncs,
+                }
                 for name, c in self.clusters.items()
             },
             "admin_port": self.admin_port,

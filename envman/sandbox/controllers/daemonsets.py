@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.workloads import (
     REVISION_LABEL,
@@ -27,24 +26,18 @@ class DaemonSets(Controller):
     """Keeps one pod of every DaemonSet on each node."""
 
     key = DAEMONSETS
-
-    def __init__(self, api: Api) -> None:
-        super().__init__(api)
-        self._nodes: list[str] = []
-
-    def dependents(self) -> dict[str, list[Obj]]:
-        pods = self.live_pods()
-        self._nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
-        return pods
+    kind = ("apps", "DaemonSet")
+    watches = ("/nodes",)
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         revision = daemonset_revision(obj)
-        changed = self._place(obj, owned, self._nodes, revision)
+        nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
+        changed = self._place(obj, owned, nodes, revision)
         stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
         if stale and all(is_ready(p) for p in owned):
             self.delete("pods", stale[0])
             changed = True
-        status = _status(obj, owned, revision, len(self._nodes))
+        status = _status(obj, owned, revision, len(nodes))
         return self.save_status(DAEMONSETS, obj, status) or changed
 
     def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> bool:

@@ -11,11 +11,11 @@ from typing import Any
 
 from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
+from envman.sandbox.controllers.queue import WorkQueue
 from envman.sandbox.controllers.replicasets import REPLICASETS
 from envman.sandbox.controllers.workloads import (
     HASH_LABEL,
     REVISION_ANNOTATION,
-    by_owner,
     condition,
     merge_conditions,
     owner_ref,
@@ -26,19 +26,23 @@ from envman.sandbox.controllers.workloads import (
 Obj = dict[str, Any]
 
 DEPLOYMENTS = "apps/deployments"
+DEADLINE_SLACK = 0.01
+"""Seconds past a progress deadline the Deployment is synced again, to find it exceeded."""
 
 
 class Deployments(Controller):
     """Rolls every Deployment out through its ReplicaSets."""
 
-    def __init__(self, api: Api) -> None:
-        super().__init__(api)
-        self._progress: dict[str, tuple[float, Any]] = {}
-
     key = DEPLOYMENTS
+    owns = REPLICASETS
+    kind = ("apps", "Deployment")
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return by_owner(self.api.store.items(REPLICASETS))
+    def __init__(self, api: Api, queue: WorkQueue) -> None:
+        super().__init__(api, queue)
+        self._progress: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def forget(self, namespace: str, name: str) -> None:
+        self._progress.pop((namespace, name), None)
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         new, created = self._new_replicaset(obj, owned)
@@ -46,7 +50,7 @@ class Deployments(Controller):
             return True
         olds = [rs for rs in owned if rs is not new]
         changed = False
-        if not obj["spec"].get("paused"):
+        if not obj["spec"].get("paused") and all(_observed(rs) for rs in owned):
             changed |= self._roll(obj, new, olds)
         changed |= self._prune_history(obj, olds)
         changed |= self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
@@ -161,26 +165,30 @@ class Deployments(Controller):
 
     def _progressing(self, dep: Obj, complete: bool, marker: Any) -> Obj:
         """The Progressing condition; `marker` is what counts as progress when it changes."""
+        meta = dep["metadata"]
+        ident = (meta["namespace"], meta["name"])
         if complete:
+            self.queue.cancel((DEPLOYMENTS, *ident))
             return condition(
                 "Progressing",
                 True,
                 "NewReplicaSetAvailable",
                 'ReplicaSet "{rs}" has successfully progressed.',
             )
-        uid = dep["metadata"]["uid"]
-        marker = (dep["metadata"].get("generation"), marker)
-        since, seen = self._progress.get(uid, (time.monotonic(), None))
+        marker = (meta["uid"], meta.get("generation"), marker)
+        since, seen = self._progress.get(ident, (time.monotonic(), None))
         if seen != marker:
             since = time.monotonic()
-            self._progress[uid] = (since, marker)
-        if time.monotonic() - since > int(dep["spec"].get("progressDeadlineSeconds", 600)):
+            self._progress[ident] = (since, marker)
+        deadline = since + int(dep["spec"].get("progressDeadlineSeconds", 600))
+        if time.monotonic() > deadline:
             return condition(
                 "Progressing",
                 False,
                 "ProgressDeadlineExceeded",
                 'ReplicaSet "{rs}" has timed out progressing.',
             )
+        self.queue.add_at((DEPLOYMENTS, *ident), deadline + DEADLINE_SLACK)
         return condition("Progressing", True, "ReplicaSetUpdated", 'ReplicaSet "{rs}" is progressing.')
 
 
@@ -226,6 +234,14 @@ def _without_hash(template: Obj) -> Obj:
     if labels is not None:
         labels.pop(HASH_LABEL, None)
     return result
+
+
+def _observed(rs: Obj) -> bool:
+    """Whether the ReplicaSet controller has reported on the ReplicaSet's latest spec: until
+    it has, its ready count is of a replica count that no longer holds, and scaling on it
+    could take down more pods than `maxUnavailable` allows (client-go's expectations)."""
+    observed = (rs.get("status") or {}).get("observedGeneration")
+    return observed is not None and observed == rs["metadata"].get("generation")
 
 
 def _ready_count(rs: Obj) -> int:

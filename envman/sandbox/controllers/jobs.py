@@ -11,7 +11,6 @@ from typing import Any
 from envman.sandbox.api import now_iso
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.workloads import (
-    by_owner,
     condition,
     is_ready,
     merge_conditions,
@@ -30,9 +29,11 @@ class Jobs(Controller):
     """Runs the pods of every Job to completion."""
 
     key = JOBS
+    kind = ("batch", "Job")
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return by_owner(self.api.store.items("/pods"))
+    def owned(self, obj: Obj) -> list[Obj]:
+        """Every pod of the Job, failed ones included: they count towards its backoff limit."""
+        return self.api.store.controlled("/pods", obj["metadata"]["uid"])
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         status = dict(obj.get("status") or {})

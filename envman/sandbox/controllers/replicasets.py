@@ -16,6 +16,7 @@ class ReplicaSets(Controller):
     """Creates and deletes the pods of every ReplicaSet and reports how many are ready."""
 
     key = REPLICASETS
+    kind = ("apps", "ReplicaSet")
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         kept = self._scale_pods(obj, owned)

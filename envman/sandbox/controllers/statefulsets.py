@@ -25,6 +25,7 @@ class StatefulSets(Controller):
     """Keeps the ordinal pods of every StatefulSet."""
 
     key = STATEFULSETS
+    kind = ("apps", "StatefulSet")
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         pods = {_ordinal(p): p for p in owned}

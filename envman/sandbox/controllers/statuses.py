@@ -17,8 +17,7 @@ HORIZONTALPODAUTOSCALERS = "autoscaling/horizontalpodautoscalers"
 class StatusOnly(Controller):
     """A controller that controls nothing and saves the status `status` gives."""
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return {}
+    owns = None
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         return self.save_status(self.key, obj, self.status(obj))
@@ -31,6 +30,7 @@ class DisruptionBudgets(StatusOnly):
     """Gives every PodDisruptionBudget its observed generation and zero counts."""
 
     key = PODDISRUPTIONBUDGETS
+    kind = ("policy", "PodDisruptionBudget")
 
     def status(self, obj: Obj) -> Obj:
         status = dict(obj.get("status") or {})
@@ -44,6 +44,7 @@ class Autoscalers(StatusOnly):
     """Reports `minReplicas` as the current and desired replicas of every autoscaler."""
 
     key = HORIZONTALPODAUTOSCALERS
+    kind = ("autoscaling", "HorizontalPodAutoscaler")
 
     def status(self, obj: Obj) -> Obj:
         replicas = int(obj.get("spec", {}).get("minReplicas", 1))
