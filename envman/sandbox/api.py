@@ -44,6 +44,22 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Addresses:
+    """The Service cluster IPs (10.96.0.0/16) and node ports (30000-32767) of one cluster."""
+
+    def __init__(self) -> None:
+        self._ips = 10
+        self._ports = 30000
+
+    def ip(self) -> str:
+        self._ips += 1
+        return f"10.96.{self._ips // 250}.{self._ips % 250 + 1}"
+
+    def node_port(self) -> int:
+        self._ports = self._ports + 1 if self._ports < 32767 else 30000
+        return self._ports
+
+
 class Api:
     """One cluster's API objects and the verbs on them."""
 
@@ -52,7 +68,7 @@ class Api:
         self.store = Store()
         self._applied: dict[tuple[str, str, str], dict[str, Obj]] = {}
         self.ownership = Ownership()
-        self._next_ip = 10
+        self.addresses = Addresses()
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.insert("namespaces", {"metadata": {"name": name}})
         self.insert(
@@ -86,10 +102,6 @@ class Api:
         """Create an object from inside the cluster (bootstrap and controllers)."""
         rtype = self.rtype(plural, group)
         return self.create(Target(rtype, rtype.versions[0], obj["metadata"].get("namespace")), obj, {})
-
-    def allocate_ip(self) -> str:
-        self._next_ip += 1
-        return f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
 
     # --- reads ------------------------------------------------------------------------
 
@@ -189,7 +201,7 @@ class Api:
         initial = defaults.phase_for_new(rtype)
         if initial is not None:
             obj["status"] = {**initial, **(obj.get("status") or {})}
-        defaults.admit(rtype, obj, None, self.allocate_ip)
+        defaults.admit(rtype, obj, None, self.addresses)
         self.present(obj, target)
         if _dry_run(query):
             return obj
@@ -275,7 +287,7 @@ class Api:
         if "generation" in meta and _spec(obj) != _spec(old):
             meta["generation"] = int(meta["generation"]) + 1
         if target.sub != "status":
-            defaults.admit(rtype, obj, old, self.allocate_ip)
+            defaults.admit(rtype, obj, old, self.addresses)
         self.present(obj, target)
         if _dry_run(query):
             return obj

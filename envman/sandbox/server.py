@@ -132,7 +132,14 @@ class ClusterHandler(_Handler):
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query))
         query[DEFAULT_MANAGER] = (self.headers.get("User-Agent") or "unknown").split("/")[0] or "unknown"
-        request = Request(method, parts.path, query, self.headers.get("Content-Type") or JSON, self._body())
+        request = Request(
+            method,
+            parts.path,
+            query,
+            self.headers.get("Content-Type") or JSON,
+            self._body(),
+            self.headers.get("Accept") or "",
+        )
         cluster = self.server.cluster
         cluster.count(_verb(method, request.query))
         address = f"{HOST}:{self.server.port}"
@@ -147,7 +154,9 @@ class ClusterHandler(_Handler):
             self._reply(result)
 
     def _reply(self, reply: Reply) -> None:
-        if isinstance(reply.body, str):
+        if isinstance(reply.body, bytes):
+            self._send(reply.code, reply.body, reply.media)
+        elif isinstance(reply.body, str):
             self._send(reply.code, reply.body.encode(), "text/plain; charset=utf-8")
         else:
             self._send(reply.code, encode(reply.body))
@@ -156,9 +165,11 @@ class ClusterHandler(_Handler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
-    def _event(self, kind: str, obj: Obj, api_version: str) -> None:
-        if obj.get("apiVersion") != api_version:
-            obj = {**obj, "apiVersion": api_version}
+    def _event(self, kind: str, obj: Obj, reply: WatchReply) -> None:
+        if obj.get("apiVersion") != reply.api_version:
+            obj = {**obj, "apiVersion": reply.api_version}
+        if reply.transform is not None and kind != "BOOKMARK":
+            obj = reply.transform(obj)
         self._chunk(encode({"type": kind, "object": obj}) + b"\n")
 
     def _stream(self, reply: WatchReply) -> None:
@@ -170,7 +181,7 @@ class ClusterHandler(_Handler):
         self.end_headers()
         try:
             for kind, obj in reply.initial:
-                self._event(kind, obj, reply.api_version)
+                self._event(kind, obj, reply)
             self._drain(reply)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
@@ -193,7 +204,7 @@ class ClusterHandler(_Handler):
                 return
             if item is None:
                 return
-            self._event(item[0], item[1], reply.api_version)
+            self._event(item[0], item[1], reply)
 
 
 class Acceptor:

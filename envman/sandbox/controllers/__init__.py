@@ -18,12 +18,14 @@ from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.daemonsets import DaemonSets
 from envman.sandbox.controllers.deployments import Deployments
+from envman.sandbox.controllers.endpoints import SERVICES, Endpoints
 from envman.sandbox.controllers.jobs import Jobs
 from envman.sandbox.controllers.pods import PODS, PodLifecycle
 from envman.sandbox.controllers.queue import Item, WorkQueue
 from envman.sandbox.controllers.replicasets import ReplicaSets
 from envman.sandbox.controllers.statefulsets import StatefulSets
 from envman.sandbox.controllers.statuses import Autoscalers, DisruptionBudgets
+from envman.sandbox.events import EVENTS, Recorder
 from envman.sandbox.store import Event
 
 KINDS = (ReplicaSets, Deployments, StatefulSets, DaemonSets, Jobs, DisruptionBudgets, Autoscalers)
@@ -37,8 +39,11 @@ class Controllers:
         self.queue = WorkQueue()
         self.syncs = 0
         """Work items processed since start: an idle cluster adds none."""
-        self.pods = PodLifecycle(api, ready_delay, self.queue)
-        self._kinds: dict[str, Controller] = {c.key: c for c in (k(api, self.queue) for k in KINDS)}
+        self.events = Recorder(api.store, lambda when: self.queue.add_at((EVENTS, "", ""), when))
+        self.pods = PodLifecycle(api, ready_delay, self.queue, self.events)
+        self.endpoints = Endpoints(api, self.queue, self.events)
+        made = [kind(api, self.queue, self.events) for kind in KINDS]
+        self._kinds: dict[str, Controller] = {c.key: c for c in [*made, self.endpoints]}
         self._owners = {c.kind: c.key for c in self._kinds.values()}
         self._watching = {w: c.key for c in self._kinds.values() for w in c.watches}
         self._thread = threading.Thread(target=self._run, daemon=True, name="controllers")
@@ -55,6 +60,8 @@ class Controllers:
         """Queue what the event concerns (called under the store's lock, so only queues)."""
         meta = event.obj["metadata"]
         namespace = meta.get("namespace", "")
+        if event.key == SERVICES:
+            self.endpoints.on_service(event)
         if event.key in self._kinds:
             self.queue.add((event.key, namespace, meta["name"]))
         for ref in meta.get("ownerReferences") or []:
@@ -64,6 +71,8 @@ class Controllers:
                 self.queue.add((owner, namespace, str(ref.get("name"))))
         if event.key == PODS:
             self.pods.on_event(event)
+            for service in self.endpoints.services_of(event):
+                self.queue.add((SERVICES, namespace, service))
         if event.key in self._watching:
             key = self._watching[event.key]
             for obj in self.api.store.items(key):
@@ -83,5 +92,7 @@ class Controllers:
         key, namespace, name = item
         if key == PODS:
             self.pods.sync_object(namespace, name)
+        elif key == EVENTS:
+            self.events.sync()
         else:
             self._kinds[key].sync_object(namespace, name)

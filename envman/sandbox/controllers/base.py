@@ -12,6 +12,7 @@ from typing import Any
 from envman.sandbox.api import Api
 from envman.sandbox.controllers.queue import WorkQueue
 from envman.sandbox.controllers.workloads import phase, pod_from_template
+from envman.sandbox.events import NORMAL, Note, Recorder, Source
 
 Obj = dict[str, Any]
 
@@ -26,10 +27,13 @@ class Controller:
     """The (group, kind) this controller syncs, as ownerReferences name it."""
     watches: tuple[str, ...] = ()
     """Keys of other kinds whose every event concerns every object of this kind."""
+    component = ""
+    """The controller's name in the events it writes (`replicaset-controller`, ...)."""
 
-    def __init__(self, api: Api, queue: WorkQueue) -> None:
+    def __init__(self, api: Api, queue: WorkQueue, events: Recorder) -> None:
         self.api = api
         self.queue = queue
+        self.events = events
 
     def sync_object(self, namespace: str, name: str) -> None:
         """Sync the object `namespace/name` of this kind, if it still exists."""
@@ -66,8 +70,26 @@ class Controller:
         self.api.store.put(key, obj)
         return True
 
+    def record(self, obj: Obj, reason: str, message: str, kind: str = NORMAL) -> None:
+        """Write an event about `obj` from this controller."""
+        self.events.record(obj, Note(kind, reason, message, Source(self.component)))
+
     def create_pod(self, owner: Obj, template: Obj, name: str, labels: Obj) -> None:
-        self.api.insert("pods", pod_from_template(owner, template, name, labels))
+        self.insert_pod(owner, pod_from_template(owner, template, name, labels))
+
+    def insert_pod(self, owner: Obj, pod: Obj) -> None:
+        self.api.insert("pods", pod)
+        self.record(owner, "SuccessfulCreate", self.created(pod["metadata"]["name"], owner))
+
+    def delete_pod(self, owner: Obj, pod: Obj) -> None:
+        self.delete("pods", pod)
+        self.record(owner, "SuccessfulDelete", self.deleted(pod["metadata"]["name"], owner))
+
+    def created(self, pod: str, owner: Obj) -> str:
+        return f"Created pod: {pod}"
+
+    def deleted(self, pod: str, owner: Obj) -> str:
+        return f"Deleted pod: {pod}"
 
     def delete(self, plural: str, obj: Obj, group: str = "") -> None:
         self.api.remove(self.api.rtype(plural, group), obj, orphan=False)

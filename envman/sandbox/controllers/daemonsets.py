@@ -27,6 +27,7 @@ class DaemonSets(Controller):
 
     key = DAEMONSETS
     kind = ("apps", "DaemonSet")
+    component = "daemonset-controller"
     watches = ("/nodes",)
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
@@ -35,7 +36,7 @@ class DaemonSets(Controller):
         changed = self._place(obj, owned, nodes, revision)
         stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
         if stale and all(is_ready(p) for p in owned):
-            self.delete("pods", stale[0])
+            self.delete_pod(obj, stale[0])
             changed = True
         status = _status(obj, owned, revision, len(nodes))
         return self.save_status(DAEMONSETS, obj, status) or changed
@@ -53,7 +54,7 @@ class DaemonSets(Controller):
                 name = f"{ds['metadata']['name']}-{suffix()}"
                 pod = pod_from_template(ds, ds["spec"]["template"], name, labels)
                 pin_to_node(pod, node)
-                self.api.insert("pods", pod)
+                self.insert_pod(ds, pod)
                 changed = True
         return changed
 

@@ -22,6 +22,7 @@ from envman.sandbox.controllers.workloads import (
     rollout_bounds,
     template_hash,
 )
+from envman.sandbox.events import Recorder
 
 Obj = dict[str, Any]
 
@@ -36,9 +37,10 @@ class Deployments(Controller):
     key = DEPLOYMENTS
     owns = REPLICASETS
     kind = ("apps", "Deployment")
+    component = "deployment-controller"
 
-    def __init__(self, api: Api, queue: WorkQueue) -> None:
-        super().__init__(api, queue)
+    def __init__(self, api: Api, queue: WorkQueue, events: Recorder) -> None:
+        super().__init__(api, queue, events)
         self._progress: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def forget(self, namespace: str, name: str) -> None:
@@ -77,32 +79,36 @@ class Deployments(Controller):
 
     # --- rolling out --------------------------------------------------------------------
 
-    def _scale(self, rs: Obj, replicas: int) -> bool:
-        if int(rs["spec"].get("replicas", 0)) == replicas:
+    def _scale(self, dep: Obj, rs: Obj, replicas: int) -> bool:
+        old = int(rs["spec"].get("replicas", 0))
+        if old == replicas:
             return False
         before = copy.deepcopy(rs)
         rs["spec"]["replicas"] = replicas
         rs["metadata"]["generation"] = int(rs["metadata"].get("generation", 1)) + 1
+        way = "up" if replicas > old else "down"
+        message = f"Scaled {way} replica set {rs['metadata']['name']} from {old} to {replicas}"
+        self.record(dep, "ScalingReplicaSet", message)
         return self.save(REPLICASETS, rs, before)
 
     def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> bool:
         desired = int(dep["spec"].get("replicas", 1))
         if (dep["spec"].get("strategy") or {}).get("type") == "Recreate":
-            return self._recreate(new, olds, desired)
+            return self._recreate(dep, new, olds, desired)
         return self._rolling_update(dep, new, olds, desired)
 
-    def _recreate(self, new: Obj, olds: list[Obj], desired: int) -> bool:
-        scaled = [self._scale(rs, 0) for rs in olds]
+    def _recreate(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
+        scaled = [self._scale(dep, rs, 0) for rs in olds]
         changed = any(scaled)
         alive = sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds)
-        return changed | (alive == 0 and self._scale(new, desired))
+        return changed | (alive == 0 and self._scale(dep, new, desired))
 
     def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
         old_total = sum(int(rs["spec"].get("replicas", 0)) for rs in olds)
         surge, unavailable = rollout_bounds(dep["spec"], desired)
         current = int(new["spec"].get("replicas", 0))
         target = min(desired, max(current, desired + surge - old_total))
-        changed = self._scale(new, target)
+        changed = self._scale(dep, new, target)
         ready = sum(_ready_count(rs) for rs in [new, *olds])
         budget = max(0, ready - (desired - unavailable))
         for rs in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
@@ -112,7 +118,7 @@ class Deployments(Controller):
             if _ready_count(new) >= desired:
                 cut = replicas
             budget -= max(0, cut - unready)
-            changed |= self._scale(rs, replicas - cut)
+            changed |= self._scale(dep, rs, replicas - cut)
         return changed
 
     def _prune_history(self, dep: Obj, olds: list[Obj]) -> bool:

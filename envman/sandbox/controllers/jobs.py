@@ -17,6 +17,7 @@ from envman.sandbox.controllers.workloads import (
     phase,
     suffix,
 )
+from envman.sandbox.events import WARNING
 
 Obj = dict[str, Any]
 
@@ -30,6 +31,7 @@ class Jobs(Controller):
 
     key = JOBS
     kind = ("batch", "Job")
+    component = "job-controller"
 
     def owned(self, obj: Obj) -> list[Obj]:
         """Every pod of the Job, failed ones included: they count towards its backoff limit."""
@@ -51,7 +53,7 @@ class Jobs(Controller):
         changed = False
         if exceeded:
             for pod in active:
-                self.delete("pods", pod)
+                self.delete_pod(job, pod)
             active = []
         wanted = 0 if exceeded else min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
         for _ in range(max(0, wanted - len(active))):
@@ -70,8 +72,10 @@ class Jobs(Controller):
         )
         if exceeded:
             status.update(_backoff_exceeded())
+            self.record(job, "BackoffLimitExceeded", BACKOFF_EXCEEDED, WARNING)
         elif succeeded >= completions:
             status.update(_completed())
+            self.record(job, "Completed", "Job completed")
         changed |= self.save_status(JOBS, job, status)
         return changed
 

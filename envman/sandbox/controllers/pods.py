@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from envman.sandbox.api import Api
-from envman.sandbox.controllers import kubelet
+from envman.sandbox.controllers import kubelet, pod_events
 from envman.sandbox.controllers.failures import (
     CRASH_LOOP,
     DEFAULT_MODE,
@@ -28,6 +28,7 @@ from envman.sandbox.controllers.failures import (
 )
 from envman.sandbox.controllers.queue import WorkQueue
 from envman.sandbox.controllers.workloads import phase, pinned_node
+from envman.sandbox.events import Recorder
 from envman.sandbox.store import ADDED, DELETED, Event
 
 Obj = dict[str, Any]
@@ -43,10 +44,12 @@ class PodLifecycle:
     """When each pod is due for its next status (a timer in the work queue), and the failure
     mode of those that fail."""
 
-    def __init__(self, api: Api, ready_delay: float, queue: WorkQueue) -> None:
+    def __init__(self, api: Api, ready_delay: float, queue: WorkQueue, events: Recorder) -> None:
         self.api = api
         self.ready_delay = ready_delay
         self.failures = Failures()
+        self.events = events
+        self._images: set[str] = set()
         self._queue = queue
         self._due: dict[str, float] = {}
         self._fate: dict[str, str] = {}
@@ -68,6 +71,8 @@ class PodLifecycle:
         elif event.type == DELETED:
             for state in (self._due, self._fate, self._step, self._keys, self._names):
                 state.pop(uid, None)
+            for note in pod_events.killing(event.obj):
+                self.events.defer(event.obj, note)
 
     def _due_at(self, uid: str, when: float) -> None:
         self._due[uid] = when
@@ -130,16 +135,20 @@ class PodLifecycle:
         del self._due[uid]
         if phase(pod) in ("Succeeded", "Failed"):
             return
-        step = self._step.get(uid, 0)
-        status, again = STEPS.get(self._fate.get(uid) or "", _healthy)(pod, step)
+        step, mode = self._step.get(uid, 0), self._fate.get(uid) or ""
+        status, again = STEPS.get(mode, _healthy)(pod, step)
         if again:
             self._step[uid] = step + 1
             self._due_at(uid, now + self.ready_delay)
-        if pod.get("status") != status:
-            pod["status"] = status
-            if kubelet.scheduled(status):
-                pod["spec"].setdefault("nodeName", pinned_node(pod) or kubelet.NODE)
-            self.api.store.put(PODS, pod)
+        if pod.get("status") == status:
+            return
+        placed = bool(pod["spec"].get("nodeName"))
+        pod["status"] = status
+        if kubelet.scheduled(status):
+            pod["spec"].setdefault("nodeName", pinned_node(pod) or kubelet.NODE)
+        stored = self.api.store.put(PODS, pod)
+        for note in pod_events.step_notes(mode, step, stored, placed, self._images):
+            self.events.record(stored, note)
 
 
 # --- the steps of each mode: the pod's status at a step, and whether another step follows ---

@@ -17,6 +17,7 @@ class ReplicaSets(Controller):
 
     key = REPLICASETS
     kind = ("apps", "ReplicaSet")
+    component = "replicaset-controller"
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         kept = self._scale_pods(obj, owned)
@@ -38,7 +39,7 @@ class ReplicaSets(Controller):
             return pods
         pods = sorted(pods, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
         for pod in pods[: len(pods) - desired]:
-            self.delete("pods", pod)
+            self.delete_pod(rs, pod)
         return pods[len(pods) - desired :]
 
 

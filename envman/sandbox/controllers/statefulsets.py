@@ -26,6 +26,13 @@ class StatefulSets(Controller):
 
     key = STATEFULSETS
     kind = ("apps", "StatefulSet")
+    component = "statefulset-controller"
+
+    def created(self, pod: str, owner: Obj) -> str:
+        return f"create Pod {pod} in StatefulSet {owner['metadata']['name']} successful"
+
+    def deleted(self, pod: str, owner: Obj) -> str:
+        return f"delete Pod {pod} in StatefulSet {owner['metadata']['name']} successful"
 
     def sync(self, obj: Obj, owned: list[Obj]) -> bool:
         pods = {_ordinal(p): p for p in owned}
@@ -46,7 +53,7 @@ class StatefulSets(Controller):
             elif ordered and not is_ready(pod):
                 return False
         for ordinal in sorted((o for o in pods if o >= replicas), reverse=True):
-            self.delete("pods", pods.pop(ordinal))
+            self.delete_pod(sts, pods.pop(ordinal))
             return True
         if len(pods) < replicas or not all(is_ready(p) for p in pods.values()):
             return any(o not in pods for o in range(replicas))
@@ -62,7 +69,7 @@ class StatefulSets(Controller):
             if o >= partition and p["metadata"]["labels"].get(REVISION_LABEL) != revision
         ]
         if stale and strategy.get("type") != "OnDelete":
-            self.delete("pods", pods.pop(max(stale)))
+            self.delete_pod(sts, pods.pop(max(stale)))
             return True
         return False
 
@@ -83,13 +90,13 @@ class StatefulSets(Controller):
             volumes.append(
                 {"name": claim["metadata"]["name"], "persistentVolumeClaim": {"claimName": claim_name}}
             )
-            self._ensure_claim(sts, claim, claim_name)
-        self.api.insert("pods", pod)
+            self._ensure_claim(sts, claim, claim_name, name)
+        self.insert_pod(sts, pod)
 
-    def _ensure_claim(self, sts: Obj, claim: Obj, claim_name: str) -> None:
+    def _ensure_claim(self, sts: Obj, claim: Obj, claim_name: str, pod: str) -> None:
         """Create the PersistentVolumeClaim of a volume claim template unless it exists."""
         namespace = sts["metadata"]["namespace"]
-        if self.api.store.get("/persistentvolumeclaims", namespace, claim_name) is not None:
+        if self.api.store.exists("/persistentvolumeclaims", namespace, claim_name):
             return
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         self.api.insert(
@@ -99,6 +106,8 @@ class StatefulSets(Controller):
                 "spec": {**copy.deepcopy(claim.get("spec") or {}), "storageClassName": "standard"},
             },
         )
+        message = f"create Claim {claim_name} Pod {pod} in StatefulSet {sts['metadata']['name']} success"
+        self.record(sts, "SuccessfulCreate", message)
 
 
 def _ordinal(pod: Obj) -> int:
