@@ -164,15 +164,22 @@ def _v2(registry: Registry, crd: CrdLookup, protobuf: bool) -> bytes:
     return proto.encode_document(doc) if protobuf else json.dumps(doc, separators=(",", ":")).encode()
 
 
-def _to_v2(node: Any) -> Any:
-    """A v3 schema as Swagger 2.0 writes it: `$ref`s to `#/definitions/`, no `allOf` wrapper."""
-    if isinstance(node, list):
-        return [_to_v2(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "allOf" in node and len(node["allOf"]) == 1 and "$ref" in node["allOf"][0]:
-        node = {**{k: v for k, v in node.items() if k != "allOf"}, **node["allOf"][0]}
-    converted = {k: _to_v2(v) for k, v in node.items()}
-    if isinstance(converted.get("$ref"), str):
-        converted["$ref"] = converted["$ref"].replace(schemas.REF_PREFIX, "#/definitions/")
-    return converted
+def _to_v2(schema: Doc) -> Doc:
+    """A v3 schema as Swagger 2.0 writes it: `$ref`s to `#/definitions/`, no `allOf` wrapper,
+    an int-or-string as the string of format `int-or-string` (v2 has no `anyOf`)."""
+    if schema.get("x-kubernetes-int-or-string") is True:
+        return {"description": schema.get("description", ""), "type": "string", "format": "int-or-string"}
+    parts = schema.get("allOf")
+    if isinstance(parts, list) and len(parts) == 1 and "$ref" in parts[0]:
+        schema = {**{k: v for k, v in schema.items() if k != "allOf"}, **parts[0]}
+    out = dict(schema)
+    if isinstance(out.get("$ref"), str):
+        out["$ref"] = out["$ref"].replace(schemas.REF_PREFIX, "#/definitions/")
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: _to_v2(v) for k, v in out["properties"].items()}
+    for key in ("items", "additionalProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = _to_v2(out[key])
+    if isinstance(out.get("allOf"), list):
+        out["allOf"] = [_to_v2(part) for part in out["allOf"]]
+    return out

@@ -89,7 +89,11 @@ def closure(models: Iterable[str], kinds: dict[str, tuple[str, str, str]] | None
         found[name] = schema
         pending.extend(refs)
     if any(INT_OR_STRING in str(s) for s in found.values()):
-        found[INT_OR_STRING] = {"type": "string", "format": "int-or-string"}
+        found[INT_OR_STRING] = {
+            "description": "IntOrString is a type that can hold an int32 or a string.",
+            "x-kubernetes-int-or-string": True,
+            "anyOf": [{"type": "integer"}, {"type": "string"}],
+        }
     return found
 
 
