@@ -53,8 +53,8 @@ class Controller:
     def forget(self, namespace: str, name: str) -> None:
         """Drop what the controller remembers of a deleted object."""
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        """Bring one object and what it controls forward; True when anything changed."""
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        """Bring one object and what it controls forward."""
         raise NotImplementedError
 
     def save(self, key: str, obj: Obj, before: Obj) -> bool:

@@ -30,21 +30,18 @@ class DaemonSets(Controller):
     component = "daemonset-controller"
     watches = ("/nodes",)
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         revision = daemonset_revision(obj)
         nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
-        changed = self._place(obj, owned, nodes, revision)
+        self._place(obj, owned, nodes, revision)
         stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
         if stale and all(is_ready(p) for p in owned):
             self.delete_pod(obj, stale[0])
-            changed = True
-        status = _status(obj, owned, revision, len(nodes))
-        return self.save_status(DAEMONSETS, obj, status) or changed
+        self.save_status(DAEMONSETS, obj, _status(obj, owned, revision, len(nodes)))
 
-    def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> bool:
-        """Create a pod on each node that has none; True when any was created."""
+    def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> None:
+        """Create a pod on each node that has none."""
         placed = {pinned_node(p) for p in pods}
-        changed = False
         for node in nodes:
             if node not in placed:
                 labels = {
@@ -55,8 +52,6 @@ class DaemonSets(Controller):
                 pod = pod_from_template(ds, ds["spec"]["template"], name, labels)
                 pin_to_node(pod, node)
                 self.insert_pod(ds, pod)
-                changed = True
-        return changed
 
 
 def _status(ds: Obj, pods: list[Obj], revision: str, nodes: int) -> Obj:

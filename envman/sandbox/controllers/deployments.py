@@ -46,17 +46,15 @@ class Deployments(Controller):
     def forget(self, namespace: str, name: str) -> None:
         self._progress.pop((namespace, name), None)
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        new, created = self._new_replicaset(obj, owned)
-        if created:
-            return True
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        new, changed = self._new_replicaset(obj, owned)
+        if changed:  # synced again on its event, with the ReplicaSet as stored
+            return
         olds = [rs for rs in owned if rs is not new]
-        changed = False
         if not obj["spec"].get("paused") and all(_observed(rs) for rs in owned):
-            changed |= self._roll(obj, new, olds)
-        changed |= self._prune_history(obj, olds)
-        changed |= self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
-        return changed
+            self._roll(obj, new, olds)
+        self._prune_history(obj, olds)
+        self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
 
     # --- the new ReplicaSet -------------------------------------------------------------
 
@@ -79,36 +77,37 @@ class Deployments(Controller):
 
     # --- rolling out --------------------------------------------------------------------
 
-    def _scale(self, dep: Obj, rs: Obj, replicas: int) -> bool:
+    def _scale(self, dep: Obj, rs: Obj, replicas: int) -> None:
         old = int(rs["spec"].get("replicas", 0))
         if old == replicas:
-            return False
+            return
         before = copy.deepcopy(rs)
         rs["spec"]["replicas"] = replicas
         rs["metadata"]["generation"] = int(rs["metadata"].get("generation", 1)) + 1
         way = "up" if replicas > old else "down"
         message = f"Scaled {way} replica set {rs['metadata']['name']} from {old} to {replicas}"
         self.record(dep, "ScalingReplicaSet", message)
-        return self.save(REPLICASETS, rs, before)
+        self.save(REPLICASETS, rs, before)
 
-    def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> bool:
+    def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> None:
         desired = int(dep["spec"].get("replicas", 1))
         if (dep["spec"].get("strategy") or {}).get("type") == "Recreate":
-            return self._recreate(dep, new, olds, desired)
-        return self._rolling_update(dep, new, olds, desired)
+            self._recreate(dep, new, olds, desired)
+        else:
+            self._rolling_update(dep, new, olds, desired)
 
-    def _recreate(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
-        scaled = [self._scale(dep, rs, 0) for rs in olds]
-        changed = any(scaled)
-        alive = sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds)
-        return changed | (alive == 0 and self._scale(dep, new, desired))
+    def _recreate(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> None:
+        for rs in olds:
+            self._scale(dep, rs, 0)
+        if sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds) == 0:
+            self._scale(dep, new, desired)
 
-    def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
+    def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> None:
         old_total = sum(int(rs["spec"].get("replicas", 0)) for rs in olds)
         surge, unavailable = rollout_bounds(dep["spec"], desired)
         current = int(new["spec"].get("replicas", 0))
         target = min(desired, max(current, desired + surge - old_total))
-        changed = self._scale(dep, new, target)
+        self._scale(dep, new, target)
         ready = sum(_ready_count(rs) for rs in [new, *olds])
         budget = max(0, ready - (desired - unavailable))
         for rs in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
@@ -118,10 +117,9 @@ class Deployments(Controller):
             if _ready_count(new) >= desired:
                 cut = replicas
             budget -= max(0, cut - unready)
-            changed |= self._scale(dep, rs, replicas - cut)
-        return changed
+            self._scale(dep, rs, replicas - cut)
 
-    def _prune_history(self, dep: Obj, olds: list[Obj]) -> bool:
+    def _prune_history(self, dep: Obj, olds: list[Obj]) -> None:
         limit = int(dep["spec"].get("revisionHistoryLimit", 10))
         idle = [
             rs
@@ -132,7 +130,6 @@ class Deployments(Controller):
         idle.sort(key=lambda rs: int(rs["metadata"]["annotations"].get(REVISION_ANNOTATION, 0)))
         for rs in idle[: max(0, len(idle) - limit)]:
             self.delete("replicasets", rs, "apps")
-        return len(idle) > limit
 
     # --- status -------------------------------------------------------------------------
 

@@ -62,10 +62,10 @@ class Endpoints(Controller):
         if found is not None:
             self.delete("endpoints", found)
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         selector = (obj.get("spec") or {}).get("selector")
         if not selector:
-            return False
+            return
         namespace = obj["metadata"]["namespace"]
         pods = [
             p
@@ -74,10 +74,10 @@ class Endpoints(Controller):
             and phase(p) not in ("Succeeded", "Failed")
             and not p["metadata"].get("deletionTimestamp")
         ]
-        changed = self._endpoints(obj, pods)
-        return self._slice(obj, pods) or changed
+        self._endpoints(obj, pods)
+        self._slice(obj, pods)
 
-    def _endpoints(self, svc: Obj, pods: list[Obj]) -> bool:
+    def _endpoints(self, svc: Obj, pods: list[Obj]) -> None:
         subsets: dict[tuple[Port, ...], Obj] = {}
         for pod in sorted(pods, key=lambda p: str(p["status"]["podIP"])):
             ports = _ports(svc, pod)
@@ -99,9 +99,9 @@ class Endpoints(Controller):
                 {**subset, **({"ports": [_port(p) for p in ports]} if ports else {})}
                 for ports, subset in subsets.items()
             ]
-        return self._put("endpoints", ENDPOINTS, body)
+        self._put("endpoints", ENDPOINTS, body)
 
-    def _slice(self, svc: Obj, pods: list[Obj]) -> bool:
+    def _slice(self, svc: Obj, pods: list[Obj]) -> None:
         meta = svc["metadata"]
         existing = self.api.store.items(SLICES, meta["namespace"], labels={SERVICE_NAME: meta["name"]})
         name = existing[0]["metadata"]["name"] if existing else f"{meta['name']}-{suffix()}"
@@ -118,22 +118,22 @@ class Endpoints(Controller):
             "endpoints": [_slice_endpoint(p) for p in sorted(pods, key=lambda p: p["metadata"]["name"])],
             "ports": [_port(p) for p in ports],
         }
-        return self._put("endpointslices", SLICES, body, "discovery.k8s.io")
+        self._put("endpointslices", SLICES, body, "discovery.k8s.io")
 
-    def _put(self, plural: str, key: str, body: Obj, group: str = "") -> bool:
-        """Create the object, or replace its content when it differs; True when written."""
+    def _put(self, plural: str, key: str, body: Obj, group: str = "") -> None:
+        """Create the object, or replace its content when it differs."""
         meta = body["metadata"]
         found = self.api.store.get(key, meta["namespace"], meta["name"])
         if found is None:
             self.api.insert(plural, body, group)
-            return True
+            return
         updated = copy.deepcopy(found)
         updated["metadata"].update({k: v for k, v in meta.items() if k != "generateName"})
         for field in ("subsets", "addressType", "endpoints", "ports"):
             updated.pop(field, None)
             if field in body:
                 updated[field] = body[field]
-        return self.save(key, updated, found)
+        self.save(key, updated, found)
 
 
 def _selects(selector: dict[str, str], labels: dict[str, Any]) -> bool:

@@ -37,20 +37,18 @@ class Jobs(Controller):
         """Every pod of the Job, failed ones included: they count towards its backoff limit."""
         return self.api.store.controlled("/pods", obj["metadata"]["uid"])
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         status = dict(obj.get("status") or {})
-        if _finished(status) or obj["spec"].get("suspend"):
-            return False
-        return self._run(obj, status, owned)
+        if not (_finished(status) or obj["spec"].get("suspend")):
+            self._run(obj, status, owned)
 
-    def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> bool:
-        """Start the pods still wanted and save the counts; True when anything changed."""
+    def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> None:
+        """Start the pods still wanted and save the counts."""
         succeeded = sum(1 for p in pods if phase(p) == "Succeeded")
         failed = sum(1 for p in pods if phase(p) == "Failed")
         active = [p for p in pods if phase(p) not in ("Succeeded", "Failed")]
         completions = int(job["spec"].get("completions", 1))
         exceeded = failed > int(job["spec"].get("backoffLimit", 6))
-        changed = False
         if exceeded:
             for pod in active:
                 self.delete_pod(job, pod)
@@ -58,7 +56,6 @@ class Jobs(Controller):
         wanted = 0 if exceeded else min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
         for _ in range(max(0, wanted - len(active))):
             self.create_pod(job, job["spec"]["template"], f"{job['metadata']['name']}-{suffix()}", {})
-            changed = True
         status.setdefault("startTime", now_iso())
         status.update(
             {
@@ -76,8 +73,7 @@ class Jobs(Controller):
         elif succeeded >= completions:
             status.update(_completed())
             self.record(job, "Completed", "Job completed")
-        changed |= self.save_status(JOBS, job, status)
-        return changed
+        self.save_status(JOBS, job, status)
 
 
 def _finished(status: Obj) -> bool:

@@ -19,10 +19,8 @@ class ReplicaSets(Controller):
     kind = ("apps", "ReplicaSet")
     component = "replicaset-controller"
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        kept = self._scale_pods(obj, owned)
-        changed = len(kept) != len(owned) or int(obj["spec"].get("replicas", 1)) > len(owned)
-        return self.save_status(REPLICASETS, obj, _status(obj, kept)) or changed
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        self.save_status(REPLICASETS, obj, _status(obj, self._scale_pods(obj, owned)))
 
     def _scale_pods(self, rs: Obj, pods: list[Obj]) -> list[Obj]:
         """Create or delete pods towards `replicas`; the pods that were there and remain.

@@ -34,14 +34,14 @@ class StatefulSets(Controller):
     def deleted(self, pod: str, owner: Obj) -> str:
         return f"delete Pod {pod} in StatefulSet {owner['metadata']['name']} successful"
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         pods = {_ordinal(p): p for p in owned}
         revision = statefulset_revision(obj)
-        changed = self._sync_pods(obj, pods, revision)
-        return self.save_status(STATEFULSETS, obj, _status(obj, pods, revision)) or changed
+        self._sync_pods(obj, pods, revision)
+        self.save_status(STATEFULSETS, obj, _status(obj, pods, revision))
 
-    def _sync_pods(self, sts: Obj, pods: dict[int, Obj], revision: str) -> bool:
-        """Create, delete or update at most what the pod management policy allows in one pass."""
+    def _sync_pods(self, sts: Obj, pods: dict[int, Obj], revision: str) -> None:
+        """Create, delete or update at most what the pod management policy allows in one sync."""
         replicas = int(sts["spec"].get("replicas", 1))
         ordered = sts["spec"].get("podManagementPolicy", "OrderedReady") == "OrderedReady"
         for ordinal in range(replicas):
@@ -49,17 +49,16 @@ class StatefulSets(Controller):
             if pod is None:
                 self._create_pod(sts, ordinal, revision)
                 if ordered:
-                    return True
+                    return
             elif ordered and not is_ready(pod):
-                return False
+                return
         for ordinal in sorted((o for o in pods if o >= replicas), reverse=True):
             self.delete_pod(sts, pods.pop(ordinal))
-            return True
-        if len(pods) < replicas or not all(is_ready(p) for p in pods.values()):
-            return any(o not in pods for o in range(replicas))
-        return self._update(sts, pods, revision)
+            return
+        if len(pods) == replicas and all(is_ready(p) for p in pods.values()):
+            self._update(sts, pods, revision)
 
-    def _update(self, sts: Obj, pods: dict[int, Obj], revision: str) -> bool:
+    def _update(self, sts: Obj, pods: dict[int, Obj], revision: str) -> None:
         """Delete the highest stale pod at or above the partition (it comes back updated)."""
         strategy = sts["spec"].get("updateStrategy") or {}
         partition = int((strategy.get("rollingUpdate") or {}).get("partition", 0))
@@ -70,8 +69,6 @@ class StatefulSets(Controller):
         ]
         if stale and strategy.get("type") != "OnDelete":
             self.delete_pod(sts, pods.pop(max(stale)))
-            return True
-        return False
 
     def _create_pod(self, sts: Obj, ordinal: int, revision: str) -> None:
         name = f"{sts['metadata']['name']}-{ordinal}"

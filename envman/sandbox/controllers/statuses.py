@@ -19,8 +19,8 @@ class StatusOnly(Controller):
 
     owns = None
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        return self.save_status(self.key, obj, self.status(obj))
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        self.save_status(self.key, obj, self.status(obj))
 
     def status(self, obj: Obj) -> Obj:
         raise NotImplementedError
