@@ -89,13 +89,25 @@ class Run:
     """Peak resident memory of the process (or of its largest waited-for child, if larger)."""
 
 
+GNU_TIME = Path("/usr/bin/time")
+"""Measures a command's peak RSS from a small process. A process spawned straight from this
+one (which may hold an in-process sandbox of hundreds of MiB) inherits its memory until it
+execs, and the kernel reports that as the child's peak too."""
+
+
 def timed(
     argv: Sequence[str], env: Mapping[str, str], *, stdin: str | None = None, check: bool = True
 ) -> Run:
-    """Run argv to completion; fails loudly with its stderr when it exits non-zero and `check`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run argv to completion; fails loudly with its stderr when it exits non-zero and `check`.
+    The peak RSS is that of the command or its largest child (through GNU time when present)."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile() as rss,
+    ):
+        command = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv] if GNU_TIME.exists() else list(argv)
         start = time.perf_counter()
-        process = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.PIPE, stdout=out, stderr=err)
+        process = subprocess.Popen(command, env=dict(env), stdin=subprocess.PIPE, stdout=out, stderr=err)
         assert process.stdin is not None
         if stdin is not None:
             process.stdin.write(stdin.encode())
@@ -106,9 +118,10 @@ def timed(
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+        peak_kib = int(Path(rss.name).read_text().split()[-1]) if GNU_TIME.exists() else usage.ru_maxrss
     if check and process.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])}... exited {process.returncode}:\n{stderr[-3000:]}")
-    return Run(seconds, stdout, process.returncode, usage.ru_maxrss / 1024)
+    return Run(seconds, stdout, process.returncode, peak_kib / 1024)
 
 
 @dataclass(frozen=True)

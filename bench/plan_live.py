@@ -87,11 +87,13 @@ def plurals(sandbox: RunningSandbox, cluster: str, versions: set[str]) -> dict[t
     return found
 
 
-def copy_fleet(sandbox: RunningSandbox, clusters: list[str]) -> None:
+def copy_fleet(sandbox: RunningSandbox, clusters: list[str], environment: str = "live") -> None:
     """Storage, objects and the verification record of clusters[0] onto every other cluster."""
     source = clusters[0]
     storage = api(sandbox, source, "GET", "/api/v1/secrets?labelSelector=owner%3Dhelm")["items"]
-    record = api(sandbox, source, "GET", "/api/v1/namespaces/default/configmaps/envman-verified-live")
+    record = api(
+        sandbox, source, "GET", f"/api/v1/namespaces/default/configmaps/envman-verified-{environment}"
+    )
     objects = []
     for secret in storage:
         manifest = _manifest(secret)
@@ -104,6 +106,7 @@ def copy_fleet(sandbox: RunningSandbox, clusters: list[str]) -> None:
         body = {"apiVersion": ref.api_version, "metadata": {"name": ref.name, "namespace": ref.namespace}}
         live.append((plural, api(sandbox, source, "GET", collection(body, plural) + "/" + ref.name)))
     namespaces = sorted({s["metadata"]["namespace"] for s in storage})
+    live.sort(key=lambda item: item[1]["kind"] != "CustomResourceDefinition")  # before their resources
     for cluster in clusters[1:]:
         for namespace in namespaces:
             api(sandbox, cluster, "POST", "/api/v1/namespaces", {"metadata": {"name": namespace}})
