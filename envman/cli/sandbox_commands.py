@@ -105,7 +105,7 @@ def fail(state: State, cluster: str, app: str | None, mode: str) -> None:
 
     A second `fail` of the same app changes its mode. `heal` undoes it.
     """
-    release = _release(state, _environment_of(state, cluster), app) if app else None
+    release = _release(state, manager.environment_of(state.root, cluster), app) if app else None
     manager.fail(state.root, cluster, release, mode)
     state.echo(f"{cluster}: new pod templates{f' of {app}' if app else ''} will fail ({mode})", err=True)
 
@@ -115,19 +115,8 @@ def fail(state: State, cluster: str, app: str | None, mode: str) -> None:
 @pass_state
 def heal(state: State, cluster: str) -> None:
     """Undo `fail` on CLUSTER."""
-    _environment_of(state, cluster)
     manager.heal(state.root, cluster)
     state.echo(f"{cluster}: healed", err=True)
-
-
-def _environment_of(state: State, cluster: str) -> str:
-    """The environment whose running sandbox serves `cluster` (did-you-mean when none does)."""
-    served = manager.served(state.root)
-    if not served:
-        raise SandboxError(f"no sandbox is running for {state.root} (run `envman sandbox up ENV`)")
-    if cluster not in served:
-        raise SandboxError(f"the sandbox has no cluster {cluster!r}{did_you_mean(cluster, served)}")
-    return served[cluster]
 
 
 def _release(state: State, environment: str, app: str) -> str:

@@ -419,16 +419,26 @@ def served(root: Path) -> dict[str, str]:
     return {name: env for env, state in _live_states(root).items() for name in state["clusters"]}
 
 
+def environment_of(root: Path, cluster: str) -> str:
+    """The environment whose running sandbox serves `cluster` (an error naming the closest
+    cluster when none does)."""
+    return _environment(root, _live_states(root), cluster)
+
+
+def _environment(root: Path, live: dict[str, dict[str, Any]], cluster: str) -> str:
+    if not live:
+        raise SandboxError(f"no sandbox is running for {root} (run `envman sandbox up ENV`)")
+    for env, state in live.items():
+        if cluster in state["clusters"]:
+            return env
+    known = [name for state in live.values() for name in state["clusters"]]
+    raise SandboxError(f"the sandbox has no cluster {cluster!r}{did_you_mean(cluster, known)}")
+
+
 def _serving(root: Path, cluster: str) -> dict[str, Any]:
     """The state of the running sandbox that serves `cluster`."""
     live = _live_states(root)
-    if not live:
-        raise SandboxError(f"no sandbox is running for {root} (run `envman sandbox up ENV`)")
-    for state in live.values():
-        if cluster in state["clusters"]:
-            return state
-    known = [name for state in live.values() for name in state["clusters"]]
-    raise SandboxError(f"the sandbox has no cluster {cluster!r}{did_you_mean(cluster, known)}")
+    return live[_environment(root, live, cluster)]
 
 
 def fail(root: Path, cluster: str, app: str | None = None, mode: str = DEFAULT_MODE) -> None:
