@@ -92,13 +92,25 @@ class Run:
     time, barely moved by other work on the machine."""
 
 
+GNU_TIME = Path("/usr/bin/time")
+"""Measures a command's peak RSS from a small process. A process spawned straight from this
+one (which may hold an in-process sandbox of hundreds of MiB) inherits its memory until it
+execs, and the kernel reports that as the child's peak too."""
+
+
 def timed(
     argv: Sequence[str], env: Mapping[str, str], *, stdin: str | None = None, check: bool = True
 ) -> Run:
-    """Run argv to completion; fails loudly with its stderr when it exits non-zero and `check`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run argv to completion; fails loudly with its stderr when it exits non-zero and `check`.
+    The peak RSS is that of the command or its largest child (through GNU time when present)."""
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile() as rss,
+    ):
+        command = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv] if GNU_TIME.exists() else list(argv)
         start = time.perf_counter()
-        process = subprocess.Popen(list(argv), env=dict(env), stdin=subprocess.PIPE, stdout=out, stderr=err)
+        process = subprocess.Popen(command, env=dict(env), stdin=subprocess.PIPE, stdout=out, stderr=err)
         assert process.stdin is not None
         if stdin is not None:
             process.stdin.write(stdin.encode())
@@ -109,9 +121,10 @@ def timed(
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+        peak_kib = int(Path(rss.name).read_text().split()[-1]) if GNU_TIME.exists() else usage.ru_maxrss
     if check and process.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])}... exited {process.returncode}:\n{stderr[-3000:]}")
-    return Run(seconds, stdout, process.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
+    return Run(seconds, stdout, process.returncode, peak_kib / 1024, usage.ru_utime + usage.ru_stime)
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,38 @@ def machine() -> str:
             )
             versions.append(f"{name} {out.stdout.strip()}")
     return f"{os.cpu_count()} cores, Python {platform.python_version()}, " + ", ".join(versions)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system, every thread) used so far by process `pid` (default: this one,
+    which is the sandbox's when the benchmark serves it in-process and only waits itself)."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class CpuShare:
+    """The CPU a process used over a stretch of wall time, as a share of one core."""
+
+    pid: int | None = None
+    cpu: float = 0.0
+    wall: float = 0.0
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        """Add the CPU and wall time of the `with` block to the totals."""
+        cpu, wall = cpu_seconds(self.pid), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.cpu += cpu_seconds(self.pid) - cpu
+            self.wall += time.perf_counter() - wall
+
+    def percent(self) -> str:
+        share = 100 * self.cpu / self.wall if self.wall else 0.0
+        return f"{share:.1f} % of a core ({self.cpu:.2f} s CPU in {self.wall:.1f} s)"
 
 
 def api(sandbox: Any, cluster: str, method: str, path: str, body: Any = None) -> Any:

@@ -5,21 +5,25 @@
 For each N: a generated environment `scale` (extends the example's `base`: its 5 apps, no
 per-cluster values) with N clusters in one wave, served by a sandbox of N clusters. The
 releases are installed for real on the first cluster only (`envman sync scale --cluster
-scale-000`), then helm's storage Secrets of that cluster (one per release, the only thing
-the plan reads) are copied to every other cluster through the API, so every cluster holds
-exactly what a sync would have left there and the plan is empty. Then `--runs` times
+scale-000`), then helm's storage Secrets of that cluster, every object of every release's
+stored manifest and the verification record are copied to every other cluster through the
+API (`plan_live.copy_fleet`: the plan reads the live objects too), so every cluster holds
+what a sync would have left there and the plan is empty. Then `--runs` times
 `.venv/bin/envman plan scale --detailed-exitcode` (exit 0 required) in a subprocess: wall
-time, API requests (summed over clusters) and the peak RSS of the envman process.
+time, API requests (summed over clusters), the peak RSS of the envman process, and the CPU
+the in-process sandbox used during those runs (this process's CPU: it only waits for envman
+meanwhile), as a share of one core.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from benchlib import HELMS, Stats, api, machine, table, workspace
+from benchlib import HELMS, CpuShare, Stats, api, machine, table, workspace
+from plan_live import copy_fleet
 
 from envman.sandbox.server import DEFAULT_READY_DELAY
-from envman.sandbox.testing import RunningSandbox, running_sandbox
+from envman.sandbox.testing import running_sandbox
 
 
 def names(count: int) -> list[str]:
@@ -33,40 +37,21 @@ def environment(clusters: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def copy_storage(sandbox: RunningSandbox, clusters: list[str]) -> int:
-    """helm's release Secrets of clusters[0] created on every other cluster; how many per cluster."""
-    secrets = api(sandbox, clusters[0], "GET", "/api/v1/secrets?labelSelector=owner%3Dhelm")["items"]
-    for cluster in clusters[1:]:
-        for namespace in sorted({s["metadata"]["namespace"] for s in secrets}):
-            api(sandbox, cluster, "POST", "/api/v1/namespaces", {"metadata": {"name": namespace}})
-        for secret in secrets:
-            meta = secret["metadata"]
-            copy = {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "type": secret.get("type", "Opaque"),
-                "metadata": {
-                    "name": meta["name"],
-                    "namespace": meta["namespace"],
-                    "labels": meta.get("labels", {}),
-                },
-                "data": secret["data"],
-            }
-            api(sandbox, cluster, "POST", f"/api/v1/namespaces/{meta['namespace']}/secrets", copy)
-    return len(secrets)
-
-
 def measure(count: int, runs: int, ready_delay: float) -> list[str]:
     clusters = names(count)
     with workspace(HELMS["helm4"]) as ws, running_sandbox(clusters, ready_delay=ready_delay) as sandbox:
         (ws.root / "environments" / "scale.yaml").write_text(environment(clusters))
         kc = sandbox.kubeconfig
         ws.envman(kc, "sync", "scale", "--cluster", clusters[0])
-        per_cluster = copy_storage(sandbox, clusters)
+        storage = api(sandbox, clusters[0], "GET", "/api/v1/secrets?labelSelector=owner%3Dhelm")["items"]
+        per_cluster = len(storage)
+        copy_fleet(sandbox, clusters, "scale")
         seconds, requests, rss = [], [], []
+        cpu = CpuShare()
         for _ in range(runs):
             sandbox.reset_counters()
-            run = ws.envman(kc, "plan", "scale", "--detailed-exitcode")
+            with cpu.measuring():
+                run = ws.envman(kc, "plan", "scale", "--detailed-exitcode")
             seconds.append(run.seconds)
             requests.append(float(sum(sandbox.requests(c) for c in clusters)))
             rss.append(run.max_rss_mib)
@@ -76,6 +61,7 @@ def measure(count: int, runs: int, ready_delay: float) -> list[str]:
             Stats.of(seconds).seconds(),
             Stats.of(requests).count(),
             f"{Stats.of(rss).median:.0f} MiB",
+            cpu.percent(),
         ]
 
 
@@ -91,7 +77,8 @@ def main() -> None:
     print(
         f"machine: {machine()}; sandbox ready delay {args.ready_delay}s; {args.runs} runs, median (min-max)"
     )
-    print(table(["clusters", "releases", "envman plan (new process)", "API requests", "peak RSS"], rows))
+    headers = ["clusters", "releases", "envman plan (new process)", "API requests", "peak RSS", "sandbox CPU"]
+    print(table(headers, rows))
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from envman.cli.root import State, cli, pass_state
+from envman.kit.suggest import did_you_mean
 from envman.sandbox import manager
 from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE, MODES
+from envman.sandbox.errors import SandboxError
 from envman.sandbox.server import DEFAULT_READY_DELAY
 from envman.spec.engines import argocd_of
 from envman.spec.environment import Environment
@@ -31,20 +33,22 @@ def sandbox() -> None:
 def up(state: State, environment: str, ready_delay: float) -> None:
     """Serve every cluster of ENV (contexts as in the spec) and print the `export KUBECONFIG=` line.
 
-    For an environment on the argocd engine it also serves the Argo CD hub (rollout.argocd.context)
-    with an emulated Argo CD: its CRDs, a cluster Secret per cluster and an application controller.
-
-    Idempotent: a live sandbox serving the same clusters is reused; a stale one is replaced.
-    Use it as: eval "$(envman sandbox up ENV)".
+    Several environments run side by side: each `up` adds its clusters (and contexts) to the
+    one kubeconfig, `.envman/sandbox/kubeconfig`, and makes ENV's first cluster the current
+    context. For an environment on the argocd engine it also serves the Argo CD hub
+    (rollout.argocd.context) with an emulated Argo CD: its CRDs, a cluster Secret per cluster
+    and an application controller. Idempotent: a live sandbox of ENV serving the same clusters
+    is reused; a stale one is replaced. Use it as: eval "$(envman sandbox up ENV)".
     """
     env = state.load(environment)
     contexts = [env.context_of(c) for c in env.clusters]
     hub = argocd_hub(env)
-    info = manager.up(state.root, contexts, ready_delay=ready_delay, hub=hub)
+    info = manager.up(state.root, contexts, environment=environment, ready_delay=ready_delay, hub=hub)
     verb = "reusing" if info.reused else "started"
     with_hub = f" and the Argo CD hub {hub.context}" if hub else ""
     state.echo(
-        f"sandbox {verb}: {len(contexts)} clusters ({', '.join(contexts)}){with_hub}, pid {info.pid}",
+        f"sandbox {verb}: {environment}, {len(contexts)} clusters ({', '.join(contexts)}){with_hub}, "
+        f"pid {info.pid}",
         err=True,
     )
     state.echo(info.export_line)
@@ -65,29 +69,36 @@ def argocd_hub(env: Environment) -> HubSettings | None:
 
 
 @sandbox.command()
+@click.argument("environment", metavar="[ENV]", required=False)
 @pass_state
-def down(state: State) -> None:
-    """Stop the sandbox of this repository."""
-    stopped = manager.down(state.root)
-    state.echo("sandbox stopped" if stopped else "no sandbox was running", err=True)
+def down(state: State, environment: str | None) -> None:
+    """Stop the sandbox of ENV, or every sandbox of this repository; the kubeconfig keeps the
+    clusters of the environments still running."""
+    stopped = manager.down(state.root, environment)
+    if stopped:
+        state.echo(f"sandbox stopped: {', '.join(stopped)}", err=True)
+    else:
+        state.echo(f"no sandbox{f' of {environment}' if environment else ''} was running", err=True)
 
 
 @sandbox.command()
 @pass_state
 def status(state: State) -> None:
-    """The sandbox's clusters, ports, whether they answer, and what is made to fail."""
+    """Each environment's sandbox: its clusters, ports, whether they answer, what is made to fail."""
     report = manager.status(state.root)
     if not report.running:
         state.echo("no sandbox is running")
         return
-    state.echo(f"sandbox pid {report.pid}, kubeconfig {report.kubeconfig}")
-    for cluster in report.clusters:
-        health = "up" if cluster.alive else "not answering"
-        failing = ", ".join(f"{f.app or 'all apps'} ({f.mode})" for f in cluster.failing)
-        suffix = f", failing: {failing}" if failing else ""
-        state.echo(
-            f"  {cluster.name}: 127.0.0.1:{cluster.port} {health}, {cluster.requests} requests{suffix}"
-        )
+    state.echo(f"kubeconfig {report.kubeconfig}")
+    for env in report.environments:
+        state.echo(f"{env.name}: {f'pid {env.pid}' if env.running else 'not running'}")
+        for cluster in env.clusters if env.running else ():
+            health = "up" if cluster.alive else "not answering"
+            failing = ", ".join(f"{f.app or 'all apps'} ({f.mode})" for f in cluster.failing)
+            suffix = f", failing: {failing}" if failing else ""
+            state.echo(
+                f"  {cluster.name}: 127.0.0.1:{cluster.port} {health}, {cluster.requests} requests{suffix}"
+            )
 
 
 @sandbox.command()
@@ -116,7 +127,8 @@ def fail(state: State, cluster: str, app: str | None, mode: str) -> None:
 
     A second `fail` of the same app changes its mode. `heal` undoes it.
     """
-    manager.fail(state.root, cluster, app, mode)
+    release = _release(state, manager.environment_of(state.root, cluster), app) if app else None
+    manager.fail(state.root, cluster, release, mode)
     state.echo(f"{cluster}: new pod templates{f' of {app}' if app else ''} will fail ({mode})", err=True)
 
 
@@ -127,3 +139,11 @@ def heal(state: State, cluster: str) -> None:
     """Undo `fail` on CLUSTER."""
     manager.heal(state.root, cluster)
     state.echo(f"{cluster}: healed", err=True)
+
+
+def _release(state: State, environment: str, app: str) -> str:
+    """The helm release of `app` in the spec of `environment` (did-you-mean when it has none)."""
+    apps = state.load(environment).apps
+    if app not in apps:
+        raise SandboxError(f"environment {environment!r} has no app {app!r}{did_you_mean(app, apps)}")
+    return apps[app].release or app

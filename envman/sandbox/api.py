@@ -34,6 +34,7 @@ from envman.sandbox.status import (
 from envman.sandbox.store import Accept, Store
 
 Obj = dict[str, Any]
+Objs = list[Obj]
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 _DELETING = ("deletionTimestamp", "deletionGracePeriodSeconds")
@@ -44,6 +45,22 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Addresses:
+    """The Service cluster IPs (10.96.0.0/16) and node ports (30000-32767) of one cluster."""
+
+    def __init__(self) -> None:
+        self._ips = 10
+        self._ports = 30000
+
+    def ip(self) -> str:
+        self._ips += 1
+        return f"10.96.{self._ips // 250}.{self._ips % 250 + 1}"
+
+    def node_port(self) -> int:
+        self._ports = self._ports + 1 if self._ports < 32767 else 30000
+        return self._ports
+
+
 class Api:
     """One cluster's API objects and the verbs on them."""
 
@@ -52,7 +69,7 @@ class Api:
         self.store = Store()
         self._applied: dict[tuple[str, str, str], dict[str, Obj]] = {}
         self.ownership = Ownership()
-        self._next_ip = 10
+        self.addresses = Addresses()
         for name in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self.insert("namespaces", {"metadata": {"name": name}})
         self.insert(
@@ -87,10 +104,6 @@ class Api:
         rtype = self.rtype(plural, group)
         return self.create(Target(rtype, rtype.versions[0], obj["metadata"].get("namespace")), obj, {})
 
-    def allocate_ip(self) -> str:
-        self._next_ip += 1
-        return f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
-
     # --- reads ------------------------------------------------------------------------
 
     def present(self, obj: Obj, target: Target) -> Obj:
@@ -109,10 +122,7 @@ class Api:
         return self.present(self.existing(target, target.name), target)
 
     def list(self, target: Target, query: dict[str, str]) -> Obj:
-        accept = self._matcher(query)
-        items = [
-            self.present(o, target) for o in self.store.items(target.rtype.key, target.namespace) if accept(o)
-        ]
+        items = [self.present(o, target) for o in self._selected(target, query)]
         meta: Obj = {"resourceVersion": str(self.store.resource_version)}
         start = continue_offset(query.get("continue"))
         limit = int(query.get("limit") or 0)
@@ -136,6 +146,12 @@ class Api:
         except selectors.SelectorError as exc:
             raise ApiError(400, f"unable to parse requirement: {exc}") from exc
 
+    def _selected(self, target: Target, query: dict[str, str]) -> Objs:
+        """Copies of the objects of the target's collection that the query's selectors match."""
+        accept = self._matcher(query)
+        labels = selectors.required_labels(query.get("labelSelector"))
+        return self.store.items(target.rtype.key, target.namespace, accept, labels)
+
     def watch(self, target: Target, query: dict[str, str]) -> WatchReply:
         accept = self._matcher(query)
         key, namespace = target.rtype.key, target.namespace
@@ -144,8 +160,7 @@ class Api:
         with self.store.lock:
             if initial_events or version in ("", "0"):
                 watcher = self.store.watch(key, namespace, accept, None)
-                current = [o for o in self.store.items(key, namespace) if accept(o)]
-                initial = [("ADDED", o) for o in current]
+                initial = [("ADDED", o) for o in self._selected(target, query)]
                 if initial_events:
                     initial.append(("BOOKMARK", self._bookmark(target)))
             else:
@@ -176,7 +191,7 @@ class Api:
         name = str(meta.get("name") or "")
         defaults.validate_name(rtype, name)
         self._place(target, meta)
-        if self.store.get(rtype.key, meta.get("namespace", ""), name) is not None:
+        if self.store.exists(rtype.key, meta.get("namespace", ""), name):
             raise already_exists(rtype.plural, rtype.group, name)
         for key in ("resourceVersion", "deletionTimestamp", "managedFields", "selfLink"):
             meta.pop(key, None)
@@ -187,7 +202,7 @@ class Api:
         initial = defaults.phase_for_new(rtype)
         if initial is not None:
             obj["status"] = {**initial, **(obj.get("status") or {})}
-        defaults.admit(rtype, obj, None, self.allocate_ip)
+        defaults.admit(rtype, obj, None, self.addresses)
         self.present(obj, target)
         if _dry_run(query):
             return obj
@@ -273,7 +288,7 @@ class Api:
         if "generation" in meta and _spec(obj) != _spec(old):
             meta["generation"] = int(meta["generation"]) + 1
         if target.sub != "status":
-            defaults.admit(rtype, obj, old, self.allocate_ip)
+            defaults.admit(rtype, obj, old, self.addresses)
         self.present(obj, target)
         if _dry_run(query):
             return obj
@@ -364,10 +379,8 @@ class Api:
         return self.store.put(rtype.key, found)
 
     def delete_collection(self, target: Target, query: dict[str, str]) -> Obj:
-        accept = self._matcher(query)
-        for obj in self.store.items(target.rtype.key, target.namespace):
-            if accept(obj):
-                self.remove(target.rtype, obj, orphan=False)
+        for obj in self._selected(target, query):
+            self.remove(target.rtype, obj, orphan=False)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
 
     def remove(self, rtype: ResourceType, obj: Obj, *, orphan: bool) -> None:
@@ -396,16 +409,14 @@ class Api:
         self.registry.remove_crd(crd)
 
     def _collect(self, uid: str, orphan: bool) -> None:
-        for key in list(self.store.keys()):
-            for obj in self.store.items(key):
+        """Delete (or orphan) the dependents of a deleted owner, found by the owner index."""
+        for key, obj in self.store.dependents(uid):
+            if orphan:
                 refs = obj["metadata"].get("ownerReferences") or []
-                if not any(r.get("uid") == uid for r in refs):
-                    continue
-                if orphan:
-                    obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
-                    self.store.put(key, obj)
-                else:
-                    self.remove(self.registry.by_key(key), obj, orphan=False)
+                obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                self.store.put(key, obj)
+            else:
+                self.remove(self.registry.by_key(key), obj, orphan=False)
 
 
 def _spec(obj: Obj) -> Obj:

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = args.state.with_name(f".{args.state.name}.tmp")
     tmp.write_text(json.dumps(state, indent=2))
     tmp.replace(args.state)
-    while not sandbox.stopped.wait(1.0):
+    while not sandbox.stopped.wait(60.0):
         pass
     return 0
 

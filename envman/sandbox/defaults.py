@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from envman.sandbox import selectors
+from envman.sandbox import pod_defaults, selectors
 from envman.sandbox.resources import ResourceType
 from envman.sandbox.status import invalid
 
@@ -98,26 +98,10 @@ def _check_selector(rtype: ResourceType, obj: Obj) -> None:
         )
 
 
-def _pod_spec(spec: Obj) -> None:
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("securityContext", {})
-    for container in spec.get("containers") or []:
-        container.setdefault("terminationMessagePath", "/dev/termination-log")
-        container.setdefault("terminationMessagePolicy", "File")
-        tag = str(container.get("image", "")).rpartition(":")[2]
-        container.setdefault("imagePullPolicy", "Always" if tag == "latest" else "IfNotPresent")
-        container.setdefault("resources", {})
-        for port in container.get("ports") or []:
-            port.setdefault("protocol", "TCP")
-
-
 def _template(obj: Obj) -> None:
     template = obj.setdefault("spec", {}).setdefault("template", {})
     template.setdefault("metadata", {})
-    _pod_spec(template.setdefault("spec", {}))
+    pod_defaults.pod_spec(template.setdefault("spec", {}))
 
 
 def _rolling(spec: Obj, key: str, default: Obj) -> None:
@@ -183,21 +167,39 @@ def _job(obj: Obj) -> None:
     spec["template"]["spec"].setdefault("restartPolicy", "Never")
 
 
-def _service(obj: Obj, next_ip: Callable[[], str], old: Obj | None) -> None:
+class Allocator(Protocol):
+    """Hands out a cluster's Service addresses: cluster IPs and node ports."""
+
+    def ip(self) -> str: ...
+
+    def node_port(self) -> int: ...
+
+
+def _service(obj: Obj, alloc: Allocator, old: Obj | None) -> None:
     spec = obj.setdefault("spec", {})
     spec.setdefault("type", "ClusterIP")
     spec.setdefault("sessionAffinity", "None")
     previous = (old or {}).get("spec") or {}
     if spec["type"] != "ExternalName":
         if not spec.get("clusterIP"):
-            spec["clusterIP"] = previous.get("clusterIP") or next_ip()
+            spec["clusterIP"] = previous.get("clusterIP") or alloc.ip()
         spec["clusterIPs"] = [spec["clusterIP"]]
         spec.setdefault("ipFamilies", ["IPv4"])
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         spec.setdefault("internalTrafficPolicy", "Cluster")
+    exposed = spec["type"] in ("NodePort", "LoadBalancer")
+    if exposed:
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    if spec["type"] == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    earlier = {
+        (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in previous.get("ports") or []
+    }
     for port in spec.get("ports") or []:
         port.setdefault("protocol", "TCP")
         port.setdefault("targetPort", port.get("port"))
+        if exposed and not port.get("nodePort"):
+            port["nodePort"] = earlier.get((port.get("port"), port["protocol"])) or alloc.node_port()
     status: Obj = {"loadBalancer": {}}
     if spec["type"] == "LoadBalancer":
         status = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ipMode": "VIP"}]}}
@@ -219,7 +221,7 @@ def _namespace(obj: Obj) -> None:
     obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"]["name"]
 
 
-def admit(rtype: ResourceType, obj: Obj, old: Obj | None, next_ip: Callable[[], str]) -> None:
+def admit(rtype: ResourceType, obj: Obj, old: Obj | None, alloc: Allocator) -> None:
     """Default and validate `obj` (being created when `old` is None) in place."""
     if not rtype.builtin:
         return
@@ -236,7 +238,7 @@ def admit(rtype: ResourceType, obj: Obj, old: Obj | None, next_ip: Callable[[], 
     if kind == "Job":
         _job(obj)
     elif kind == "Service":
-        _service(obj, next_ip, old)
+        _service(obj, alloc, old)
     elif kind in simple:
         simple[kind](obj)
     if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"):
@@ -248,7 +250,8 @@ def admit(rtype: ResourceType, obj: Obj, old: Obj | None, next_ip: Callable[[], 
 
 
 def _pod(obj: Obj) -> None:
-    _pod_spec(obj.setdefault("spec", {}))
+    pod_defaults.pod_spec(obj.setdefault("spec", {}))
+    pod_defaults.admit_pod(obj)
 
 
 STRING_MAPS = frozenset({"labels", "annotations", "nodeSelector", "matchLabels"})
@@ -277,6 +280,6 @@ def phase_for_new(rtype: ResourceType) -> Obj | None:
     """The initial status of a newly created object of a kind that has one."""
     initial: dict[str, Obj] = {
         "PersistentVolumeClaim": {"phase": "Bound", "accessModes": ["ReadWriteOnce"]},
-        "Pod": {"phase": "Pending", "qosClass": "BestEffort"},
+        "Pod": {"phase": "Pending"},
     }
     return initial.get(rtype.kind) if rtype.builtin else None

@@ -1,12 +1,10 @@
-"""Discovery and OpenAPI documents: /version, /api, /apis, /apis/G/V, /openapi/v3."""
+"""Discovery documents: /version, /api, /apis, /apis/G/V."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from envman.sandbox.resources import VERBS, Registry, ResourceType
+from envman.sandbox.resources import Registry, ResourceType
 
 Doc = dict[str, Any]
 
@@ -21,6 +19,10 @@ SERVER_VERSION: Doc = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
+
+
+SUBRESOURCE_VERBS = {"log": ["get"], "exec": ["create", "get"], "attach": ["create", "get"]}
+SUBRESOURCE_VERBS["portforward"] = ["create", "get"]
 
 
 def api_versions(address: str) -> Doc:
@@ -57,7 +59,7 @@ def _resource_entries(rtype: ResourceType) -> list[Doc]:
         "singularName": rtype.singular,
         "namespaced": rtype.namespaced,
         "kind": rtype.kind,
-        "verbs": list(VERBS),
+        "verbs": list(rtype.verbs),
     }
     if rtype.short_names:
         main["shortNames"] = list(rtype.short_names)
@@ -66,7 +68,7 @@ def _resource_entries(rtype: ResourceType) -> list[Doc]:
     entries = [main]
     for sub in rtype.subresources:
         kind = "Scale" if sub == "scale" else rtype.kind
-        verbs = ["get"] if sub == "log" else ["get", "patch", "update"]
+        verbs = SUBRESOURCE_VERBS.get(sub, ["get", "patch", "update"])
         entries.append(
             {
                 "name": f"{rtype.plural}/{sub}",
@@ -91,62 +93,4 @@ def resource_list(registry: Registry, group: str, version: str) -> Doc | None:
         "apiVersion": "v1",
         "groupVersion": group_version,
         "resources": resources,
-    }
-
-
-def _gv_paths(registry: Registry) -> dict[str, tuple[str, str]]:
-    paths = {"api/v1": ("", "v1")}
-    for group, versions in registry.groups().items():
-        for version in versions:
-            paths[f"apis/{group}/{version}"] = (group, version)
-    return paths
-
-
-def openapi_index(registry: Registry) -> Doc:
-    """The /openapi/v3 index; each group version links to its document."""
-    paths = {}
-    for path, (group, version) in _gv_paths(registry).items():
-        digest = hashlib.sha256(json.dumps(openapi_group(registry, group, version)).encode())
-        paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest.hexdigest()[:32]}"}
-    return {"paths": paths}
-
-
-def openapi_for_path(registry: Registry, path: str) -> Doc | None:
-    """The OpenAPI v3 document of /openapi/v3/<path>, or None when not served."""
-    found = _gv_paths(registry).get(path.strip("/"))
-    return None if found is None else openapi_group(registry, *found)
-
-
-def _patch_operation(rtype: ResourceType, version: str) -> Doc:
-    gvk = {"group": rtype.group, "version": version, "kind": rtype.kind}
-    params = [
-        {"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
-        for n in ("dryRun", "fieldManager", "fieldValidation", "force")
-    ]
-    return {
-        "operationId": f"patch{rtype.kind}",
-        "parameters": params,
-        "x-kubernetes-action": "patch",
-        "x-kubernetes-group-version-kind": gvk,
-        "responses": {"200": {"description": "OK"}},
-    }
-
-
-def openapi_group(registry: Registry, group: str, version: str) -> Doc:
-    """A minimal OpenAPI v3 document whose PATCH operations declare `fieldValidation`.
-
-    That is what makes helm and kubectl rely on server-side field validation and skip
-    fetching /openapi/v2 for client-side validation.
-    """
-    prefix = f"/apis/{group}/{version}" if group else "/api/v1"
-    paths: Doc = {}
-    for rtype in registry.in_version(group, version):
-        scope = "/namespaces/{namespace}" if rtype.namespaced else ""
-        path = f"{prefix}{scope}/{rtype.plural}/{{name}}"
-        paths[path] = {"patch": _patch_operation(rtype, version)}
-    return {
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.34.1"},
-        "paths": paths,
-        "components": {"schemas": {}},
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,10 +41,11 @@ class Target:
 
 @dataclass
 class Reply:
-    """A complete response: a JSON document or plain text."""
+    """A complete response: a JSON document, plain text, or bytes already encoded as `media`."""
 
     code: int
-    body: Obj | str
+    body: Obj | str | bytes
+    media: str = JSON
 
 
 @dataclass
@@ -54,6 +56,8 @@ class WatchReply:
     initial: list[tuple[str, Obj]]
     timeout: float
     api_version: str
+    transform: Callable[[Obj], Obj] | None = None
+    """How each object is sent (as a one-row Table for `kubectl get -w`); None: as stored."""
 
 
 def decode_body(body: bytes, content_type: str) -> Any:

@@ -1,7 +1,8 @@
 """Decoding of the Kubernetes protobuf envelope for the few types clients send that way.
 
 helm's typed client (release storage, `--create-namespace`) sends Secret, ConfigMap and
-Namespace bodies, and DeleteOptions, as `application/vnd.kubernetes.protobuf`: the magic
+Namespace bodies, and DeleteOptions, and kubectl's `auth can-i` and `auth whoami` their
+reviews, as `application/vnd.kubernetes.protobuf`: the magic
 `k8s\\x00` followed by a `runtime.Unknown` message whose `raw` field holds the object.
 Only the fields of those types are decoded; the result is the object's JSON form.
 """
@@ -70,11 +71,33 @@ DELETE_OPTIONS: Schema = {
     4: ("propagationPolicy", "str", None),
     5: ("dryRun", "rep_str", None),
 }
+RESOURCE_ATTRIBUTES: Schema = {
+    1: ("namespace", "str", None),
+    2: ("verb", "str", None),
+    3: ("group", "str", None),
+    4: ("version", "str", None),
+    5: ("resource", "str", None),
+    6: ("subresource", "str", None),
+    7: ("name", "str", None),
+}
+ACCESS_SPEC: Schema = {
+    1: ("resourceAttributes", "msg", RESOURCE_ATTRIBUTES),
+    2: ("nonResourceAttributes", "msg", {1: ("path", "str", None), 2: ("verb", "str", None)}),
+}
+SELF_ACCESS_REVIEW: Schema = {1: ("metadata", "msg", OBJECT_META), 2: ("spec", "msg", ACCESS_SPEC)}
+SELF_RULES_REVIEW: Schema = {
+    1: ("metadata", "msg", OBJECT_META),
+    2: ("spec", "msg", {1: ("namespace", "str", None)}),
+}
+SELF_SUBJECT_REVIEW: Schema = {1: ("metadata", "msg", OBJECT_META)}
 SCHEMAS: dict[str, Schema] = {
     "Secret": SECRET,
     "ConfigMap": CONFIG_MAP,
     "Namespace": NAMESPACE,
     "DeleteOptions": DELETE_OPTIONS,
+    "SelfSubjectAccessReview": SELF_ACCESS_REVIEW,
+    "SelfSubjectRulesReview": SELF_RULES_REVIEW,
+    "SelfSubjectReview": SELF_SUBJECT_REVIEW,
 }
 UNKNOWN: Schema = {
     1: ("typeMeta", "msg", TYPE_META),

@@ -21,6 +21,7 @@ class ResourceType:
     subresources: tuple[str, ...] = ()
     builtin: bool = True
     categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = VERBS
 
     @property
     def key(self) -> str:
@@ -76,13 +77,22 @@ def _grp(
     return ResourceType(group, versions, kind, plural, ns, short, sub, categories=categories)
 
 
+REVIEWS = (
+    ("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False),
+    ("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False),
+    ("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", False),
+    ("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", True),
+    ("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", False),
+    ("authentication.k8s.io", "TokenReview", "tokenreviews", False),
+)
+"""The review kinds: created only, answered at once, never stored (group, kind, plural, namespaced)."""
 _STATUS = ("status",)
 _SCALE = ("status", "scale")
 _CRD_GROUP = "apiextensions.k8s.io"
 
 BUILTINS: tuple[ResourceType, ...] = (
     _core("Namespace", "namespaces", ns=False, short=("ns",), sub=("status", "finalize")),
-    _core("Pod", "pods", short=("po",), sub=("status", "log")),
+    _core("Pod", "pods", short=("po",), sub=("status", "log", "exec", "attach", "portforward")),
     _core("Service", "services", short=("svc",), sub=_STATUS),
     _core("ConfigMap", "configmaps", short=("cm",)),
     _core("Secret", "secrets"),
@@ -135,6 +145,10 @@ BUILTINS: tuple[ResourceType, ...] = (
         "mutatingwebhookconfigurations",
         ns=False,
     ),
+    *(
+        ResourceType(group, ("v1",), kind, plural, namespaced, verbs=("create",))
+        for group, kind, plural, namespaced in REVIEWS
+    ),
     _grp(
         _CRD_GROUP,
         ("v1",),
@@ -152,6 +166,14 @@ class Registry:
     """The types one cluster serves; CRDs add and remove types at run time."""
 
     types: list[ResourceType] = field(default_factory=lambda: list(BUILTINS))
+    generation: int = 0
+    """Counts the changes CRDs made (documents derived from the types are cached per generation)."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """What is derived from the types (OpenAPI documents), emptied by every change."""
+
+    def _changed(self) -> None:
+        self.generation += 1
+        self.cache.clear()
 
     def groups(self) -> dict[str, list[str]]:
         """Group name -> served versions (preferred first), core group excluded."""
@@ -187,10 +209,12 @@ class Registry:
         """Serve the custom resource a CRD defines (replacing an earlier definition)."""
         rtype = crd_type(crd)
         self.types = [t for t in self.types if t.key != rtype.key] + [rtype]
+        self._changed()
 
     def remove_crd(self, crd: dict[str, Any]) -> None:
         key = crd_type(crd).key
         self.types = [t for t in self.types if t.key != key or t.builtin]
+        self._changed()
 
 
 def crd_type(crd: dict[str, Any]) -> ResourceType:

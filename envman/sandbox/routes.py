@@ -6,14 +6,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from envman.sandbox import discovery
+from envman.sandbox import discovery, logs, reviews, tables
 from envman.sandbox.api import Api
 from envman.sandbox.messages import JSON, Reply, Target, WatchReply, decode_body
+from envman.sandbox.openapi import documents, proto
+from envman.sandbox.resources import ResourceType
 from envman.sandbox.status import ApiError
 
 Obj = dict[str, Any]
 Result = Reply | WatchReply
 
+CRDS = "apiextensions.k8s.io/customresourcedefinitions"
+UNSUPPORTED = frozenset({"exec", "attach", "portforward"})
 _HEALTH = frozenset({"healthz", "readyz", "livez"})
 
 
@@ -26,20 +30,21 @@ class Request:
     query: dict[str, str] = field(default_factory=dict)
     content_type: str = JSON
     body: bytes = b""
+    accept: str = ""
 
 
 def route(api: Api, request: Request, address: str) -> Result:
     """Serve one request; raises ApiError for failures."""
     parts = [p for p in request.path.split("/") if p]
     if not parts:
-        return Reply(200, {"paths": ["/api", "/apis", "/version", "/openapi/v3"]})
+        return Reply(200, {"paths": ["/api", "/apis", "/version", "/openapi/v2", "/openapi/v3"]})
     head = parts[0]
     if head == "version" and len(parts) == 1:
         return Reply(200, discovery.SERVER_VERSION)
     if head in _HEALTH:
         return Reply(200, "ok")
     if head == "openapi":
-        return _openapi(api, parts[1:])
+        return _openapi(api, parts[1:], request.accept)
     if head == "api":
         return _core(api, request, parts[1:], address)
     if head == "apis":
@@ -53,12 +58,21 @@ def _found(doc: Obj | None) -> Reply:
     return Reply(200, doc)
 
 
-def _openapi(api: Api, parts: list[str]) -> Reply:
-    if parts[:1] != ["v3"]:
-        raise ApiError(404, "the server could not find the requested resource")
-    if len(parts) == 1:
-        return Reply(200, discovery.openapi_index(api.registry))
-    return _found(discovery.openapi_for_path(api.registry, "/".join(parts[1:])))
+def _openapi(api: Api, parts: list[str], accept: str) -> Reply:
+    def crd(rtype: ResourceType) -> Obj | None:
+        return api.store.get(CRDS, "", f"{rtype.plural}.{rtype.group}")
+
+    if parts == ["v2"]:
+        protobuf = proto.wanted(accept)
+        document = documents.v2_document(api.registry, crd, protobuf)
+        return Reply(200, document, proto.MEDIA if protobuf else JSON)
+    if parts == ["v3"]:
+        return Reply(200, documents.v3_index(api.registry, crd))
+    if parts[:1] == ["v3"]:
+        found = documents.v3_for_path(api.registry, crd, "/".join(parts[1:]))
+        if found is not None:
+            return Reply(200, found)
+    raise ApiError(404, "the server could not find the requested resource")
 
 
 def _core(api: Api, request: Request, parts: list[str], address: str) -> Result:
@@ -102,8 +116,14 @@ def _resource(api: Api, request: Request, group: str, version: str, parts: list[
     if target.name is None:
         return _collection(api, request, target)
     if target.sub == "log":
+        return Reply(200, logs.text(api.get(target), request.query))
+    if target.sub in UNSUPPORTED:
         api.get(target)
-        return Reply(200, "")
+        raise ApiError(
+            400,
+            f"{target.sub} is not supported by the envman sandbox: the containers of pod "
+            f"{target.name} are emulated, no process runs in them",
+        )
     if target.sub == "scale":
         return _scale(api, request, target)
     return _item(api, request, target)
@@ -112,7 +132,9 @@ def _resource(api: Api, request: Request, group: str, version: str, parts: list[
 def _item(api: Api, request: Request, target: Target) -> Result:
     method, query = request.method, request.query
     if method == "GET":
-        return Reply(200, api.get(target))
+        obj = api.get(target)
+        meta = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+        return Reply(200, _maybe_table(api, request, target, [obj], meta) or obj)
     if method == "PUT":
         body = decode_body(request.body, request.content_type)
         return Reply(200, api.update(target, body, query))
@@ -127,10 +149,18 @@ def _item(api: Api, request: Request, target: Target) -> Result:
 
 def _collection(api: Api, request: Request, target: Target) -> Result:
     method, query = request.method, request.query
+    if target.rtype.verbs == ("create",):
+        if method != "POST":
+            raise _not_allowed(method)
+        return Reply(201, reviews.answer(target.rtype, decode_body(request.body, request.content_type)))
     if method == "GET" and query.get("watch") in ("true", "1"):
-        return api.watch(target, query)
+        watch = api.watch(target, query)
+        if tables.wants_table(request.accept):
+            watch.transform = lambda obj: _maybe_table(api, request, target, [obj], {}) or obj
+        return watch
     if method == "GET":
-        return Reply(200, api.list(target, query))
+        listed = api.list(target, query)
+        return Reply(200, _maybe_table(api, request, target, listed["items"], listed["metadata"]) or listed)
     if method == "POST" and target.namespace is None and target.rtype.namespaced:
         body = decode_body(request.body, request.content_type)
         namespace = (body.get("metadata") or {}).get("namespace") if isinstance(body, dict) else None
@@ -144,6 +174,17 @@ def _collection(api: Api, request: Request, target: Target) -> Result:
     if method == "DELETE":
         return Reply(200, api.delete_collection(target, query))
     raise _not_allowed(method)
+
+
+def _maybe_table(api: Api, request: Request, target: Target, objects: list[Obj], meta: Obj) -> Obj | None:
+    """The objects as the Table the request's Accept header asks for, or None (it asks none)."""
+    version = tables.wants_table(request.accept)
+    if version is None:
+        return None
+    rtype = target.rtype
+    crd = None if rtype.builtin else api.store.get(CRDS, "", f"{rtype.plural}.{rtype.group}")
+    cols = tables.columns(rtype.group, rtype.plural, crd, target.version)
+    return tables.table(cols, objects, meta, version, request.query.get("includeObject"))
 
 
 def _scale(api: Api, request: Request, target: Target) -> Reply:

@@ -100,6 +100,16 @@ def matcher(label_selector: str | None, field_selector: str | None) -> Callable[
     return accept
 
 
+def required_labels(label_selector: str | None) -> dict[str, str]:
+    """The `key=value` pairs every object a label selector matches must carry (its equality
+    terms), which an index can look up before the whole selector is checked."""
+    return {
+        r.key: next(iter(r.values))
+        for r in parse(label_selector)
+        if r.op in ("=", "in") and len(r.values) == 1
+    }
+
+
 def from_label_selector(selector: Mapping[str, Any] | None) -> list[Requirement]:
     """The requirements of a structured LabelSelector (matchLabels + matchExpressions)."""
     if not selector:

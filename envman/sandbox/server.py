@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import queue
+import selectors
+import socket
 import sys
 import threading
 import time
@@ -131,7 +133,14 @@ class ClusterHandler(_Handler):
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query))
         query[DEFAULT_MANAGER] = (self.headers.get("User-Agent") or "unknown").split("/")[0] or "unknown"
-        request = Request(method, parts.path, query, self.headers.get("Content-Type") or JSON, self._body())
+        request = Request(
+            method,
+            parts.path,
+            query,
+            self.headers.get("Content-Type") or JSON,
+            self._body(),
+            self.headers.get("Accept") or "",
+        )
         cluster = self.server.cluster
         cluster.count(_verb(method, request.query))
         address = f"{HOST}:{self.server.port}"
@@ -146,7 +155,9 @@ class ClusterHandler(_Handler):
             self._reply(result)
 
     def _reply(self, reply: Reply) -> None:
-        if isinstance(reply.body, str):
+        if isinstance(reply.body, bytes):
+            self._send(reply.code, reply.body, reply.media)
+        elif isinstance(reply.body, str):
             self._send(reply.code, reply.body.encode(), "text/plain; charset=utf-8")
         else:
             self._send(reply.code, encode(reply.body))
@@ -155,9 +166,11 @@ class ClusterHandler(_Handler):
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 
-    def _event(self, kind: str, obj: Obj, api_version: str) -> None:
-        if obj.get("apiVersion") != api_version:
-            obj = {**obj, "apiVersion": api_version}
+    def _event(self, kind: str, obj: Obj, reply: WatchReply) -> None:
+        if obj.get("apiVersion") != reply.api_version:
+            obj = {**obj, "apiVersion": reply.api_version}
+        if reply.transform is not None and kind != "BOOKMARK":
+            obj = reply.transform(obj)
         self._chunk(encode({"type": kind, "object": obj}) + b"\n")
 
     def _stream(self, reply: WatchReply) -> None:
@@ -169,7 +182,7 @@ class ClusterHandler(_Handler):
         self.end_headers()
         try:
             for kind, obj in reply.initial:
-                self._event(kind, obj, reply.api_version)
+                self._event(kind, obj, reply)
             self._drain(reply)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
@@ -179,18 +192,51 @@ class ClusterHandler(_Handler):
             store.unwatch(reply.watcher)
 
     def _drain(self, reply: WatchReply) -> None:
+        """Stream the watcher's events until the watch times out or the server stops (which
+        closes every watcher, waking this thread)."""
         deadline = time.monotonic() + reply.timeout
         while not self.server.stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
             try:
-                item = reply.watcher.queue.get(timeout=min(remaining, 1.0))
+                item = reply.watcher.queue.get(timeout=remaining)
             except queue.Empty:
-                continue
+                return
             if item is None:
                 return
-            self._event(item[0], item[1], reply.api_version)
+            self._event(item[0], item[1], reply)
+
+
+class Acceptor:
+    """One thread that accepts the connections of every server of the process; it blocks
+    until a connection comes (no polling), each connection then has its own thread."""
+
+    def __init__(self, servers: Iterable[_Server]) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._wake, self._waker = socket.socketpair()
+        self._selector.register(self._wake, selectors.EVENT_READ, None)
+        for server in servers:
+            server.timeout = 0
+            self._selector.register(server, selectors.EVENT_READ, server)
+        self._thread = threading.Thread(target=self._run, daemon=True, name="acceptor")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            for key, _ in self._selector.select():
+                if key.data is None:
+                    return
+                key.data.handle_request()
+
+    def stop(self) -> None:
+        self._waker.send(b"x")
+        self._thread.join(timeout=5)
+        self._selector.close()
+        self._wake.close()
+        self._waker.close()
 
 
 class AdminServer(_Server):
@@ -253,7 +299,7 @@ class Sandbox:
         self.servers = {name: ClusterServer(c) for name, c in self.clusters.items()}
         self.admin = AdminServer(self)
         self.stopped = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._acceptor = Acceptor([*self.servers.values(), self.admin])
         apis = {name: cluster.api for name, cluster in self.clusters.items()}
         self.hub = Hub(hub, apis, self.ports) if hub else None
 
@@ -270,11 +316,7 @@ class Sandbox:
             cluster.controllers.start()
         if self.hub is not None:
             self.hub.start()
-        servers: list[_Server] = [*self.servers.values(), self.admin]
-        for server in servers:
-            thread = threading.Thread(target=server.serve_forever, daemon=True, kwargs={"poll_interval": 0.2})
-            thread.start()
-            self._threads.append(thread)
+        self._acceptor.start()
 
     def stop(self) -> None:
         if self.stopped.is_set():
@@ -284,9 +326,9 @@ class Sandbox:
         for name, cluster_server in self.servers.items():
             cluster_server.stopping.set()
             self.clusters[name].api.store.close_watchers()
+        self._acceptor.stop()
         servers: list[_Server] = [*self.servers.values(), self.admin]
         for server in servers:
-            server.shutdown()
             server.server_close()
         for cluster in self.clusters.values():
             cluster.controllers.stop()
@@ -314,7 +356,11 @@ class Sandbox:
     def status(self) -> Obj:
         return {
             "clusters": {
-                name: {"port": self.servers[name].port, "failing": c.controllers.pods.report()}
+                name: {
+                    "port": self.servers[name].port,
+                    "failing": c.controllers.pods.report(),
+                    "syncs": c.controllers.syncs,
+                }
                 for name, c in self.clusters.items()
             },
             "admin_port": self.admin_port,

@@ -1,4 +1,7 @@
-"""The in-memory object store of one cluster: resourceVersions, an event log, watchers."""
+"""The in-memory object store of one cluster: resourceVersions, an event log, watchers, and
+the indexes informers keep (objects by owner uid and by label), so that neither a controller
+nor a label-selected LIST scans every object of a kind.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,14 @@ import copy
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Obj = dict[str, Any]
 Accept = Callable[[Obj], bool]
+Ident = tuple[str, str]
+"""(namespace, name) of an object within one resource key."""
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
 LOG_SIZE = 20000
@@ -61,6 +66,51 @@ class Watcher:
         self.queue.put(None)
 
 
+def controller_uid(obj: Obj) -> str | None:
+    """The uid of the object's managing controller (its ownerReference with `controller`)."""
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            return str(ref.get("uid"))
+    return None
+
+
+def _owner_uids(obj: Obj) -> set[str]:
+    return {str(r.get("uid")) for r in obj["metadata"].get("ownerReferences") or [] if r.get("uid")}
+
+
+def _labels(obj: Obj) -> Mapping[str, str]:
+    labels = obj["metadata"].get("labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+class _Indexes:
+    """Owner uid -> (key, namespace, name) of its dependents; (key, label, value) -> objects."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, set[tuple[str, str, str]]] = {}
+        self.labels: dict[tuple[str, str, str], set[Ident]] = {}
+
+    def add(self, key: str, ident: Ident, obj: Obj) -> None:
+        for uid in _owner_uids(obj):
+            self.owners.setdefault(uid, set()).add((key, *ident))
+        for label, value in _labels(obj).items():
+            self.labels.setdefault((key, label, str(value)), set()).add(ident)
+
+    def drop(self, key: str, ident: Ident, obj: Obj) -> None:
+        for uid in _owner_uids(obj):
+            _discard(self.owners, uid, (key, *ident))
+        for label, value in _labels(obj).items():
+            _discard(self.labels, (key, label, str(value)), ident)
+
+
+def _discard(index: dict[Any, set[Any]], bucket: Any, member: Any) -> None:
+    members = index.get(bucket)
+    if members is not None:
+        members.discard(member)
+        if not members:
+            del index[bucket]
+
+
 class Store:
     """Objects by resource key and (namespace, name); every write gets a new resourceVersion.
 
@@ -70,7 +120,8 @@ class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._rv = 100
-        self._objects: dict[str, dict[tuple[str, str], Obj]] = {}
+        self._objects: dict[str, dict[Ident, Obj]] = {}
+        self._index = _Indexes()
         self._log: deque[Event] = deque(maxlen=LOG_SIZE)
         self._watchers: list[Watcher] = []
         self.listeners: list[Callable[[Event], None]] = []
@@ -84,14 +135,54 @@ class Store:
             obj = self._objects.get(key, {}).get((namespace, name))
             return copy.deepcopy(obj) if obj is not None else None
 
-    def items(self, key: str, namespace: str | None = None) -> list[Obj]:
-        """Copies of the objects of one resource, in one namespace or all, sorted by name."""
+    def exists(self, key: str, namespace: str, name: str) -> bool:
         with self.lock:
+            return (namespace, name) in self._objects.get(key, {})
+
+    def items(
+        self,
+        key: str,
+        namespace: str | None = None,
+        accept: Accept | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> list[Obj]:
+        """Copies of the objects of one resource, in one namespace or all, sorted by name;
+        only those `accept` takes, looked up by the label index first when `labels` (pairs
+        every result must carry) are given."""
+        with self.lock:
+            bucket = self._objects.get(key, {})
+            idents: Iterable[Ident] = bucket if not labels else self._labelled(key, labels)
             found = [
-                o for (ns, _), o in self._objects.get(key, {}).items() if namespace is None or ns == namespace
+                bucket[i]
+                for i in idents
+                if (namespace is None or i[0] == namespace) and (accept is None or accept(bucket[i]))
             ]
             found.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return copy.deepcopy(found)
+
+    def _labelled(self, key: str, labels: Mapping[str, str]) -> set[Ident]:
+        sets = sorted((self._index.labels.get((key, k, str(v)), set()) for k, v in labels.items()), key=len)
+        return set(sets[0]).intersection(*sets[1:]) if sets else set()
+
+    def controlled(self, key: str, uid: str) -> list[Obj]:
+        """Copies of the objects of `key` whose managing controller has `uid`."""
+        with self.lock:
+            bucket = self._objects.get(key, {})
+            found = [
+                bucket[(ns, name)]
+                for k, ns, name in self._index.owners.get(uid, ())
+                if k == key and controller_uid(bucket[(ns, name)]) == uid
+            ]
+            found.sort(key=lambda o: o["metadata"]["name"])
+            return copy.deepcopy(found)
+
+    def dependents(self, uid: str) -> list[tuple[str, Obj]]:
+        """(key, copy) of every object with an ownerReference to `uid`."""
+        with self.lock:
+            return [
+                (key, copy.deepcopy(self._objects[key][(ns, name)]))
+                for key, ns, name in sorted(self._index.owners.get(uid, ()))
+            ]
 
     def keys(self) -> Iterator[str]:
         with self.lock:
@@ -107,7 +198,10 @@ class Store:
             bucket = self._objects.setdefault(key, {})
             old = bucket.get(ident)
             stored = copy.deepcopy(obj)
+            if old is not None:
+                self._index.drop(key, ident, old)
             bucket[ident] = stored
+            self._index.add(key, ident, stored)
             self._emit(Event(MODIFIED if old else ADDED, key, stored, old, self._rv))
             return copy.deepcopy(stored)
 
@@ -116,6 +210,7 @@ class Store:
             old = self._objects.get(key, {}).pop((namespace, name), None)
             if old is None:
                 return None
+            self._index.drop(key, (namespace, name), old)
             self._rv += 1
             gone = copy.deepcopy(old)
             gone["metadata"]["resourceVersion"] = str(self._rv)

@@ -49,6 +49,10 @@ class RunningSandbox:
     def reset_counters(self) -> None:
         self.sandbox.reset_counters()
 
+    def syncs(self, cluster: str) -> int:
+        """How many work items (one object's sync each) the cluster's controllers processed."""
+        return self.sandbox.clusters[cluster].controllers.syncs
+
 
 @contextmanager
 def running_sandbox(

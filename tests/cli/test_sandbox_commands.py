@@ -38,7 +38,7 @@ def test_sandbox_lifecycle(tmp_path: Path) -> None:
         assert (
             "environments/" in untracked and ".envman" not in untracked
         )  # the user's repository stays clean
-        assert run(root, "up", "staging").stderr.startswith("sandbox reusing: 2 clusters")
+        assert run(root, "up", "staging").stderr.startswith("sandbox reusing: staging, 2 clusters")
         assert run(root, "fail", "staging-euw1", "--app", "api").exit_code == 0
         failed = run(root, "fail", "staging-euw1", "--mode", "image-pull")
         assert failed.exit_code == 0 and "will fail (image-pull)" in failed.stderr
@@ -56,9 +56,16 @@ def test_sandbox_lifecycle(tmp_path: Path) -> None:
         assert "failing" not in run(root, "status").stdout
         missing = run(root, "fail", "prod-use1")
         assert missing.exit_code == 1 and "the sandbox has no cluster 'prod-use1'" in missing.stderr
+        typo = run(root, "heal", "staging-euw")
+        assert typo.exit_code == 1 and "no cluster 'staging-euw'; did you mean 'staging-euw1'?" in typo.stderr
+        helo = run(root, "fail", "staging-euw1", "--app", "wbe")
+        assert helo.exit_code == 1
+        assert "error: environment 'staging' has no app 'wbe'; did you mean 'web'?" in helo.stderr
+        assert "failing" not in run(root, "status").stdout
     finally:
-        assert run(root, "down").exit_code == 0
+        assert run(root, "down").stderr == "sandbox stopped: staging\n"
     assert run(root, "status").stdout == "no sandbox is running\n"
+    assert run(root, "down").stderr == "no sandbox was running\n"
 
 
 def test_an_environment_on_the_argocd_engine_gets_a_hub(tmp_path: Path) -> None:

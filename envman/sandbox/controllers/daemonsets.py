@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.workloads import (
     REVISION_LABEL,
@@ -27,30 +26,22 @@ class DaemonSets(Controller):
     """Keeps one pod of every DaemonSet on each node."""
 
     key = DAEMONSETS
+    kind = ("apps", "DaemonSet")
+    component = "daemonset-controller"
+    watches = ("/nodes",)
 
-    def __init__(self, api: Api) -> None:
-        super().__init__(api)
-        self._nodes: list[str] = []
-
-    def dependents(self) -> dict[str, list[Obj]]:
-        pods = self.live_pods()
-        self._nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
-        return pods
-
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         revision = daemonset_revision(obj)
-        changed = self._place(obj, owned, self._nodes, revision)
+        nodes = [n["metadata"]["name"] for n in self.api.store.items("/nodes")]
+        self._place(obj, owned, nodes, revision)
         stale = [p for p in owned if p["metadata"]["labels"].get(REVISION_LABEL) != revision]
         if stale and all(is_ready(p) for p in owned):
-            self.delete("pods", stale[0])
-            changed = True
-        status = _status(obj, owned, revision, len(self._nodes))
-        return self.save_status(DAEMONSETS, obj, status) or changed
+            self.delete_pod(obj, stale[0])
+        self.save_status(DAEMONSETS, obj, _status(obj, owned, revision, len(nodes)))
 
-    def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> bool:
-        """Create a pod on each node that has none; True when any was created."""
+    def _place(self, ds: Obj, pods: list[Obj], nodes: list[str], revision: str) -> None:
+        """Create a pod on each node that has none."""
         placed = {pinned_node(p) for p in pods}
-        changed = False
         for node in nodes:
             if node not in placed:
                 labels = {
@@ -60,9 +51,7 @@ class DaemonSets(Controller):
                 name = f"{ds['metadata']['name']}-{suffix()}"
                 pod = pod_from_template(ds, ds["spec"]["template"], name, labels)
                 pin_to_node(pod, node)
-                self.api.insert("pods", pod)
-                changed = True
-        return changed
+                self.insert_pod(ds, pod)
 
 
 def _status(ds: Obj, pods: list[Obj], revision: str, nodes: int) -> Obj:

@@ -11,46 +11,50 @@ from typing import Any
 
 from envman.sandbox.api import Api
 from envman.sandbox.controllers.base import Controller
+from envman.sandbox.controllers.queue import WorkQueue
 from envman.sandbox.controllers.replicasets import REPLICASETS
 from envman.sandbox.controllers.workloads import (
     HASH_LABEL,
     REVISION_ANNOTATION,
-    by_owner,
     condition,
     merge_conditions,
     owner_ref,
     rollout_bounds,
     template_hash,
 )
+from envman.sandbox.events import Recorder
 
 Obj = dict[str, Any]
 
 DEPLOYMENTS = "apps/deployments"
+DEADLINE_SLACK = 0.01
+"""Seconds past a progress deadline the Deployment is synced again, to find it exceeded."""
 
 
 class Deployments(Controller):
     """Rolls every Deployment out through its ReplicaSets."""
 
-    def __init__(self, api: Api) -> None:
-        super().__init__(api)
-        self._progress: dict[str, tuple[float, Any]] = {}
-
     key = DEPLOYMENTS
+    owns = REPLICASETS
+    kind = ("apps", "Deployment")
+    component = "deployment-controller"
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return by_owner(self.api.store.items(REPLICASETS))
+    def __init__(self, api: Api, queue: WorkQueue, events: Recorder) -> None:
+        super().__init__(api, queue, events)
+        self._progress: dict[tuple[str, str], tuple[float, Any]] = {}
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        new, created = self._new_replicaset(obj, owned)
-        if created:
-            return True
+    def forget(self, namespace: str, name: str) -> None:
+        self._progress.pop((namespace, name), None)
+
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        new, changed = self._new_replicaset(obj, owned)
+        if changed:  # synced again on its event, with the ReplicaSet as stored
+            return
         olds = [rs for rs in owned if rs is not new]
-        changed = False
-        if not obj["spec"].get("paused"):
-            changed |= self._roll(obj, new, olds)
-        changed |= self._prune_history(obj, olds)
-        changed |= self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
-        return changed
+        if not obj["spec"].get("paused") and all(_observed(rs) for rs in owned):
+            self._roll(obj, new, olds)
+        self._prune_history(obj, olds)
+        self.save_status(DEPLOYMENTS, obj, self._status(obj, new, owned))
 
     # --- the new ReplicaSet -------------------------------------------------------------
 
@@ -73,32 +77,37 @@ class Deployments(Controller):
 
     # --- rolling out --------------------------------------------------------------------
 
-    def _scale(self, rs: Obj, replicas: int) -> bool:
-        if int(rs["spec"].get("replicas", 0)) == replicas:
-            return False
+    def _scale(self, dep: Obj, rs: Obj, replicas: int) -> None:
+        old = int(rs["spec"].get("replicas", 0))
+        if old == replicas:
+            return
         before = copy.deepcopy(rs)
         rs["spec"]["replicas"] = replicas
         rs["metadata"]["generation"] = int(rs["metadata"].get("generation", 1)) + 1
-        return self.save(REPLICASETS, rs, before)
+        way = "up" if replicas > old else "down"
+        message = f"Scaled {way} replica set {rs['metadata']['name']} from {old} to {replicas}"
+        self.record(dep, "ScalingReplicaSet", message)
+        self.save(REPLICASETS, rs, before)
 
-    def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> bool:
+    def _roll(self, dep: Obj, new: Obj, olds: list[Obj]) -> None:
         desired = int(dep["spec"].get("replicas", 1))
         if (dep["spec"].get("strategy") or {}).get("type") == "Recreate":
-            return self._recreate(new, olds, desired)
-        return self._rolling_update(dep, new, olds, desired)
+            self._recreate(dep, new, olds, desired)
+        else:
+            self._rolling_update(dep, new, olds, desired)
 
-    def _recreate(self, new: Obj, olds: list[Obj], desired: int) -> bool:
-        scaled = [self._scale(rs, 0) for rs in olds]
-        changed = any(scaled)
-        alive = sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds)
-        return changed | (alive == 0 and self._scale(new, desired))
+    def _recreate(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> None:
+        for rs in olds:
+            self._scale(dep, rs, 0)
+        if sum(int((rs.get("status") or {}).get("replicas", 0)) for rs in olds) == 0:
+            self._scale(dep, new, desired)
 
-    def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> bool:
+    def _rolling_update(self, dep: Obj, new: Obj, olds: list[Obj], desired: int) -> None:
         old_total = sum(int(rs["spec"].get("replicas", 0)) for rs in olds)
         surge, unavailable = rollout_bounds(dep["spec"], desired)
         current = int(new["spec"].get("replicas", 0))
         target = min(desired, max(current, desired + surge - old_total))
-        changed = self._scale(new, target)
+        self._scale(dep, new, target)
         ready = sum(_ready_count(rs) for rs in [new, *olds])
         budget = max(0, ready - (desired - unavailable))
         for rs in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
@@ -108,10 +117,9 @@ class Deployments(Controller):
             if _ready_count(new) >= desired:
                 cut = replicas
             budget -= max(0, cut - unready)
-            changed |= self._scale(rs, replicas - cut)
-        return changed
+            self._scale(dep, rs, replicas - cut)
 
-    def _prune_history(self, dep: Obj, olds: list[Obj]) -> bool:
+    def _prune_history(self, dep: Obj, olds: list[Obj]) -> None:
         limit = int(dep["spec"].get("revisionHistoryLimit", 10))
         idle = [
             rs
@@ -122,7 +130,6 @@ class Deployments(Controller):
         idle.sort(key=lambda rs: int(rs["metadata"]["annotations"].get(REVISION_ANNOTATION, 0)))
         for rs in idle[: max(0, len(idle) - limit)]:
             self.delete("replicasets", rs, "apps")
-        return len(idle) > limit
 
     # --- status -------------------------------------------------------------------------
 
@@ -161,26 +168,30 @@ class Deployments(Controller):
 
     def _progressing(self, dep: Obj, complete: bool, marker: Any) -> Obj:
         """The Progressing condition; `marker` is what counts as progress when it changes."""
+        meta = dep["metadata"]
+        ident = (meta["namespace"], meta["name"])
         if complete:
+            self.queue.cancel((DEPLOYMENTS, *ident))
             return condition(
                 "Progressing",
                 True,
                 "NewReplicaSetAvailable",
                 'ReplicaSet "{rs}" has successfully progressed.',
             )
-        uid = dep["metadata"]["uid"]
-        marker = (dep["metadata"].get("generation"), marker)
-        since, seen = self._progress.get(uid, (time.monotonic(), None))
+        marker = (meta["uid"], meta.get("generation"), marker)
+        since, seen = self._progress.get(ident, (time.monotonic(), None))
         if seen != marker:
             since = time.monotonic()
-            self._progress[uid] = (since, marker)
-        if time.monotonic() - since > int(dep["spec"].get("progressDeadlineSeconds", 600)):
+            self._progress[ident] = (since, marker)
+        deadline = since + int(dep["spec"].get("progressDeadlineSeconds", 600))
+        if time.monotonic() > deadline:
             return condition(
                 "Progressing",
                 False,
                 "ProgressDeadlineExceeded",
                 'ReplicaSet "{rs}" has timed out progressing.',
             )
+        self.queue.add_at((DEPLOYMENTS, *ident), deadline + DEADLINE_SLACK)
         return condition("Progressing", True, "ReplicaSetUpdated", 'ReplicaSet "{rs}" is progressing.')
 
 
@@ -226,6 +237,14 @@ def _without_hash(template: Obj) -> Obj:
     if labels is not None:
         labels.pop(HASH_LABEL, None)
     return result
+
+
+def _observed(rs: Obj) -> bool:
+    """Whether the ReplicaSet controller has reported on the ReplicaSet's latest spec: until
+    it has, its ready count is of a replica count that no longer holds, and scaling on it
+    could take down more pods than `maxUnavailable` allows (client-go's expectations)."""
+    observed = (rs.get("status") or {}).get("observedGeneration")
+    return observed is not None and observed == rs["metadata"].get("generation")
 
 
 def _ready_count(rs: Obj) -> int:

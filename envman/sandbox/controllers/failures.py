@@ -22,6 +22,7 @@ from envman.sandbox.controllers.workloads import (
     statefulset_revision,
     template_hash,
 )
+from envman.sandbox.pod_defaults import template_view
 from envman.sandbox.store import Store
 
 Obj = dict[str, Any]
@@ -63,7 +64,9 @@ def template_key(pod: Obj) -> str:
 
 
 def _containers_key(spec: Obj) -> str:
-    containers = {k: spec.get(k) or [] for k in ("initContainers", "containers")}
+    """A hash of the containers of a pod spec as its template had them: what the API server
+    adds to a pod alone (the token mount, requests defaulted from limits) does not count."""
+    containers = {k: [template_view(c) for c in spec.get(k) or []] for k in ("initContainers", "containers")}
     return f"containers={template_hash(containers)}"
 
 

@@ -11,13 +11,13 @@ from typing import Any
 from envman.sandbox.api import now_iso
 from envman.sandbox.controllers.base import Controller
 from envman.sandbox.controllers.workloads import (
-    by_owner,
     condition,
     is_ready,
     merge_conditions,
     phase,
     suffix,
 )
+from envman.sandbox.events import WARNING
 
 Obj = dict[str, Any]
 
@@ -30,32 +30,32 @@ class Jobs(Controller):
     """Runs the pods of every Job to completion."""
 
     key = JOBS
+    kind = ("batch", "Job")
+    component = "job-controller"
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return by_owner(self.api.store.items("/pods"))
+    def owned(self, obj: Obj) -> list[Obj]:
+        """Every pod of the Job, failed ones included: they count towards its backoff limit."""
+        return self.api.store.controlled("/pods", obj["metadata"]["uid"])
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         status = dict(obj.get("status") or {})
-        if _finished(status) or obj["spec"].get("suspend"):
-            return False
-        return self._run(obj, status, owned)
+        if not (_finished(status) or obj["spec"].get("suspend")):
+            self._run(obj, status, owned)
 
-    def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> bool:
-        """Start the pods still wanted and save the counts; True when anything changed."""
+    def _run(self, job: Obj, status: Obj, pods: list[Obj]) -> None:
+        """Start the pods still wanted and save the counts."""
         succeeded = sum(1 for p in pods if phase(p) == "Succeeded")
         failed = sum(1 for p in pods if phase(p) == "Failed")
         active = [p for p in pods if phase(p) not in ("Succeeded", "Failed")]
         completions = int(job["spec"].get("completions", 1))
         exceeded = failed > int(job["spec"].get("backoffLimit", 6))
-        changed = False
         if exceeded:
             for pod in active:
-                self.delete("pods", pod)
+                self.delete_pod(job, pod)
             active = []
         wanted = 0 if exceeded else min(int(job["spec"].get("parallelism", 1)), completions - succeeded)
         for _ in range(max(0, wanted - len(active))):
             self.create_pod(job, job["spec"]["template"], f"{job['metadata']['name']}-{suffix()}", {})
-            changed = True
         status.setdefault("startTime", now_iso())
         status.update(
             {
@@ -69,10 +69,11 @@ class Jobs(Controller):
         )
         if exceeded:
             status.update(_backoff_exceeded())
+            self.record(job, "BackoffLimitExceeded", BACKOFF_EXCEEDED, WARNING)
         elif succeeded >= completions:
             status.update(_completed())
-        changed |= self.save_status(JOBS, job, status)
-        return changed
+            self.record(job, "Completed", "Job completed")
+        self.save_status(JOBS, job, status)
 
 
 def _finished(status: Obj) -> bool:

@@ -8,6 +8,7 @@ an unchanged condition) carries over as on a real node.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -65,16 +66,18 @@ def image_pull(pod: Obj, *, backoff: bool) -> Obj:
     def waiting(image: str) -> Obj:
         if backoff:
             return {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
-        message = (
-            f'failed to pull and unpack image "{image}": failed to resolve reference "{image}": not found'
-        )
-        return {"reason": "ErrImagePull", "message": message}
+        return {"reason": "ErrImagePull", "message": pull_failure(image)}
 
     status["containerStatuses"] = [
         _container(pod, c, {"waiting": waiting(str(c.get("image", "")))}, ready=False, started=False)
         for c in _containers(pod)
     ]
     return status
+
+
+def pull_failure(image: str) -> str:
+    """Why the image of a pod failing in `image-pull` mode cannot be pulled."""
+    return f'failed to pull and unpack image "{image}": failed to resolve reference "{image}": not found'
 
 
 def crash_loop(pod: Obj, restarts: int) -> Obj:
@@ -227,10 +230,11 @@ def _container(
 ) -> Obj:
     """A container's status; a restarted or healed container keeps its restart count and last state."""
     previous = _container_status(pod, container)
+    pulled = "running" in state or "terminated" in state or bool(previous.get("imageID"))
     entry: Obj = {
         "name": container.get("name"),
         "image": container.get("image"),
-        "imageID": "",
+        "imageID": image_id(str(container.get("image", ""))) if pulled else "",
         "ready": ready,
         "started": started,
         "restartCount": int(previous.get("restartCount", 0)),
@@ -240,6 +244,15 @@ def _container(
     if keep_id or "running" in state:
         entry["containerID"] = (previous.get("containerID") if keep_id else None) or _container_id()
     return entry
+
+
+def image_id(image: str) -> str:
+    """The digest reference of a pulled image, as the runtime reports it (stable per image)."""
+    name = image.partition("@")[0]
+    if ":" in name.rpartition("/")[2]:
+        name = name.rpartition(":")[0]
+    digest = hashlib.sha256(image.encode()).hexdigest()
+    return f"{name}@sha256:{digest}"
 
 
 def _container_id() -> str:

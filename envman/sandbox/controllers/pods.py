@@ -8,13 +8,12 @@ terminated start as usual.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from envman.sandbox.api import Api
-from envman.sandbox.controllers import kubelet
+from envman.sandbox.controllers import kubelet, pod_events
 from envman.sandbox.controllers.failures import (
     CRASH_LOOP,
     DEFAULT_MODE,
@@ -27,11 +26,14 @@ from envman.sandbox.controllers.failures import (
     runs_to_completion,
     template_key,
 )
+from envman.sandbox.controllers.queue import WorkQueue
 from envman.sandbox.controllers.workloads import phase, pinned_node
+from envman.sandbox.events import Recorder
 from envman.sandbox.store import ADDED, DELETED, Event
 
 Obj = dict[str, Any]
 
+PODS = "/pods"
 RELEASE_LABEL = "app.kubernetes.io/instance"
 RELEASE_ANNOTATION = "meta.helm.sh/release-name"
 MAX_RESTARTS = 10
@@ -39,32 +41,42 @@ MAX_RESTARTS = 10
 
 
 class PodLifecycle:
-    """When each pod is due for its next status, and the failure mode of those that fail."""
+    """When each pod is due for its next status (a timer in the work queue), and the failure
+    mode of those that fail."""
 
-    def __init__(self, api: Api, ready_delay: float, wake: threading.Event) -> None:
+    def __init__(self, api: Api, ready_delay: float, queue: WorkQueue, events: Recorder) -> None:
         self.api = api
         self.ready_delay = ready_delay
         self.failures = Failures()
+        self.events = events
+        self._images: set[str] = set()
+        self._queue = queue
         self._due: dict[str, float] = {}
         self._fate: dict[str, str] = {}
         self._step: dict[str, int] = {}
         self._keys: dict[str, str] = {}
-        self._wake = wake
-        api.store.listeners.append(self._on_event)
+        self._names: dict[str, tuple[str, str]] = {}
 
-    def _on_event(self, event: Event) -> None:
-        if event.key == "/pods":
-            uid = event.obj["metadata"]["uid"]
-            if event.type == ADDED:
-                self._due[uid] = time.monotonic() + self.ready_delay
-                mode = self.failures.fate(event.obj, lambda: self._releases(event.obj, 0))
-                if mode is not None:
-                    self._fate[uid] = mode
-                    self._keys[uid] = template_key(event.obj)
-            elif event.type == DELETED:
-                for state in (self._due, self._fate, self._step, self._keys):
-                    state.pop(uid, None)
-        self._wake.set()
+    def on_event(self, event: Event) -> None:
+        """A pod was added (it is due after the ready delay, its fate decided now) or deleted."""
+        meta = event.obj["metadata"]
+        uid = meta["uid"]
+        if event.type == ADDED:
+            self._names[uid] = (meta.get("namespace", ""), meta["name"])
+            self._due_at(uid, time.monotonic() + self.ready_delay)
+            mode = self.failures.fate(event.obj, lambda: self._releases(event.obj, 0))
+            if mode is not None:
+                self._fate[uid] = mode
+                self._keys[uid] = template_key(event.obj)
+        elif event.type == DELETED:
+            for state in (self._due, self._fate, self._step, self._keys, self._names):
+                state.pop(uid, None)
+            for note in pod_events.killing(event.obj):
+                self.events.defer(event.obj, note)
+
+    def _due_at(self, uid: str, when: float) -> None:
+        self._due[uid] = when
+        self._queue.add_at((PODS, *self._names[uid]), when)
 
     def _releases(self, obj: Obj, depth: int) -> set[str]:
         meta = obj["metadata"]
@@ -97,47 +109,46 @@ class PodLifecycle:
             self.failures.heal(self._keys.values())
             now = time.monotonic()
             for uid in self._fate:
-                self._due[uid] = now
+                self._due_at(uid, now)
             self._fate.clear()
             self._step.clear()
             self._keys.clear()
-        self._wake.set()
-
-    def next_due(self) -> float | None:
-        with self.api.store.lock:  # API threads add pods meanwhile
-            return min(self._due.values(), default=None)
 
     def report(self) -> list[Obj]:
         """The failing apps (None for all) and their modes."""
         with self.api.store.lock:
             return self.failures.report()
 
-    def reconcile(self) -> bool:
-        """Move due pods to their next status; True when something changed."""
+    def sync_object(self, namespace: str, name: str) -> None:
+        """Move the pod to its next status if it is due."""
+        pod = self.api.store.get(PODS, namespace, name)
+        if pod is None:
+            return
+        uid = pod["metadata"]["uid"]
         now = time.monotonic()
-        changed = False
-        for pod in self.api.store.items("/pods"):
-            uid = pod["metadata"]["uid"]
-            due = self._due.get(uid)
-            if due is None or due > now:
-                continue
-            if phase(pod) in ("Succeeded", "Failed"):
-                del self._due[uid]
-                continue
-            step = self._step.get(uid, 0)
-            status, again = STEPS.get(self._fate.get(uid) or "", _healthy)(pod, step)
-            if again:
-                self._due[uid] = now + self.ready_delay
-                self._step[uid] = step + 1
-            else:
-                del self._due[uid]
-            if pod.get("status") != status:
-                pod["status"] = status
-                if kubelet.scheduled(status):
-                    pod["spec"].setdefault("nodeName", pinned_node(pod) or kubelet.NODE)
-                self.api.store.put("/pods", pod)
-                changed = True
-        return changed
+        due = self._due.get(uid)
+        if due is None:
+            return
+        if due > now:
+            self._queue.add_at((PODS, namespace, name), due)
+            return
+        del self._due[uid]
+        if phase(pod) in ("Succeeded", "Failed"):
+            return
+        step, mode = self._step.get(uid, 0), self._fate.get(uid) or ""
+        status, again = STEPS.get(mode, _healthy)(pod, step)
+        if again:
+            self._step[uid] = step + 1
+            self._due_at(uid, now + self.ready_delay)
+        if pod.get("status") == status:
+            return
+        placed = bool(pod["spec"].get("nodeName"))
+        pod["status"] = status
+        if kubelet.scheduled(status):
+            pod["spec"].setdefault("nodeName", pinned_node(pod) or kubelet.NODE)
+        stored = self.api.store.put(PODS, pod)
+        for note in pod_events.step_notes(mode, step, stored, placed, self._images):
+            self.events.record(stored, note)
 
 
 # --- the steps of each mode: the pod's status at a step, and whether another step follows ---

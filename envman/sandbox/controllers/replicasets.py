@@ -16,11 +16,11 @@ class ReplicaSets(Controller):
     """Creates and deletes the pods of every ReplicaSet and reports how many are ready."""
 
     key = REPLICASETS
+    kind = ("apps", "ReplicaSet")
+    component = "replicaset-controller"
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        kept = self._scale_pods(obj, owned)
-        changed = len(kept) != len(owned) or int(obj["spec"].get("replicas", 1)) > len(owned)
-        return self.save_status(REPLICASETS, obj, _status(obj, kept)) or changed
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        self.save_status(REPLICASETS, obj, _status(obj, self._scale_pods(obj, owned)))
 
     def _scale_pods(self, rs: Obj, pods: list[Obj]) -> list[Obj]:
         """Create or delete pods towards `replicas`; the pods that were there and remain.
@@ -37,7 +37,7 @@ class ReplicaSets(Controller):
             return pods
         pods = sorted(pods, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
         for pod in pods[: len(pods) - desired]:
-            self.delete("pods", pod)
+            self.delete_pod(rs, pod)
         return pods[len(pods) - desired :]
 
 

@@ -25,15 +25,23 @@ class StatefulSets(Controller):
     """Keeps the ordinal pods of every StatefulSet."""
 
     key = STATEFULSETS
+    kind = ("apps", "StatefulSet")
+    component = "statefulset-controller"
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
+    def created(self, pod: str, owner: Obj) -> str:
+        return f"create Pod {pod} in StatefulSet {owner['metadata']['name']} successful"
+
+    def deleted(self, pod: str, owner: Obj) -> str:
+        return f"delete Pod {pod} in StatefulSet {owner['metadata']['name']} successful"
+
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
         pods = {_ordinal(p): p for p in owned}
         revision = statefulset_revision(obj)
-        changed = self._sync_pods(obj, pods, revision)
-        return self.save_status(STATEFULSETS, obj, _status(obj, pods, revision)) or changed
+        self._sync_pods(obj, pods, revision)
+        self.save_status(STATEFULSETS, obj, _status(obj, pods, revision))
 
-    def _sync_pods(self, sts: Obj, pods: dict[int, Obj], revision: str) -> bool:
-        """Create, delete or update at most what the pod management policy allows in one pass."""
+    def _sync_pods(self, sts: Obj, pods: dict[int, Obj], revision: str) -> None:
+        """Create, delete or update at most what the pod management policy allows in one sync."""
         replicas = int(sts["spec"].get("replicas", 1))
         ordered = sts["spec"].get("podManagementPolicy", "OrderedReady") == "OrderedReady"
         for ordinal in range(replicas):
@@ -41,17 +49,16 @@ class StatefulSets(Controller):
             if pod is None:
                 self._create_pod(sts, ordinal, revision)
                 if ordered:
-                    return True
+                    return
             elif ordered and not is_ready(pod):
-                return False
+                return
         for ordinal in sorted((o for o in pods if o >= replicas), reverse=True):
-            self.delete("pods", pods.pop(ordinal))
-            return True
-        if len(pods) < replicas or not all(is_ready(p) for p in pods.values()):
-            return any(o not in pods for o in range(replicas))
-        return self._update(sts, pods, revision)
+            self.delete_pod(sts, pods.pop(ordinal))
+            return
+        if len(pods) == replicas and all(is_ready(p) for p in pods.values()):
+            self._update(sts, pods, revision)
 
-    def _update(self, sts: Obj, pods: dict[int, Obj], revision: str) -> bool:
+    def _update(self, sts: Obj, pods: dict[int, Obj], revision: str) -> None:
         """Delete the highest stale pod at or above the partition (it comes back updated)."""
         strategy = sts["spec"].get("updateStrategy") or {}
         partition = int((strategy.get("rollingUpdate") or {}).get("partition", 0))
@@ -61,9 +68,7 @@ class StatefulSets(Controller):
             if o >= partition and p["metadata"]["labels"].get(REVISION_LABEL) != revision
         ]
         if stale and strategy.get("type") != "OnDelete":
-            self.delete("pods", pods.pop(max(stale)))
-            return True
-        return False
+            self.delete_pod(sts, pods.pop(max(stale)))
 
     def _create_pod(self, sts: Obj, ordinal: int, revision: str) -> None:
         name = f"{sts['metadata']['name']}-{ordinal}"
@@ -82,13 +87,13 @@ class StatefulSets(Controller):
             volumes.append(
                 {"name": claim["metadata"]["name"], "persistentVolumeClaim": {"claimName": claim_name}}
             )
-            self._ensure_claim(sts, claim, claim_name)
-        self.api.insert("pods", pod)
+            self._ensure_claim(sts, claim, claim_name, name)
+        self.insert_pod(sts, pod)
 
-    def _ensure_claim(self, sts: Obj, claim: Obj, claim_name: str) -> None:
+    def _ensure_claim(self, sts: Obj, claim: Obj, claim_name: str, pod: str) -> None:
         """Create the PersistentVolumeClaim of a volume claim template unless it exists."""
         namespace = sts["metadata"]["namespace"]
-        if self.api.store.get("/persistentvolumeclaims", namespace, claim_name) is not None:
+        if self.api.store.exists("/persistentvolumeclaims", namespace, claim_name):
             return
         labels = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
         self.api.insert(
@@ -98,6 +103,8 @@ class StatefulSets(Controller):
                 "spec": {**copy.deepcopy(claim.get("spec") or {}), "storageClassName": "standard"},
             },
         )
+        message = f"create Claim {claim_name} Pod {pod} in StatefulSet {sts['metadata']['name']} success"
+        self.record(sts, "SuccessfulCreate", message)
 
 
 def _ordinal(pod: Obj) -> int:

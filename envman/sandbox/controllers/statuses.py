@@ -19,11 +19,10 @@ INGRESSES = "networking.k8s.io/ingresses"
 class StatusOnly(Controller):
     """A controller that controls nothing and saves the status `status` gives."""
 
-    def dependents(self) -> dict[str, list[Obj]]:
-        return {}
+    owns = None
 
-    def sync(self, obj: Obj, owned: list[Obj]) -> bool:
-        return self.save_status(self.key, obj, self.status(obj))
+    def sync(self, obj: Obj, owned: list[Obj]) -> None:
+        self.save_status(self.key, obj, self.status(obj))
 
     def status(self, obj: Obj) -> Obj:
         raise NotImplementedError
@@ -33,6 +32,7 @@ class DisruptionBudgets(StatusOnly):
     """Gives every PodDisruptionBudget its observed generation and zero counts."""
 
     key = PODDISRUPTIONBUDGETS
+    kind = ("policy", "PodDisruptionBudget")
 
     def status(self, obj: Obj) -> Obj:
         status = dict(obj.get("status") or {})
@@ -46,6 +46,7 @@ class Autoscalers(StatusOnly):
     """Reports `minReplicas` as the current and desired replicas of every autoscaler."""
 
     key = HORIZONTALPODAUTOSCALERS
+    kind = ("autoscaling", "HorizontalPodAutoscaler")
 
     def status(self, obj: Obj) -> Obj:
         replicas = int(obj.get("spec", {}).get("minReplicas", 1))
@@ -57,6 +58,7 @@ class Ingresses(StatusOnly):
     address (Argo CD counts an Ingress without one as Progressing)."""
 
     key = INGRESSES
+    kind = ("networking.k8s.io", "Ingress")
 
     def status(self, obj: Obj) -> Obj:
         return {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}

@@ -48,22 +48,6 @@ def owner_ref(owner: Obj) -> Obj:
     }
 
 
-def controller_uid(obj: Obj) -> str | None:
-    for ref in obj["metadata"].get("ownerReferences") or []:
-        if ref.get("controller"):
-            return str(ref.get("uid"))
-    return None
-
-
-def by_owner(objects: list[Obj]) -> dict[str, list[Obj]]:
-    out: dict[str, list[Obj]] = {}
-    for obj in objects:
-        uid = controller_uid(obj)
-        if uid:
-            out.setdefault(uid, []).append(obj)
-    return out
-
-
 def pod_from_template(owner: Obj, template: Obj, name: str, labels: Obj) -> Obj:
     meta = template.get("metadata") or {}
     pod: Obj = {
