@@ -7,9 +7,11 @@ to owned objects; CRDs add their custom resources to discovery at once.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +63,20 @@ class Addresses:
         return self._ports
 
 
+CRDS_KEY = "apiextensions.k8s.io/customresourcedefinitions"
+
+
+@dataclass(frozen=True)
+class ApiSnapshot:
+    """What one cluster holds, copied (`Api.snapshot`): objects by store key, and the state
+    kept beside them."""
+
+    objects: list[tuple[str, Obj]]
+    applied: dict[tuple[str, str, str], dict[str, Obj]]
+    ownership: Ownership
+    addresses: Addresses
+
+
 class Api:
     """One cluster's API objects and the verbs on them."""
 
@@ -95,6 +111,30 @@ class Api:
             },
             "storage.k8s.io",
         )
+
+    def snapshot(self) -> ApiSnapshot:
+        """Everything this cluster holds (objects, field managers, applied configurations,
+        addresses handed out), to start another cluster from (`restore`)."""
+        with self.store.lock:
+            objects = [(key, obj) for key in self.store.keys() for obj in self.store.items(key)]  # noqa: SIM118 (a Store, not a dict)
+            return ApiSnapshot(
+                objects,
+                copy.deepcopy(self._applied),
+                copy.deepcopy(self.ownership),
+                copy.deepcopy(self.addresses),
+            )
+
+    def restore(self, snapshot: ApiSnapshot) -> None:
+        """Hold what `snapshot` held: CRDs first (their resources served), then every object,
+        each stored anew (so controllers and watchers see it added)."""
+        with self.store.lock:
+            for key, obj in sorted(snapshot.objects, key=lambda item: item[0] != CRDS_KEY):
+                if key == CRDS_KEY:
+                    self.registry.add_crd(obj)
+                self.store.put(key, copy.deepcopy(obj))
+            self._applied = copy.deepcopy(snapshot.applied)
+            self.ownership = copy.deepcopy(snapshot.ownership)
+            self.addresses = copy.deepcopy(snapshot.addresses)
 
     def rtype(self, plural: str, group: str = "") -> ResourceType:
         return self.registry.by_key(f"{group}/{plural}")
@@ -393,7 +433,7 @@ class Api:
             self.ownership.forget((rtype.key, meta.get("namespace", ""), meta["name"]))
             if rtype.key == "/namespaces":
                 self._empty_namespace(meta["name"])
-            elif rtype.key == "apiextensions.k8s.io/customresourcedefinitions":
+            elif rtype.key == CRDS_KEY:
                 self._drop_crd(obj)
             self._collect(meta["uid"], orphan)
 

@@ -15,12 +15,12 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from envman.sandbox.api import Api
+from envman.sandbox.api import Api, ApiSnapshot
 from envman.sandbox.argocd.hub import Hub, HubSettings
 from envman.sandbox.controllers import Controllers
 from envman.sandbox.controllers.failures import DEFAULT_MODE
@@ -291,11 +291,18 @@ class Sandbox:
     """Every cluster of one sandbox, served from this process."""
 
     def __init__(
-        self, names: Iterable[str], ready_delay: float = DEFAULT_READY_DELAY, hub: HubSettings | None = None
+        self,
+        names: Iterable[str],
+        ready_delay: float = DEFAULT_READY_DELAY,
+        hub: HubSettings | None = None,
+        restore: Mapping[str, ApiSnapshot] | None = None,
     ) -> None:
-        """Serve `names`; with `hub`, also the Argo CD hub context (see `argocd.hub.HubSettings`)."""
+        """Serve `names`; with `hub`, also the Argo CD hub context (see `argocd.hub.HubSettings`);
+        each cluster in `restore` starts holding what its snapshot held (`snapshot`)."""
         names = [*names, *([hub.context] if hub else [])]
         self.clusters = {name: Cluster(name, ready_delay) for name in names}
+        for name, snapshot in (restore or {}).items():
+            self._cluster(name).api.restore(snapshot)
         self.servers = {name: ClusterServer(c) for name, c in self.clusters.items()}
         self.admin = AdminServer(self)
         self.stopped = threading.Event()
@@ -333,6 +340,10 @@ class Sandbox:
         for cluster in self.clusters.values():
             cluster.controllers.stop()
         self.stopped.set()
+
+    def snapshot(self) -> dict[str, ApiSnapshot]:
+        """What every cluster holds, to start another sandbox from (`restore`)."""
+        return {name: cluster.api.snapshot() for name, cluster in self.clusters.items()}
 
     def _cluster(self, name: str) -> Cluster:
         if name not in self.clusters:

@@ -7,12 +7,13 @@ run in parallel (pytest-xdist) without sharing anything.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from envman.sandbox import kubeconfig
+from envman.sandbox.api import ApiSnapshot
 from envman.sandbox.argocd.hub import HubSettings
 from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.server import Sandbox
@@ -49,6 +50,10 @@ class RunningSandbox:
     def reset_counters(self) -> None:
         self.sandbox.reset_counters()
 
+    def snapshot(self) -> dict[str, ApiSnapshot]:
+        """What every cluster holds now, for `running_sandbox(restore=)` to start from."""
+        return self.sandbox.snapshot()
+
     def syncs(self, cluster: str) -> int:
         """How many work items (one object's sync each) the cluster's controllers processed."""
         return self.sandbox.clusters[cluster].controllers.syncs
@@ -61,11 +66,13 @@ def running_sandbox(
     ready_delay: float = TEST_READY_DELAY,
     directory: Path | None = None,
     hub: HubSettings | None = None,
+    restore: Mapping[str, ApiSnapshot] | None = None,
 ) -> Iterator[RunningSandbox]:
     """Serve `clusters` from this process; yield their kubeconfig; stop them on exit.
-    With `hub`, also the emulated Argo CD hub (its context in the same kubeconfig)."""
+    With `hub`, also the emulated Argo CD hub (its context in the same kubeconfig); each
+    cluster in `restore` starts holding what its snapshot held (`RunningSandbox.snapshot`)."""
     with tempfile.TemporaryDirectory(prefix="envman-sandbox-") as tmp:
-        sandbox = Sandbox(clusters, ready_delay, hub)
+        sandbox = Sandbox(clusters, ready_delay, hub, restore)
         sandbox.start()
         try:
             path = kubeconfig.write(Path(directory or tmp) / "kubeconfig", sandbox.ports)

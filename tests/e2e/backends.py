@@ -29,13 +29,14 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 import pytest
 from ruamel.yaml import YAML
 
+from envman.sandbox.api import ApiSnapshot
 from envman.sandbox.controllers.failures import DEFAULT_MODE
 from envman.sandbox.testing import RunningSandbox, running_sandbox
 from tests.conftest import HELM_BINARIES
@@ -107,14 +108,20 @@ Clusters = RunningSandbox | KindClusters
 class Backend(Protocol):
     name: str
 
-    def clusters(self, names: Sequence[str]) -> contextlib.AbstractContextManager[Clusters]: ...
+    def clusters(
+        self, names: Sequence[str], restore: Mapping[str, ApiSnapshot] | None = None
+    ) -> contextlib.AbstractContextManager[Clusters]:
+        """The clusters `names`, empty or (sandbox only) holding what `restore` says."""
+        ...
 
 
 class SandboxBackend:
     name = "sandbox"
 
-    def clusters(self, names: Sequence[str]) -> contextlib.AbstractContextManager[Clusters]:
-        return running_sandbox(names)
+    def clusters(
+        self, names: Sequence[str], restore: Mapping[str, ApiSnapshot] | None = None
+    ) -> contextlib.AbstractContextManager[Clusters]:
+        return running_sandbox(names, restore=restore)
 
 
 class KindBackend:
@@ -143,7 +150,10 @@ class KindBackend:
         return self._running[name]
 
     @contextlib.contextmanager
-    def clusters(self, names: Sequence[str]) -> Iterator[Clusters]:
+    def clusters(
+        self, names: Sequence[str], restore: Mapping[str, ApiSnapshot] | None = None
+    ) -> Iterator[Clusters]:
+        assert restore is None, "kind clusters start empty"
         kind = {name: self._cluster(name) for name in names}
         kubeconfig = _merged_kubeconfig(self._workdir / f"kubeconfig-{len(names)}", kind)
         for name, cluster in kind.items():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from envman.kit.redact import Redactor
 from envman.plan.cluster_state import managed_labels
 from envman.plan.fleet import resolve
 from envman.plan.select import select
+from envman.sandbox.api import ApiSnapshot
+from envman.sandbox.testing import RunningSandbox
 from envman.spec.loader import load_environment
 from tests.conftest import copy_example
 from tests.e2e.backends import Backend, Clusters, backend_fixture  # noqa: F401 (fixture `backend`)
@@ -83,6 +86,31 @@ class Fleet:
         target.write_text(text.replace(old, new, 1))
 
 
+def fast(prod: Fleet, timeout: str = "60s") -> None:
+    """Shorter helm and gate timeouts and bake (`timeout` is ample on a loaded machine; a
+    test that waits for a failure shortens it after its first, healthy sync)."""
+    fast_files(prod.root, timeout)
+
+
+def fast_files(root: Path, timeout: str = "60s") -> None:
+    """`fast` on the example's files at `root`."""
+    for name in ("base.yaml", "prod.yaml"):
+        path = root / "environments" / name
+        text = re.sub(r"timeout: \d+[ms]", f"timeout: {timeout}", path.read_text())
+        path.write_text(text.replace("bake: 30s", "bake: 2s"))
+
+
+def synced(prod: Fleet) -> None:
+    result = prod.envman("sync", "prod")
+    assert result.exit_code == 0, result.output
+
+
+_SYNCED: dict[Path, Mapping[str, ApiSnapshot]] = {}
+"""The sandbox's clusters right after `envman sync prod` of the example (after `fast`), by
+helm binary: each xdist worker syncs once per helm, and every `synced_prod` test then starts
+from a copy of that state instead of syncing again (`@pytest.mark.synced`)."""
+
+
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
@@ -92,15 +120,37 @@ def example_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def prod(
+    request: pytest.FixtureRequest,
     example_copy: Path,
     helm_binary: Path,
     backend: Backend,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> Iterator[Fleet]:
+    """A copy of the example, the backend's clusters of prod, and the helm under test. Marked
+    `@pytest.mark.synced`, the test starts after `fast` and a successful `envman sync prod`:
+    on the sandbox the clusters then start from a copy of the first such sync of this worker
+    and helm (objects, field managers, helm's storage, the verification records), on kind
+    every such test syncs."""
+    _environ(monkeypatch, tmp_path)
+    if request.node.get_closest_marker("synced") is None:
+        with backend.clusters(PROD_CLUSTERS) as clusters:
+            yield Fleet(example_copy, clusters, helm_binary)
+        return
+    fast_files(example_copy)
+    snapshot = _SYNCED.get(helm_binary) if backend.name == "sandbox" else None
+    with backend.clusters(PROD_CLUSTERS, restore=snapshot) as clusters:
+        fleet = Fleet(example_copy, clusters, helm_binary)
+        if snapshot is None:
+            synced(fleet)
+            if isinstance(clusters, RunningSandbox):
+                _SYNCED[helm_binary] = clusters.snapshot()
+        yield fleet
+
+
+def _environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The secrets' variables, and helm homes of the test's own."""
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     for home in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
         monkeypatch.setenv(home, str(tmp_path / home.lower()))
-    with backend.clusters(PROD_CLUSTERS) as sandbox:
-        yield Fleet(example_copy, sandbox, helm_binary)

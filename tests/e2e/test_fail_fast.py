@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Fleet
+from tests.e2e.conftest import Fleet, fast, synced
 from tests.e2e.test_faults import history
-from tests.e2e.test_sync import fast, report, results, synced
+from tests.e2e.test_sync import report, results
 
 pytestmark = pytest.mark.helm
 
@@ -69,11 +69,10 @@ def test_each_failure_mode_fails_the_wave_in_seconds_and_sync_after_heal_succeed
     assert report(prod, tmp_path / "healed.json")["result"] == "succeeded"
 
 
+@pytest.mark.synced
 def test_never_ready_has_no_definitive_reason_and_waits_for_helms_timeout(
     prod: Fleet, tmp_path: Path
 ) -> None:
-    fast(prod)
-    synced(prod)
     fast(prod, "8s")
     prod.edit("environments/prod.yaml", *BAD_API)
     prod.sandbox.fail("prod-use1-canary", "api", mode="never-ready")

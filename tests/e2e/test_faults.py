@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from kubernetes import client, config
 
-from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.conftest import PROD_CLUSTERS, Fleet, fast, synced
 from tests.e2e.proxy import Proxy, proxied_kubeconfig
-from tests.e2e.test_sync import fast, report, results, synced
+from tests.e2e.test_sync import report, results
 
 pytestmark = pytest.mark.helm
 ONE_HELM = pytest.mark.parametrize("helm_binary", ["helm4"], indirect=True)
@@ -194,11 +194,10 @@ def test_outage_while_a_wave_bakes_keeps_the_lock_renewed(
     assert all("envman-prod" not in leases(prod, c) for c in PROD_CLUSTERS)
 
 
+@pytest.mark.synced
 def test_kill_9_mid_upgrade_then_rerun_rolls_back_to_the_last_deployed_revision(
     prod: Fleet, tmp_path: Path
 ) -> None:
-    fast(prod)
-    synced(prod)
     fast(prod, "30s")
     deployed = history(prod, "prod-use1-canary", "api", "api")[-1]["revision"]
     prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
@@ -223,9 +222,8 @@ def test_kill_9_mid_upgrade_then_rerun_rolls_back_to_the_last_deployed_revision(
     assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.0"
 
 
+@pytest.mark.synced
 def test_ctrl_c_to_the_process_group_mid_upgrade_lets_helm_finish(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
     out = tmp_path / "ctrl-c.json"
     run = Sync(prod, "--report", str(out), group=True)
@@ -244,9 +242,8 @@ def test_ctrl_c_to_the_process_group_mid_upgrade_lets_helm_finish(prod: Fleet, t
     assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.1"
 
 
+@pytest.mark.synced
 def test_second_ctrl_c_cancels_in_flight_helm_and_puts_the_release_back(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     deployed = history(prod, "prod-use1-canary", "api", "api")[-1]["revision"]
     prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
     prod.sandbox.fail("prod-use1-canary", "api")

@@ -23,9 +23,9 @@ from envman.adapters.kube.client import KubeClients
 from envman.adapters.kube.state import RecordSite, write_verification
 from envman.adapters.target import ClusterTarget, KubeTarget
 from envman.plan.cluster_state import WaveVerification
-from tests.e2e.conftest import SECRETS, Fleet
+from tests.e2e.conftest import SECRETS, Fleet, fast
 from tests.e2e.test_progress_output import _PASSED_ON, Tmux, _wait_for
-from tests.e2e.test_sync import ENVMAN, fast
+from tests.e2e.test_sync import ENVMAN
 from tests.hostile import ONE_LINE, PAYLOAD, assert_inert, commands_other_than
 
 pytestmark = pytest.mark.helm

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SECRETS, Fleet
-from tests.e2e.test_sync import ENVMAN, fast, results
+from tests.e2e.conftest import SECRETS, Fleet, fast
+from tests.e2e.test_sync import ENVMAN, results
 
 pytestmark = pytest.mark.helm
 WAVES = ("canary", "us", "world")

@@ -18,7 +18,7 @@ import pytest
 from envman.plan.compare import NO_OBJECT_CHANGED
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
 from tests.e2e.test_faults import Sync, helm_values, history
-from tests.e2e.test_sync import _Health, fast, report, results, synced
+from tests.e2e.test_sync import _Health, report, results
 from tests.e2e.test_truthful_plan import changed, plan_json, releases
 
 pytestmark = pytest.mark.helm
@@ -35,11 +35,10 @@ def revisions(prod: Fleet, release: str) -> dict[str, int]:
     return {c: len(history(prod, c, release, release)) for c in WEB_CLUSTERS}
 
 
+@pytest.mark.synced
 def test_a_release_that_does_not_render_fails_plan_diff_and_sync_and_changes_nothing(
     prod: Fleet, tmp_path: Path
 ) -> None:
-    fast(prod)
-    synced(prod)
     before = revisions(prod, "web")
     prod.edit("environments/prod.yaml", 'image: {tag: "3.1.4"}', 'image: "nginx:1.27"')
     located = re.compile(
@@ -60,9 +59,8 @@ def test_a_release_that_does_not_render_fails_plan_diff_and_sync_and_changes_not
     assert revisions(prod, "web") == before, "no revision, not even a rolled-back one"
 
 
+@pytest.mark.synced
 def test_a_chart_edit_that_changes_no_object_is_no_rollout(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     values = prod.root / "charts/web/values.yaml"
     values.write_text(values.read_text() + "# a comment changes no object\n")
     doc = plan_json(prod)
@@ -78,11 +76,10 @@ def test_a_chart_edit_that_changes_no_object_is_no_rollout(prod: Fleet, tmp_path
     assert revisions(prod, "web") == dict.fromkeys(WEB_CLUSTERS, 1)
 
 
+@pytest.mark.synced
 def test_a_saved_plan_applies_only_what_it_shows(
     prod: Fleet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fast(prod)
-    synced(prod)
     before = revisions(prod, "api")
     prod.edit("environments/prod.yaml", *BUMP)
     saved = tmp_path / "doctored.json"
@@ -131,11 +128,10 @@ def canary_gate(prod: Fleet) -> Iterator[None]:
     _Health.failing.clear()
 
 
+@pytest.mark.synced
 def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revision(
     prod: Fleet, canary_gate: None, tmp_path: Path
 ) -> None:
-    fast(prod)
-    synced(prod)  # revision 1 everywhere, verified
     prod.edit("environments/prod.yaml", *BUMP)
     killed = Sync(prod)
     killed.wait_for("release prod-use1-canary/api: succeeded")

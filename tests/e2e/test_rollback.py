@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.conftest import PROD_CLUSTERS, Fleet, fast, synced
 from tests.e2e.terminal import answer
 from tests.e2e.test_faults import helm_values, history
-from tests.e2e.test_sync import fast, synced
 from tests.promote.gitrepo import git, init_repo
 
 pytestmark = pytest.mark.helm

@@ -11,15 +11,13 @@ import pytest
 from tests.e2e.conftest import Fleet
 from tests.e2e.terminal import answer
 from tests.e2e.test_faults import helm_values, history
-from tests.e2e.test_sync import fast, synced
 
 pytestmark = pytest.mark.helm
 BUMP = ('image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
 
 
+@pytest.mark.synced
 def test_sync_applies_exactly_a_saved_plan(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     prod.edit("environments/prod.yaml", *BUMP)
     saved = tmp_path / "prod.plan.json"
     planned = prod.envman("plan", "prod", "--app", "api", "--out", str(saved))
@@ -35,9 +33,8 @@ def test_sync_applies_exactly_a_saved_plan(prod: Fleet, tmp_path: Path) -> None:
     assert again.exit_code == 1 and "the live state changed since the plan was saved" in again.stderr
 
 
+@pytest.mark.synced
 def test_a_saved_plan_is_refused_when_the_spec_moved(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     saved = tmp_path / "prod.plan.json"
     prod.edit("environments/prod.yaml", *BUMP)
     assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
@@ -51,9 +48,8 @@ def test_a_saved_plan_is_refused_when_the_spec_moved(prod: Fleet, tmp_path: Path
     assert json.loads(report.read_text())["result"] == "error"
 
 
+@pytest.mark.synced
 def test_a_saved_plan_is_refused_when_the_live_state_moved(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     saved = tmp_path / "prod.plan.json"
     assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
     prod.run_helm(

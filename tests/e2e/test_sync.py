@@ -15,24 +15,10 @@ from typing import ClassVar
 
 import pytest
 
-from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
+from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet, fast, synced
 
 pytestmark = pytest.mark.helm
 ENVMAN = Path(sys.executable).parent / "envman"
-
-
-def fast(prod: Fleet, timeout: str = "60s") -> None:
-    """Shorter helm and gate timeouts and bake (`timeout` is ample on a loaded machine; a
-    test that waits for a failure shortens it after its first, healthy sync)."""
-    for name in ("base.yaml", "prod.yaml"):
-        path = prod.root / "environments" / name
-        text = re.sub(r"timeout: \d+[ms]", f"timeout: {timeout}", path.read_text())
-        path.write_text(text.replace("bake: 30s", "bake: 2s"))
-
-
-def synced(prod: Fleet) -> None:
-    result = prod.envman("sync", "prod")
-    assert result.exit_code == 0, result.output
 
 
 def report(prod: Fleet, path: Path) -> dict:  # type: ignore[type-arg]
@@ -70,9 +56,8 @@ def test_full_sync_then_nothing_to_do(prod: Fleet, tmp_path: Path, monkeypatch: 
     assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 0
 
 
+@pytest.mark.synced
 def test_failed_wave_rolls_back_and_rerun_resumes(prod: Fleet, tmp_path: Path) -> None:
-    fast(prod)
-    synced(prod)
     fast(prod, "15s")
     prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
     prod.sandbox.fail("prod-use1")

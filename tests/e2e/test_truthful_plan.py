@@ -20,8 +20,8 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
-from tests.e2e.test_sync import ENVMAN, _Health, fast, report, results, synced
+from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet, fast, synced
+from tests.e2e.test_sync import ENVMAN, _Health, report, results
 
 pytestmark = pytest.mark.helm
 
@@ -61,9 +61,8 @@ def changed(doc: dict[str, Any]) -> set[tuple[str, str]]:
     return {key for key, r in releases(doc).items() if r["action"] != "unchanged"}
 
 
+@pytest.mark.synced
 def test_plan_right_after_sync_is_empty_and_every_wave_verified(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     doc = plan_json(prod)
     assert changed(doc) == set()
     assert [w["verified"] for w in doc["waves"]] == [True, True, True]
@@ -74,9 +73,8 @@ def test_plan_right_after_sync_is_empty_and_every_wave_verified(prod: Fleet) -> 
     assert prod.envman("status", "prod", "--detailed-exitcode").exit_code == 0
 
 
+@pytest.mark.synced
 def test_template_edit_without_a_version_bump_is_planned_and_deployed(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     template = prod.root / "charts/web/templates/deployment.yaml"
     template.write_text(template.read_text() + EXTRA_CONFIGMAP)
     doc = plan_json(prod)
@@ -106,9 +104,8 @@ def test_a_default_edited_in_a_charts_values_yaml_is_a_change(prod: Fleet) -> No
     assert worker["changes"][0]["kind"] == "chart content"
 
 
+@pytest.mark.synced
 def test_deleted_object_is_drift_and_sync_restores_it(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     apps = client.AppsV1Api(kube(prod, "prod-use1"))
     apps.delete_namespaced_deployment("web", "web")
     doc = plan_json(prod)
@@ -132,9 +129,8 @@ def test_deleted_object_is_drift_and_sync_restores_it(prod: Fleet) -> None:
     assert changed(plan_json(prod)) == set()
 
 
+@pytest.mark.synced
 def test_hand_scaled_replicas_are_drift_unless_ignored(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     apps = client.AppsV1Api(kube(prod, "prod-euw1"))
     apps.patch_namespaced_deployment_scale("worker", "api", {"spec": {"replicas": 5}})
     worker = releases(plan_json(prod, "--cluster", "prod-euw1"))[("prod-euw1", "worker")]
@@ -155,9 +151,8 @@ def test_hand_scaled_replicas_are_drift_unless_ignored(prod: Fleet) -> None:
     assert [h["revision"] for h in history(prod, "prod-euw1", "worker", "api")] == [1, 2]
 
 
+@pytest.mark.synced
 def test_hand_edited_field_is_drift_and_sync_restores_it(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     core = client.CoreV1Api(kube(prod, "prod-apse1"))
     core.patch_namespaced_config_map("api", "api", {"data": {"LOG_LEVEL": "trace"}})
     api = releases(plan_json(prod, "--cluster", "prod-apse1"))[("prod-apse1", "api")]
@@ -181,9 +176,8 @@ def test_hand_edited_field_is_drift_and_sync_restores_it(prod: Fleet) -> None:
     assert core.read_namespaced_config_map("api", "api").data["LOG_LEVEL"] == "warn"
 
 
+@pytest.mark.synced
 def test_no_refresh_skips_the_live_read(prod: Fleet) -> None:
-    fast(prod)
-    synced(prod)
     client.AppsV1Api(kube(prod, "prod-use1")).delete_namespaced_deployment("web", "web")
     assert prod.envman("plan", "prod", "--no-refresh", "--detailed-exitcode").exit_code == 0
     assert prod.envman("plan", "prod", "--detailed-exitcode").exit_code == 2
@@ -257,9 +251,8 @@ def test_interrupt_during_the_bake_then_rerun_verifies_the_canary(prod: Fleet, t
     assert ("health", "passed") in gates and ("bake", "passed") in gates
 
 
+@pytest.mark.synced
 def test_status_and_plan_need_no_secrets(prod: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast(prod)
-    synced(prod)
     for name in SECRETS:
         monkeypatch.delenv(name)
     status = prod.envman("status", "prod", "--detailed-exitcode")

@@ -17,9 +17,8 @@ from typing import Any, ClassVar
 import pytest
 
 from tests.conftest import ROOT as REPO
-from tests.e2e.conftest import SECRETS, Fleet
+from tests.e2e.conftest import SECRETS, Fleet, fast
 from tests.e2e.test_faults import helm_values
-from tests.e2e.test_sync import fast
 from tests.e2e.workflow_runner import Runner
 from tests.promote.gitrepo import GIT_ENV, git, init_repo
 
