@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from envman.plan.compare import NO_OBJECT_CHANGED
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
 from tests.e2e.test_faults import Sync, helm_values, history
 from tests.e2e.test_sync import _Health, report, results
-from tests.e2e.test_truthful_plan import changed, plan_json, releases
+from tests.e2e.test_truthful_plan import changed, kube, plan_json, releases
 
 pytestmark = pytest.mark.helm
 WEB_CLUSTERS = [c for c in PROD_CLUSTERS if c != "prod-apse1"]  # web is off on apse1
@@ -31,6 +32,19 @@ def _last(prod: Fleet, cluster: str, release: str) -> tuple[int, str]:
     return last["revision"], last["status"]
 
 
+def deployment_image(prod: Fleet, cluster: str, name: str) -> str:
+    """The image the Deployment `name` (in namespace `name`) runs, as the kubernetes API says."""
+    apps = client.AppsV1Api(kube(prod, cluster))
+    return str(apps.read_namespaced_deployment(name, name).spec.template.spec.containers[0].image)
+
+
+def generations(prod: Fleet, name: str) -> dict[str, int]:
+    return {
+        c: int(client.AppsV1Api(kube(prod, c)).read_namespaced_deployment(name, name).metadata.generation)
+        for c in WEB_CLUSTERS
+    }
+
+
 def revisions(prod: Fleet, release: str) -> dict[str, int]:
     return {c: len(history(prod, c, release, release)) for c in WEB_CLUSTERS}
 
@@ -39,7 +53,7 @@ def revisions(prod: Fleet, release: str) -> dict[str, int]:
 def test_a_release_that_does_not_render_fails_plan_diff_and_sync_and_changes_nothing(
     prod: Fleet, tmp_path: Path
 ) -> None:
-    before = revisions(prod, "web")
+    before, objects = revisions(prod, "web"), generations(prod, "web")
     prod.edit("environments/prod.yaml", 'image: {tag: "3.1.4"}', 'image: "nginx:1.27"')
     located = re.compile(
         r"^(?:error: )?environments/prod\.yaml:\d+:\d+: app web on cluster (\S+) does not render: (.+)$"
@@ -57,10 +71,12 @@ def test_a_release_that_does_not_render_fails_plan_diff_and_sync_and_changes_not
         assert "Traceback" not in result.output
     assert report(prod, tmp_path / "r.json")["result"] == "error"
     assert revisions(prod, "web") == before, "no revision, not even a rolled-back one"
+    assert generations(prod, "web") == objects, "no object was changed"
 
 
 @pytest.mark.synced
 def test_a_chart_edit_that_changes_no_object_is_no_rollout(prod: Fleet, tmp_path: Path) -> None:
+    before = generations(prod, "web")
     values = prod.root / "charts/web/values.yaml"
     values.write_text(values.read_text() + "# a comment changes no object\n")
     doc = plan_json(prod)
@@ -74,6 +90,7 @@ def test_a_chart_edit_that_changes_no_object_is_no_rollout(prod: Fleet, tmp_path
     assert done.exit_code == 0, done.output
     assert set(results(report(prod, tmp_path / "r.json")).values()) == {"unchanged"}
     assert revisions(prod, "web") == dict.fromkeys(WEB_CLUSTERS, 1)
+    assert generations(prod, "web") == before, "no object was changed"
 
 
 @pytest.mark.synced
@@ -139,6 +156,7 @@ def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revisio
     killed.finish()
     assert _last(prod, "prod-use1-canary", "api") == (2, "deployed")
     assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.1"  # never verified
+    assert deployment_image(prod, "prod-use1-canary", "api").endswith(":2.7.1")
     assert prod.envman("unlock", "prod").exit_code == 0
     canary = plan_json(prod)["waves"][0]
     assert (canary["name"], canary["verified"]) == ("canary", False)
@@ -153,4 +171,5 @@ def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revisio
     last = history(prod, "prod-use1-canary", "api", "api")[-1]
     assert (last["revision"], last["status"], last["description"]) == (3, "deployed", "Rollback to 1")
     assert helm_values(prod, "prod-use1-canary", "api", "api")["image"]["tag"] == "2.7.0"
+    assert deployment_image(prod, "prod-use1-canary", "api").endswith(":2.7.0"), "the kubernetes API agrees"
     assert len(history(prod, "prod-use1", "api", "api")) == 1, "never carried past the gate"
