@@ -227,16 +227,22 @@ def status_rows(args: argparse.Namespace) -> list[list[str]]:
         return rows
 
 
-def main() -> None:
+def fleet_arguments(description: str | None, naive: int) -> argparse.Namespace:
+    """The command line of a benchmark on `live_fleet` (`--naive`: releases the naive loop is
+    timed on, 0 for none)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--clusters", type=int, default=20)
     parser.add_argument("--releases", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--naive", type=int, default=25, help="releases the naive loop is timed on")
+    parser.add_argument("--naive", type=int, default=naive, help="releases the naive loop is timed on")
     parser.add_argument("--ready-delay", type=float, default=DEFAULT_READY_DELAY)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = fleet_arguments(__doc__, naive=25)
     print(
         f"machine: {machine()}; sandbox ready delay {args.ready_delay}s; {args.runs} runs, median (min-max)"
     )

@@ -14,15 +14,12 @@ release an upgrade. Measured `--runs` times each, in a subprocess: `envman plan 
 
 from __future__ import annotations
 
-import argparse
 import json
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 
 from benchlib import Stats, Workspace, machine, table, timed
-from plan_live import CHARTS, live_fleet
-
-from envman.sandbox.server import DEFAULT_READY_DELAY
+from plan_live import CHARTS, fleet_arguments, live_fleet
 
 CHANGE = {"benchRevision": "2"}
 
@@ -63,15 +60,7 @@ def floor(ws: Workspace, releases: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--clusters", type=int, default=20)
-    parser.add_argument("--releases", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--naive", type=int, default=0, help=argparse.SUPPRESS)
-    parser.add_argument("--ready-delay", type=float, default=DEFAULT_READY_DELAY)
-    args = parser.parse_args()
+    args = fleet_arguments(__doc__, naive=0)
     print(f"machine: {machine()}; {args.runs} runs, median (min-max)")
     with live_fleet(args) as (ws, sandbox, _):
         change_every_release(ws, args.releases)

@@ -7,14 +7,13 @@ PGP through gpg, cloud KMS credentials). Each file is decrypted at most once per
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from envman.kit.errors import PlanError
+from envman.kit.tools import INSTALLED_BESIDE, find_tool
 from envman.plan.secrets import SecretUnavailable
 
 SOPS_ENV_VAR = "ENVMAN_SOPS"
@@ -22,28 +21,11 @@ KEY_UNAVAILABLE = 128
 """sops' exit code when no key of the file could decrypt its data key (codes.CouldNotRetrieveKey)."""
 TIMEOUT_SECONDS = 120.0
 """A cloud KMS may take a while; a hung sops does not hang envman."""
-INSTALLED_BESIDE = Path(sys.executable).parent
-"""Where `scripts/setup` puts the pinned sops: beside the interpreter running envman."""
 
 
 def find_sops(environ: Mapping[str, str], beside: Path | None = INSTALLED_BESIDE) -> Path:
-    """`$ENVMAN_SOPS` (a path, or a name looked up on PATH), then `sops` on PATH, then the
-    pinned sops beside envman's interpreter."""
-    search_path = environ.get("PATH", "")
-    configured = environ.get(SOPS_ENV_VAR)
-    if configured:
-        found = shutil.which(configured, path=search_path)
-        if found is None:
-            raise PlanError(f"sops not found: {SOPS_ENV_VAR}={configured} is not an executable")
-        return Path(found)
-    found = shutil.which("sops", path=search_path) or (
-        shutil.which("sops", path=str(beside)) if beside is not None else None
-    )
-    if found is None:
-        raise PlanError(
-            f"sops not found: set {SOPS_ENV_VAR} or put sops on PATH (scripts/setup installs the pinned one)"
-        )
-    return Path(found)
+    """The sops envman runs (`find_tool` with `$ENVMAN_SOPS`)."""
+    return find_tool("sops", SOPS_ENV_VAR, environ, beside, PlanError)
 
 
 class Sops:

@@ -5,10 +5,8 @@ what it shows, and a failed verification puts the canary back to its last verifi
 
 from __future__ import annotations
 
-import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,9 @@ from kubernetes import client
 
 from envman.plan.compare import NO_OBJECT_CHANGED
 from tests.e2e.conftest import PROD_CLUSTERS, Fleet
+from tests.e2e.health import canary_http_gate
 from tests.e2e.test_faults import Sync, helm_values, history
-from tests.e2e.test_sync import _Health, report, results
+from tests.e2e.test_sync import report, results
 from tests.e2e.test_truthful_plan import changed, kube, plan_json, releases
 
 pytestmark = pytest.mark.helm
@@ -130,24 +129,14 @@ def test_a_saved_plan_applies_only_what_it_shows(
 
 
 @pytest.fixture
-def canary_gate(prod: Fleet) -> Iterator[None]:
-    """An HTTP gate on the canary wave that fails while `_Health.failing` holds `canary`."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/healthz/{{wave}}", timeout: 2s}}\n'
-    prod.edit(
-        "environments/prod.yaml",
-        "      gates:\n        - helmTest",
-        "      gates:\n" + gate + "        - helmTest",
-    )
-    yield
-    server.shutdown()
-    _Health.failing.clear()
+def canary_gate(prod: Fleet) -> Iterator[set[str]]:
+    with canary_http_gate(prod) as failing:
+        yield failing
 
 
 @pytest.mark.synced
 def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revision(
-    prod: Fleet, canary_gate: None, tmp_path: Path
+    prod: Fleet, canary_gate: set[str], tmp_path: Path
 ) -> None:
     prod.edit("environments/prod.yaml", *BUMP)
     killed = Sync(prod)
@@ -161,7 +150,7 @@ def test_a_failed_verification_puts_the_canary_back_to_its_last_verified_revisio
     canary = plan_json(prod)["waves"][0]
     assert (canary["name"], canary["verified"]) == ("canary", False)
 
-    _Health.failing.add("canary")
+    canary_gate.add("canary")
     rerun = prod.envman("sync", "prod", "--report", str(tmp_path / "rerun.json"))
     assert rerun.exit_code == 3, rerun.output
     doc: dict[str, Any] = report(prod, tmp_path / "rerun.json")

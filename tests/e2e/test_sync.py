@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
 from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet, fast, synced
+from tests.e2e.health import health_endpoint
 
 pytestmark = pytest.mark.helm
 ENVMAN = Path(sys.executable).parent / "envman"
@@ -106,37 +104,19 @@ def test_concurrent_sync_fails_fast_naming_the_holder(prod: Fleet) -> None:
     assert "Traceback" not in second.output
 
 
-class _Health(http.server.BaseHTTPRequestHandler):
-    failing: ClassVar[set[str]] = set()
-
-    def do_GET(self) -> None:
-        cluster = self.path.rsplit("/", 1)[-1]
-        code = 503 if cluster in self.failing else 200
-        self.send_response(code)
-        self.end_headers()
-        self.wfile.write(b"ok" if code == 200 else b"down")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_http_gate_failure_rolls_the_wave_back(prod: Fleet, tmp_path: Path) -> None:
     fast(prod)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/healthz/{{cluster}}"
-    gate = f'    - http: {{url: "{url}", expectStatus: 200, timeout: 3s}}\n'
-    prod.edit(
-        "environments/prod.yaml", "    - health: {timeout: 60s}\n", "    - health: {timeout: 60s}\n" + gate
-    )
-    try:
+    with health_endpoint() as (base, failing):
+        gate = f'    - http: {{url: "{base}/{{cluster}}", expectStatus: 200, timeout: 3s}}\n'
+        prod.edit(
+            "environments/prod.yaml",
+            "    - health: {timeout: 60s}\n",
+            "    - health: {timeout: 60s}\n" + gate,
+        )
         synced(prod)
         prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
-        _Health.failing.add("prod-use1")
+        failing.add("prod-use1")
         failed = prod.envman("sync", "prod", "--report", str(tmp_path / "r.json"))
-    finally:
-        server.shutdown()
-        _Health.failing.clear()
     assert failed.exit_code == 3, failed.output
     doc = report(prod, tmp_path / "r.json")
     assert results(doc) == {"canary": "succeeded", "us": "rolled-back", "world": "not-started"}

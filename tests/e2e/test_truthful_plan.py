@@ -6,13 +6,11 @@ helm versions."""
 from __future__ import annotations
 
 import base64
-import http.server
 import json
 import os
 import re
 import signal
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,8 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet, fast, synced
-from tests.e2e.test_sync import ENVMAN, _Health, report, results
+from tests.e2e.health import canary_http_gate
+from tests.e2e.test_sync import ENVMAN, report, results
 
 pytestmark = pytest.mark.helm
 
@@ -185,19 +184,11 @@ def test_no_refresh_skips_the_live_read(prod: Fleet) -> None:
 
 def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Path) -> None:
     fast(prod)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    gate = f'        - http: {{url: "http://127.0.0.1:{server.server_address[1]}/healthz/{{wave}}", timeout: 2s}}\n'
-    prod.edit(
-        "environments/prod.yaml",
-        "      gates:\n        - helmTest",
-        "      gates:\n" + gate + "        - helmTest",
-    )
     prod.edit("environments/prod.yaml", "rollout:\n", "rollout:\n  onFailure: halt\n")
-    try:
+    with canary_http_gate(prod) as failing:
         synced(prod)
         prod.edit("environments/prod.yaml", 'image: {tag: "2.7.0"}      #', 'image: {tag: "2.7.1"}      #')
-        _Health.failing.add("canary")
+        failing.add("canary")
         halted = prod.envman("sync", "prod", "--report", str(tmp_path / "halted.json"))
         assert halted.exit_code == 3, halted.output
         assert results(report(prod, tmp_path / "halted.json"))["us"] == "not-started"
@@ -210,7 +201,7 @@ def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Pat
         assert results(second) == {"canary": "failed", "us": "not-started", "world": "not-started"}
         assert ("http", "failed") in [(g["gate"], g["result"]) for g in second["waves"][0]["gates"]]
         assert len(history(prod, "prod-use1", "api", "api")) == 1  # never carried past the gate
-        _Health.failing.clear()
+        failing.clear()
         fixed = prod.envman("sync", "prod", "--report", str(tmp_path / "fixed.json"))
         assert fixed.exit_code == 0, fixed.output
         assert results(report(prod, tmp_path / "fixed.json")) == {
@@ -218,9 +209,6 @@ def test_halt_then_rerun_runs_the_canarys_gates_again(prod: Fleet, tmp_path: Pat
             "us": "succeeded",
             "world": "succeeded",
         }
-    finally:
-        server.shutdown()
-        _Health.failing.clear()
     assert len(history(prod, "prod-use1", "api", "api")) == 2
     assert changed(plan_json(prod)) == set()
 

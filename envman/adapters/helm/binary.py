@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envman.kit.errors import HelmError
-from envman.kit.helm_lookup import find_helm
+from envman.kit.tools import find_helm
 
 SUPPORTED_MAJORS = (3, 4)
 _VERSION = re.compile(r"^v?(\d+)\.\d+")

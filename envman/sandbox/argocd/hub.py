@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from envman.kit.errors import HelmError
-from envman.kit.helm_lookup import find_helm
+from envman.kit.tools import find_helm
 from envman.sandbox.api import Api
 from envman.sandbox.argocd.controller import ApplicationController
 from envman.sandbox.argocd.definitions import API_VERSION, SECRET_TYPE_LABEL, crd

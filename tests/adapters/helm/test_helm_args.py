@@ -46,6 +46,21 @@ UPGRADE = [
 ]
 FORCE = {3: ["--force"], 4: ["--force-replace", "--server-side=false"]}
 NOT_FOUND = "Error: release: not found\n"
+# what every `helm list` of envman asks for: all states, no paging, a parseable time
+LIST = [
+    "list",
+    "--output",
+    "json",
+    "--max",
+    "0",
+    "--time-format",
+    "2006-01-02T15:04:05Z07:00",
+    "--deployed",
+    "--failed",
+    "--pending",
+    "--uninstalling",
+    "--uninstalled",
+]
 
 
 @pytest.fixture(params=[3, 4], ids=["helm3", "helm4"])
@@ -391,18 +406,7 @@ async def test_list_releases(fake: FakeHelm) -> None:
     releases = await fake.driver(TARGET).list_releases(selector={"managed-by": "envman"})
     assert fake.argvs() == [
         [
-            "list",
-            "--output",
-            "json",
-            "--max",
-            "0",
-            "--time-format",
-            "2006-01-02T15:04:05Z07:00",
-            "--deployed",
-            "--failed",
-            "--pending",
-            "--uninstalling",
-            "--uninstalled",
+            *LIST,
             "--all-namespaces",
             "--selector",
             "managed-by=envman",
@@ -428,22 +432,7 @@ async def test_list_releases_of_the_default_namespace_without_selector(fake: Fak
     fake.respond("list", stdout="[]\n")
     driver = fake.driver(KubeTarget())
     assert await driver.list_releases(all_namespaces=False) == []
-    assert fake.argvs() == [
-        [
-            "list",
-            "--output",
-            "json",
-            "--max",
-            "0",
-            "--time-format",
-            "2006-01-02T15:04:05Z07:00",
-            "--deployed",
-            "--failed",
-            "--pending",
-            "--uninstalling",
-            "--uninstalled",
-        ]
-    ]
+    assert fake.argvs() == [LIST]
 
 
 async def test_errors_are_one_line_and_never_show_values(fake: FakeHelm) -> None:

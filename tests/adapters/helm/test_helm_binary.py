@@ -34,7 +34,9 @@ def test_helm_on_path(tmp_path: Path) -> None:
 def test_missing_helm_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(HelmError) as caught:
         find_helm({"PATH": str(tmp_path)}, beside=None)
-    assert str(caught.value) == "helm not found: set ENVMAN_HELM or put helm on PATH"
+    assert str(caught.value) == (
+        "helm not found: set ENVMAN_HELM or put helm on PATH (scripts/setup installs the pinned one)"
+    )
     with pytest.raises(HelmError, match="helm not found: set ENVMAN_HELM"):
         find_helm({}, beside=tmp_path)
 
