@@ -7,8 +7,9 @@ next to the floor, the same distinct `helm template` runs executed directly, two
 Fleet: `bench/plan_live.py`'s (`--clusters` clusters, `--releases` apps each, synced on the
 first cluster and copied to the others). Then every app gets one more value
 (`benchRevision: "2"`), the same on every cluster: `--releases` distinct renders, every
-release an upgrade. Measured `--runs` times each, in a subprocess: `envman plan live
---detailed-exitcode` (exit 2 required) and the floor (`helm template <release> <chart>
+release an upgrade. Measured `--runs` times each, in a subprocess: the no-op plan before the
+change (exit 0 required: what reading the fleet costs), `envman plan live --detailed-exitcode`
+after it (exit 2 required) and the floor (`helm template <release> <chart>
 --namespace <ns> --is-upgrade -f -`, values on stdin, a pool of 2). Goal: plan <= 1.3 x floor.
 """
 
@@ -63,23 +64,35 @@ def main() -> None:
     args = fleet_arguments(__doc__, naive=0)
     print(f"machine: {machine()}; {args.runs} runs, median (min-max)")
     with live_fleet(args) as (ws, sandbox, _):
+        noops = [ws.envman(sandbox.kubeconfig, "plan", "live", "--detailed-exitcode") for _ in range(args.runs)]
         change_every_release(ws, args.releases)
         plans, floors = [], []
         for _ in range(args.runs):
             plans.append(ws.envman(sandbox.kubeconfig, "plan", "live", "--detailed-exitcode", check=False))
             assert plans[-1].returncode == 2, plans[-1].stdout[-2000:]
             floors.append(floor(ws, args.releases))
-        plan, base = Stats.of([p.seconds for p in plans]), Stats.of(floors)
+        noop, plan = Stats.of([p.seconds for p in noops]), Stats.of([p.seconds for p in plans])
+        base = Stats.of(floors)
         rows = [
             [
                 f"{args.clusters} x {args.releases}",
                 str(args.releases),
+                noop.seconds(),
                 plan.seconds(),
                 base.seconds(),
                 f"{plan.median / base.median:.2f}",
+                f"{(plan.median - noop.median) / base.median:.2f}",
             ]
         ]
-    headers = ["fleet", "distinct renders", "envman plan", "floor (2 at a time)", "plan / floor"]
+    headers = [
+        "fleet",
+        "distinct renders",
+        "no-op plan (reads only)",
+        "envman plan (renders)",
+        "floor (2 at a time)",
+        "plan / floor",
+        "(plan - no-op) / floor",
+    ]
     print(table(headers, rows))
 
 
