@@ -64,11 +64,12 @@ def main() -> None:
     args = fleet_arguments(__doc__, naive=0)
     print(f"machine: {machine()}; {args.runs} runs, median (min-max)")
     with live_fleet(args) as (ws, sandbox, _):
-        noops = [ws.envman(sandbox.kubeconfig, "plan", "live", "--detailed-exitcode") for _ in range(args.runs)]
+        plan_live = ("plan", "live", "--detailed-exitcode")
+        noops = [ws.envman(sandbox.kubeconfig, *plan_live) for _ in range(args.runs)]
         change_every_release(ws, args.releases)
         plans, floors = [], []
         for _ in range(args.runs):
-            plans.append(ws.envman(sandbox.kubeconfig, "plan", "live", "--detailed-exitcode", check=False))
+            plans.append(ws.envman(sandbox.kubeconfig, *plan_live, check=False))
             assert plans[-1].returncode == 2, plans[-1].stdout[-2000:]
             floors.append(floor(ws, args.releases))
         noop, plan = Stats.of([p.seconds for p in noops]), Stats.of([p.seconds for p in plans])
