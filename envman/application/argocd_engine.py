@@ -1,4 +1,4 @@
-"""The argocd engine (DESIGN.md section 9): Argo CD applies, envman orchestrates. The plan
+"""The argocd engine (README, "Engines"): Argo CD applies, envman orchestrates. The plan
 reads the Applications on the hub (one LIST) and each cluster's verification record there;
 a sync writes only to the hub: the Applications, the lock (a Lease) and the records
 (ConfigMaps), all in the hub's Argo CD namespace. Fail fast watches the destinations the

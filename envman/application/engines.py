@@ -1,4 +1,4 @@
-"""The rollout engine of an environment, chosen here (DESIGN.md section 9): what the plan
+"""The rollout engine of an environment, chosen here (README, "Engines"): what the plan
 reads, and the ports a sync or a rollback runs through. `helm` (push mode) reads and
 changes every cluster; `argocd` reads and writes only the hub (`argocd_engine`). The
 rollout engine (`envman.rollout`) does not know which one applies."""

@@ -1,5 +1,5 @@
 """Where Argo CD reads local charts: the repository's git remote at the commit envman syncs
-(DESIGN.md section 9). The plan step refuses a commit the remote does not have ("push first")
+(README, "Engines"). The plan step refuses a commit the remote does not have ("push first")
 and a local chart with uncommitted changes (Argo CD would render the committed one);
 `export` only warns of both.
 

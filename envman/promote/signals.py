@@ -1,6 +1,6 @@
 """SIGINT and SIGTERM held back while a promotion changes the repository: a signal that
 arrives meanwhile is only noted, and the promotion then undoes what it did instead of
-stopping half-way (DESIGN.md section 6)."""
+stopping half-way (README, "Promotion")."""
 
 from __future__ import annotations
 

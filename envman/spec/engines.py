@@ -1,5 +1,5 @@
-"""The rollout engine of an environment, and what the `argocd` engine cannot take (DESIGN.md
-section 9): secrets (Argo CD would store their values in the Application) and the `helmTest`
+"""The rollout engine of an environment, and what the `argocd` engine cannot take (README,
+"Engines"): secrets (Argo CD would store their values in the Application) and the `helmTest`
 gate (Argo CD runs no helm tests and keeps no helm release to test)."""
 
 from __future__ import annotations

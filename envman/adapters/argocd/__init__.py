@@ -1,4 +1,4 @@
-"""The `argocd` engine's adapter (DESIGN.md section 9): Argo CD applies, envman orchestrates.
+"""The `argocd` engine's adapter (README, "Engines"): Argo CD applies, envman orchestrates.
 
 `hub.HubApi` reads and writes the Applications in the hub's Argo CD namespace (server-side
 apply under envman's field manager); `release_ops.ArgoReleaseOps` implements the engine's
