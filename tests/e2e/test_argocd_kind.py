@@ -3,8 +3,8 @@ tests/data/argocd/SOURCES.md) applied to a kind cluster that is both the hub and
 destination (Argo CD's `in-cluster`), a chart served over HTTP from the host, `envman sync`,
 an empty plan after it, an upgrade and `envman rollback` through Argo CD.
 
-Needs the kind backend (`ENVMAN_TEST_BACKEND=kind`, Docker) and the manifest (downloaded from
-the release and checked by its sha256 when not present); skips otherwise.
+Needs the kind backend (`ENVMAN_TEST_BACKEND=kind`, Docker); skips otherwise. The manifest is
+vendored and checked by its sha256.
 Written without a Docker engine to run it on: only its skip paths have been exercised."""
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import json
 import shutil
 import subprocess
 import threading
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,20 +51,8 @@ rollout:
 """
 
 
-RELEASE_URL = "https://raw.githubusercontent.com/argoproj/argo-cd/v3.5.1/manifests/install.yaml"
-
-
 def manifest() -> Path:
-    """The pinned install.yaml: the local copy, else the release's own file (a machine with a
-    Docker engine usually reaches GitHub), checked against its sha256 either way."""
-    if not MANIFEST.exists():
-        try:
-            with urllib.request.urlopen(RELEASE_URL, timeout=60) as answer:
-                body = answer.read()
-        except OSError as exc:
-            pytest.skip(f"{MANIFEST} is not present and {RELEASE_URL} cannot be read ({exc}): see SOURCES.md")
-        assert hashlib.sha256(body).hexdigest() == SHA256, f"{RELEASE_URL} is not the pinned install.yaml"
-        MANIFEST.write_bytes(body)
+    """The vendored install.yaml, checked against its pinned sha256."""
     assert hashlib.sha256(MANIFEST.read_bytes()).hexdigest() == SHA256, "not the pinned install.yaml"
     return MANIFEST
 

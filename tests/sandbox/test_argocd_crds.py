@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from envman.sandbox.argocd import definitions
 from tests.argocd_schema import assert_valid, schema_errors
 
@@ -50,6 +52,22 @@ def test_the_vendored_files_are_the_pinned_ones() -> None:
         digest = hashlib.sha256((CRDS / name).read_bytes()).hexdigest()
         assert re.search(rf"`{re.escape(name)}` {digest}", sources), name
     assert definitions.crd("Application")["metadata"]["name"] == "applications.argoproj.io"
+
+
+def test_the_vendored_release_manifest_holds_the_same_crds() -> None:
+    """The kind test's install.yaml (tests/data/argocd) is the pinned release, and its CRDs are
+    the ones the sandbox serves: the sandbox and a real Argo CD check Applications alike."""
+    manifest = Path(__file__).resolve().parent.parent / "data" / "argocd" / "install.yaml"
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    assert digest in (manifest.parent / "SOURCES.md").read_text()
+    crds = {
+        doc["metadata"]["name"]: doc
+        for doc in yaml.load_all(manifest.read_text(), Loader=yaml.CSafeLoader)
+        if doc and doc["kind"] == "CustomResourceDefinition"
+    }
+    for name in ("application-crd.yaml", "appproject-crd.yaml"):
+        vendored = yaml.load((CRDS / name).read_text(), Loader=yaml.CSafeLoader)
+        assert crds[vendored["metadata"]["name"]] == vendored, name
 
 
 def test_a_well_formed_application_is_valid() -> None:
