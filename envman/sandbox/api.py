@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from envman.sandbox import defaults, messages, patch, selectors
+from envman.sandbox import decoding, defaults, messages, patch, selectors
 from envman.sandbox.messages import (
     APPLY_PATCH,
     Target,
@@ -224,7 +224,7 @@ class Api:
 
     def create(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
         rtype = target.rtype
-        obj = self._checked_body(target, body)
+        obj = self._checked_body(target, body, query)
         meta = obj.setdefault("metadata", {})
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
@@ -255,7 +255,7 @@ class Api:
             self._establish(obj)
         return self.present(self.store.put(rtype.key, obj), target)
 
-    def _checked_body(self, target: Target, body: Any) -> Obj:
+    def _checked_body(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
         if not isinstance(body, dict):
             raise ApiError(400, "the request body must be an object")
         kind = body.get("kind")
@@ -265,7 +265,7 @@ class Api:
                 f"the object kind {kind} does not match the resource "
                 f"{target.rtype.plural} ({target.rtype.kind})",
             )
-        return defaults.typed(target.rtype, body)
+        return decoding.decoded(target.rtype, body, query.get("fieldValidation"))
 
     def _place(self, target: Target, meta: Obj) -> None:
         rtype = target.rtype
@@ -302,7 +302,7 @@ class Api:
     def update(self, target: Target, body: Any, query: dict[str, str]) -> Obj:
         assert target.name is not None
         old = self.existing(target, target.name)
-        obj = self._checked_body(target, body)
+        obj = self._checked_body(target, body, query)
         return self._replace(target, old, obj, query)
 
     def _replace(self, target: Target, old: Obj, obj: Obj, query: dict[str, str]) -> Obj:
@@ -361,7 +361,8 @@ class Api:
             patched = messages.patched(rtype, found, document, media)
         except patch.PatchError as exc:
             raise ApiError(422, f"the patch could not be applied: {exc}") from exc
-        return 200, self._replace(target, found, defaults.typed(rtype, patched), query)
+        obj = decoding.decoded(rtype, patched, query.get("fieldValidation"))
+        return 200, self._replace(target, found, obj, query)
 
     def _apply(
         self, target: Target, found: Obj | None, document: Any, query: dict[str, str]
@@ -369,7 +370,7 @@ class Api:
         manager = query.get("fieldManager")
         if not manager:
             raise ApiError(400, "PATCH requests of type apply require a fieldManager")
-        applied = self._checked_body(target, document)
+        applied = self._checked_body(target, document, query)
         rtype, name = target.rtype, str(target.name)
         if applied.get("metadata", {}).get("name", name) != name:
             raise ApiError(400, "the name of the object does not match the name on the URL")

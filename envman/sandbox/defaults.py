@@ -254,28 +254,6 @@ def _pod(obj: Obj) -> None:
     pod_defaults.admit_pod(obj)
 
 
-STRING_MAPS = frozenset({"labels", "annotations", "nodeSelector", "matchLabels"})
-"""Fields typed `map[string]string`: a null entry decodes to an empty string, not to nothing."""
-
-
-def without_nulls(value: Any, field: str = "") -> Any:
-    """What a built-in object is once decoded into its typed struct: null fields are gone
-    (`annotations:` left empty, as many charts render, is no annotations at all)."""
-    if isinstance(value, dict):
-        if field in STRING_MAPS:
-            return {k: "" if v is None else without_nulls(v) for k, v in value.items()}
-        return {k: without_nulls(v, k) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [without_nulls(v) for v in value]
-    return value
-
-
-def typed(rtype: ResourceType, obj: Obj) -> Obj:
-    """An object as the API server decodes it: a built-in one without null fields, a custom
-    resource (whose schema may preserve unknown fields) as sent."""
-    return without_nulls(obj) if rtype.builtin else obj
-
-
 def phase_for_new(rtype: ResourceType) -> Obj | None:
     """The initial status of a newly created object of a kind that has one."""
     initial: dict[str, Obj] = {

@@ -200,13 +200,30 @@ def test_explain_reads_the_openapi_v3_and_v2_documents(kubectl: Kubectl) -> None
         assert "selector\t<LabelSelector> -required-" in v3
 
 
-def test_a_kubectl_validating_on_the_client_rejects_what_the_schemas_reject(kubectl: Kubectl) -> None:
+def test_kubectl_refuses_what_the_schemas_or_the_server_cannot_take(kubectl: Kubectl) -> None:
     refused = kubectl.run("apply", "-f", "-", stdin=BAD, check=False)
-    if kubectl.minor >= 25:  # validates on the server (fieldValidation), with what it decodes
-        pytest.skip(f"kubectl 1.{kubectl.minor} validates fields on the server, not with the documents")
     assert refused.returncode == 1
+    if kubectl.minor >= 25:  # validates on the server (fieldValidation): the server decodes
+        assert (
+            'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string '
+            "into Go struct field DeploymentSpec.spec.replicas of type int32"
+        ) in refused.stderr
+        return
     assert 'missing required field "name" in io.k8s.api.v1.Container' in refused.stderr
     assert 'got "string", expected "integer"' in refused.stderr
+
+
+def test_unknown_fields_are_refused_under_strict_validation_and_never_stored(kubectl: Kubectl) -> None:
+    typo = APP.replace("metadata: {name: web}", "metadata: {name: typo}").replace(
+        "  replicas: 2\n", "  replicaz: 2\n"
+    )
+    refused = kubectl.run("apply", "-f", "-", stdin=typo, check=False)
+    assert refused.returncode == 1
+    assert 'strict decoding error: unknown field "spec.replicaz"' in refused.stderr
+    kubectl.run("apply", "--validate=false", "-f", "-", stdin=typo)  # fieldValidation=Ignore: dropped
+    stored = json.loads(kubectl.run("get", "deployment", "typo", "-o", "json").stdout)
+    assert "replicaz" not in stored["spec"] and stored["spec"]["replicas"] == 1
+    kubectl.run("delete", "deployment", "typo")
 
 
 def test_events_as_the_scheduler_kubelet_and_controllers_write_them(kubectl: Kubectl) -> None:

@@ -34,7 +34,7 @@ _lock = threading.Lock()
 _cache: dict[str, Doc] = {}
 
 
-def _client() -> Any:
+def kube_client() -> Any:
     import kubernetes.client
 
     return kubernetes.client
@@ -51,7 +51,7 @@ def definition_name(model: str) -> str:
 
 def model_for(group: str, version: str, kind: str) -> str | None:
     """The client model of a kind (`V1Deployment`, `CoreV1Event`, `V2HorizontalPodAutoscaler`)."""
-    client = _client()
+    client = kube_client()
     prefix = "Core" if not group else group.split(".", maxsplit=1)[0].capitalize()
     upper = version[0].upper() + version[1:]
     for name in (f"{prefix}{upper}{kind}", f"{upper}{kind}"):
@@ -108,7 +108,7 @@ def _schema(model: str) -> tuple[Doc, list[str]]:
 
 
 def _build(model: str) -> Doc:
-    cls = getattr(_client(), model)
+    cls = getattr(kube_client(), model)
     properties: Doc = {}
     required: list[str] = []
     refs: list[str] = []
@@ -158,4 +158,4 @@ def _summary(cls: type) -> str:
 
 def _doc(models: list[str]) -> str:
     """A field without a description of its own is described by its type's."""
-    return _summary(getattr(_client(), models[0])) if len(models) == 1 else ""
+    return _summary(getattr(kube_client(), models[0])) if len(models) == 1 else ""
