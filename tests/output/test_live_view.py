@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from envman.kit.errors import HelmError
 from envman.output.live_view.screen import LiveView
+from envman.output.progress import terminal_width
+from envman.output.sync_views import end_lines
 from envman.plan.model import Plan
 from envman.rollout.events import Event, Phase, Scope
+from envman.rollout.report import Report
+from envman.rollout.results import RunResult
 from tests.rollout.fakes import World, cluster, gate, plan, run_sync, wave
 
 W, C, R, G = Scope.WAVE, Scope.CLUSTER, Scope.RELEASE, Scope.GATE
@@ -386,3 +392,19 @@ def test_a_cluster_follows_the_rollback_of_its_releases() -> None:
     assert "rolling back" in us0 and "succeeded" not in us0, lines
     view.event(Event(Scope.ROLLBACK, Phase.FINISH, wave="us", cluster="us0", name="web", result="succeeded"))
     assert view.state.waves["us"].clusters["us0"].step.status == "rolled-back"
+
+
+def test_a_terminal_nobody_sized_is_drawn_at_a_default_size() -> None:
+    """A new pty is 0x0 until someone sizes it (`script` run without a terminal): the view
+    and the end lines use rich's default size, never a width of 0 (which crashed textwrap)."""
+    master, slave = os.openpty()
+    with os.fdopen(slave, "w") as stream:
+        view = LiveView(stream, three_waves())
+        assert os.get_terminal_size(slave) == (0, 0)
+        width = terminal_width(view)
+        assert width is not None and width > 0
+        report = Report("prod", RunResult.SUCCEEDED, [], seconds=1.0)
+        assert end_lines(report, Path("/tmp/r.json"), width) == [
+            "sync prod: succeeded in 1.0s; report: /tmp/r.json"
+        ]
+    os.close(master)

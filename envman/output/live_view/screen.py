@@ -170,6 +170,8 @@ class _Terminal(Console):
             columns, rows = os.get_terminal_size(self.file.fileno())
         except (OSError, ValueError, AttributeError):
             return super().size
+        if columns <= 0 or rows <= 0:  # a pty nobody sized (`script` without a terminal): unknown
+            return super().size
         return ConsoleDimensions(columns, rows)
 
     @size.setter
