@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from envman.application.app import Application, Choice
 from envman.application.engines import engine_for
 from envman.application.planning import make_plan
+from envman.application.secrets import learn_running_secrets
 from envman.plan.cluster_state import ReleaseHistory, WaveVerification
 from envman.plan.model import ReleasePlan
 from envman.plan.values import is_enabled
@@ -93,4 +94,7 @@ async def history(app: Application, environment: str, name: str, choice: Choice)
     fleet = app.fleet(environment)
     chosen = replace(choice, apps=(name,)).select(fleet.env)
     clusters = [c for c in chosen.clusters if is_enabled(fleet.env, name, c)]
-    return await engine_for(app, fleet).history(name, clusters)
+    histories = await engine_for(app, fleet).history(name, clusters)
+    for found in histories:
+        learn_running_secrets(app.redactor, fleet.env, name, found.revisions)
+    return histories

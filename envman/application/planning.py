@@ -13,7 +13,7 @@ from envman.application.engines import Engine, engine_for
 from envman.application.fleet_state import desired_state
 from envman.application.remote_charts import fetch_remote_charts
 from envman.application.rendering import Renderer, templater
-from envman.application.secrets import SecretUse
+from envman.application.secrets import SecretUse, learn_running_secrets
 from envman.kit.errors import HelmError, Problem, SpecError
 from envman.plan.cluster_state import ClusterState
 from envman.plan.compare import build_plan, needs_render
@@ -64,6 +64,8 @@ async def make_plan(
     states, rendered = await _read_and_render(app, fleet, engine, desired, refresh=refresh, render=charts)
     compared = rendered if engine.stores_manifests else {}
     plan = engine.finish(build_plan(fleet, selection, desired, states, prune, compared), refresh=refresh)
+    for release in plan.releases:
+        learn_running_secrets(app.redactor, fleet.env, release.app, [release.live] if release.live else [])
     if charts:
         plan = await _with_verified_revisions(engine, plan, states)
     return Planned(fleet, selection, plan, states, compared)

@@ -4,14 +4,16 @@ desired releases of a command with their secrets resolved."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
 from envman.kit.redact import Redactor
+from envman.plan.cluster_state import LiveRelease
 from envman.plan.desired import DesiredRelease, desired_release
 from envman.plan.secrets import Decrypt, Resolved, require, resolve_secrets, short_secrets
 from envman.spec.environment import Environment
+from envman.spec.merge import get_path
 
 SecretUse = Literal["require", "try", "skip"]
 
@@ -50,6 +52,20 @@ def resolve_releases(
         desired_release(env, app, cluster, resolved[app].values, tuple(resolved[app].missing))
         for cluster, app in pairs
     ]
+
+
+def learn_running_secrets(
+    redactor: Redactor, env: Environment, app: str, revisions: Iterable[LiveRelease]
+) -> None:
+    """What a release runs (or ran) at its app's secret paths is a secret too, whatever its
+    source holds now (rotated, unset, or not read, as by `status`): the sink learns it from
+    every revision read, so an image tag or URL built from it is never shown."""
+    paths = env.apps[app].secrets if app in env.apps else {}
+    for revision in revisions:
+        for path in paths:
+            found, value = get_path(revision.values, path)
+            if found and isinstance(value, str | int | float) and not isinstance(value, bool):
+                redactor.add([str(value)])
 
 
 def secret_warnings(env: Environment, environ: Mapping[str, str] = os.environ) -> list[str]:

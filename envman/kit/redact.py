@@ -49,6 +49,7 @@ def encodings(secret: str) -> set[str]:
     """Every form of `secret` that output may carry."""
     encoded = base64.b64encode(secret.encode()).decode()
     forms = {secret, encoded, json.dumps(secret)[1:-1], secret.replace("'", "''")}
+    forms.update(_base64_inside(secret.encode()))
     for width in (64, 76):
         forms.update(encoded[i : i + width] for i in range(0, len(encoded), width) if len(encoded) > width)
     lines = [line.strip() for line in secret.splitlines()]
@@ -56,6 +57,19 @@ def encodings(secret: str) -> set[str]:
         forms.update(line for line in lines if len(line) >= MIN_LINE)
         forms.add(" ".join(line for line in lines if line))
         forms.add("\\n".join(lines))
+    return forms
+
+
+def _base64_inside(secret: bytes) -> set[str]:
+    """The base64 characters that only `secret` decides, wherever it stands in a longer
+    encoded text (`postgres://app:<secret>@db`, base64-encoded): one form per byte offset
+    modulo 3. Only for secrets long enough that these forms cannot be chance text."""
+    forms = set()
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + secret).decode()
+        first, end = -(-8 * offset // 6), 8 * (offset + len(secret)) // 6  # whole 6-bit groups
+        if end - first >= MIN_LINE:
+            forms.add(encoded[first:end])
     return forms
 
 

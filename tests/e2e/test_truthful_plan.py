@@ -254,6 +254,33 @@ def test_status_and_plan_need_no_secrets(prod: Fleet, monkeypatch: pytest.Monkey
     assert "API_DB_PASSWORD is not set" in sync.stderr and "POSTGRES_PASSWORD is not set" in sync.stderr
 
 
+@pytest.mark.synced
+def test_a_secret_that_runs_is_never_shown_even_when_its_source_is_not_read(
+    prod: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret built into what status and history show (an image tag): they read no secret
+    source, so the sink learns the value from the release itself."""
+    fast(prod)
+    tag = "s3cr3t-tag-2471"
+    monkeypatch.setenv("API_IMAGE_TAG", tag)
+    prod.edit(
+        "environments/prod.yaml",
+        "      db.password: {env: API_DB_PASSWORD}\n",
+        "      db.password: {env: API_DB_PASSWORD}\n      image.tag: {env: API_IMAGE_TAG}\n",
+    )
+    sync = prod.envman("sync", "prod", "--cluster", "prod-use1-canary")
+    assert sync.exit_code == 0, sync.output
+    running = client.AppsV1Api(kube(prod, "prod-use1-canary")).read_namespaced_deployment("api", "api")
+    assert running.spec.template.spec.containers[0].image.endswith(f":{tag}")  # it runs
+    monkeypatch.delenv("API_IMAGE_TAG")
+    for args in (("status", "prod"), ("status", "prod", "-o", "json"), ("history", "prod", "--app", "api")):
+        shown = prod.envman(*args, "--cluster", "prod-use1-canary")
+        assert shown.exit_code == 0, shown.output
+        assert tag not in shown.output and "<redacted>" in shown.output, (args, shown.output)
+    history_json = prod.envman("history", "prod", "--app", "api", "-o", "json")
+    assert tag not in history_json.output and "<redacted>" in history_json.output
+
+
 def test_status_of_a_missing_deployment_says_missing(prod: Fleet) -> None:
     prod.apply("prod-use1")
     client.AppsV1Api(kube(prod, "prod-use1")).delete_namespaced_deployment("api", "api")

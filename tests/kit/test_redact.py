@@ -74,3 +74,14 @@ def test_a_closed_stream_drops_output_and_other_errors_still_raise() -> None:
     with pytest.raises(OSError, match="No space"):
         full.write("x")
     assert not full.dropping
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "ab", "abc", "postgres://app:"])
+@pytest.mark.parametrize("suffix", ["", "@db", "-x"])
+def test_a_secret_inside_a_longer_base64_encoded_text_is_redacted(prefix: str, suffix: str) -> None:
+    secret = "demo-db-secret"
+    encoded = base64.b64encode(f"{prefix}{secret}{suffix}".encode()).decode()
+    shown = Redactor([secret]).text(f"url: {encoded}")
+    assert shown.count(REDACTED) == 1, shown
+    hidden = len(encoded) - len(shown.removeprefix("url: ").replace(REDACTED, ""))
+    assert hidden >= 4 * len(secret) // 3 - 2  # every character only the secret decides
