@@ -128,21 +128,19 @@ def read(path: Path, option: str = "--plan") -> dict[str, Any]:
         )
     if not isinstance(doc.get("plan"), dict) or not isinstance(doc["plan"].get("waves"), list):
         raise EnvmanError(f"{option} {path}: a saved plan without its plan; {hint}")
+    try:
+        _File.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        raise EnvmanError(f"{option} {path}: not a saved plan ({where}: {first['msg']}); {hint}") from exc
     return doc
 
 
 def load(path: Path, environment: str) -> SavedPlan:
     """The saved plan in `path` for `sync --plan`; a file that is not one is a clear error
     (never a traceback), naming the first part that is wrong."""
-    doc = read(path)
-    try:
-        file = _File.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "the file"
-        raise EnvmanError(
-            f"--plan {path}: not a saved plan (`envman plan --out`): {where}: {first['msg']}"
-        ) from exc
+    file = _File.model_validate(read(path))
     if file.environment != environment:
         raise EnvmanError(f"--plan {path} is a plan of {file.environment}, not of {environment}")
     selection = file.selection
@@ -152,8 +150,8 @@ def load(path: Path, environment: str) -> SavedPlan:
 
 def check(saved: SavedPlan, planned: Planned, path: Path, redactor: Redactor) -> None:
     """Refuse when the spec or the live state moved since `saved` was written, or when the
-    plan now differs from the one saved (a release's action or changes): the message names
-    the first release that differs and how."""
+    plan now differs from the one saved (any field of a release, wave or cluster): the
+    message names the first release that differs and how."""
     if spec_digest(planned) != saved.spec_digest:
         raise EnvmanError(
             f"--plan {path}: the spec changed since the plan was saved; nothing was changed: plan again"
@@ -185,10 +183,14 @@ def first_difference(saved: _Body, now: _Body) -> str | None:
             return f"{where} is in the saved plan only"
         if old.action != new.action:
             return f"{where}: the saved plan says {old.action}, now {new.action}"
-        for what in ("changes", "drift"):
-            was, now_ = getattr(old, what), getattr(new, what)
-            if was != now_:
-                return f"{where}: its {what} differ (saved {_brief(was)}, now {_brief(now_)})"
+        was, is_ = old.model_dump(), new.model_dump()
+        for what in ["changes", "drift", *sorted((was.keys() | is_.keys()) - {"changes", "drift"})]:
+            before_, after_ = was.get(what), is_.get(what)
+            if before_ != after_:
+                verb = "differ" if what in ("changes", "drift") else "differs"
+                return f"{where}: its {what} {verb} (saved {_brief(before_)}, now {_brief(after_)})"
+    if saved.model_dump() != now.model_dump():  # a wave's or cluster's own fields
+        return "the waves differ (their gates, bake or verification)"
     return None
 
 
@@ -196,8 +198,8 @@ def _releases(body: _Body) -> dict[tuple[str, str, str], _Release]:
     return {(w.name, c.name, r.app): r for w in body.waves for c in w.clusters for r in c.releases}
 
 
-def _brief(items: list[dict[str, Any]]) -> str:
-    return json.dumps(items, sort_keys=True, default=str) if items else "none"
+def _brief(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str) if value not in (None, [], {}, "") else "none"
 
 
 def spec_digest(planned: Planned) -> str:

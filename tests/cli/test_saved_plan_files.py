@@ -34,11 +34,11 @@ SAVED = {
         (json.dumps({**SAVED, "plan": []}), "a saved plan without its plan"),
         (
             json.dumps({**SAVED, "selection": {"clusters": "c1"}}),
-            "not a saved plan (`envman plan --out`): selection.clusters: Input should be a valid list",
+            "not a saved plan (selection.clusters: Input should be a valid list",
         ),
         (
             json.dumps({**SAVED, "plan": {"waves": [{"name": "canary", "clusters": [{"name": 1}]}]}}),
-            "not a saved plan (`envman plan --out`): plan.waves.0.clusters.0.name: Input should be",
+            "not a saved plan (plan.waves.0.clusters.0.name: Input should be",
         ),
         (json.dumps({**SAVED, "kind": "other"}), 'not a saved plan (no "kind": "envman-saved-plan")'),
         (json.dumps({**SAVED, "environment": "staging"}), "is a plan of staging, not of prod"),

@@ -16,6 +16,16 @@ from envman.output.plan_views import json_view, markdown_view, text_view
 from envman.plan.model import Plan
 from tests.output.test_plan_views import fleet, mixed  # noqa: F401 (fixtures)
 
+HEAD: dict[str, Any] = {
+    "kind": KIND,
+    "version": VERSION,
+    "environment": "prod",
+    "selection": {"clusters": [], "regions": [], "apps": [], "labels": []},
+    "prune": False,
+    "spec_digest": "0" * 64,
+    "live_digest": "0" * 64,
+}
+
 
 def plain(text: str, **_: Any) -> str:
     return text
@@ -26,7 +36,7 @@ def show(root: Path, *args: str) -> Result:
 
 
 def saved(path: Path, plan: Plan) -> Path:
-    doc = {"kind": KIND, "version": VERSION, "environment": "prod", "plan": json.loads(json_view(plan))}
+    doc = {**HEAD, "plan": json.loads(json_view(plan))}
     path.write_text(json.dumps(doc))
     return path
 
@@ -50,8 +60,12 @@ def test_a_saved_plan_shows_as_plan_printed_it(tmp_path: Path, mixed: Plan) -> N
         ('{"kind": "envman-saved-plan", "version": 99}', "a saved plan of version 99; this envman reads 1"),
         ('{"kind": "envman-saved-plan", "version": 1}', "a saved plan without its plan"),
         (
-            '{"kind": "envman-saved-plan", "version": 1, "plan": {"waves": [{"clusters": 3}]}}',
-            "a saved plan whose plan is malformed",
+            json.dumps({**HEAD, "plan": {"waves": [{"name": "canary", "clusters": 3}]}}),
+            "not a saved plan (plan.waves.0.clusters: Input should be a valid list)",
+        ),
+        (  # what `sync --plan` would refuse, `show` refuses too
+            json.dumps({**HEAD, "selection": "x", "plan": {"waves": []}}),
+            "not a saved plan (selection: Input should be a valid dictionary",
         ),
     ],
 )

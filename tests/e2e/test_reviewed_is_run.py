@@ -115,6 +115,18 @@ def test_a_saved_plan_applies_only_what_it_shows(
     assert report(prod, tmp_path / "r.json")["result"] == "error"
     assert revisions(prod, "api") == before
 
+    assert prod.envman("plan", "prod", "--out", str(saved)).exit_code == 0
+    doc = json.loads(saved.read_text())
+    canary = doc["plan"]["waves"][0]["clusters"][0]["releases"]
+    next(r for r in canary if r["app"] == "api")["namespace"] = "kube-system"  # what a reviewer would see
+    saved.write_text(json.dumps(doc))
+    moved = prod.envman("sync", "prod", "--plan", str(saved))
+    assert moved.exit_code == 1
+    assert (
+        'release api on prod-use1-canary (wave canary): its namespace differs (saved "kube-system", now "api")'
+    ) in moved.stderr
+    assert revisions(prod, "api") == before
+
     prod.edit("environments/prod.yaml", *reversed(BUMP))
     quiet = tmp_path / "quiet.json"
     assert prod.envman("plan", "prod", "--out", str(quiet)).exit_code == 0  # 0 to upgrade
