@@ -22,6 +22,7 @@ from envman.kit.redact import Redactor, write_redacted
 from envman.plan.fleet import Fleet, resolve
 from envman.plan.secrets import Decrypt
 from envman.plan.select import Selection, select
+from envman.plan.waves import wave_problems
 from envman.spec.environment import Environment
 from envman.spec.loader import load_environment
 
@@ -73,7 +74,7 @@ class Application:
 
     def load(self, name: str) -> Environment:
         """Environment `name`; each of its warnings is passed to `warn` once per command."""
-        env = load_environment(self.root, name)
+        env = load_environment(self.root, name, more_checks=wave_problems)
         for warning in env.warnings:
             if warning not in self._warned:
                 self._warned.add(warning)

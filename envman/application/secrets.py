@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from envman.kit.redact import Redactor
-from envman.plan.cluster_state import LiveRelease
+from envman.plan.cluster_state import HIDDEN, LiveRelease
 from envman.plan.desired import DesiredRelease, desired_release
 from envman.plan.secrets import Decrypt, Resolved, require, resolve_secrets, short_secrets
 from envman.spec.environment import Environment
@@ -57,12 +57,13 @@ def resolve_releases(
 def learn_running_secrets(
     redactor: Redactor, env: Environment, app: str, revisions: Iterable[LiveRelease]
 ) -> None:
-    """What a release runs (or ran) at its app's secret paths is a secret too, whatever its
-    source holds now (rotated, unset, or not read, as by `status`): the sink learns it from
-    every revision read, so an image tag or URL built from it is never shown."""
-    paths = env.apps[app].secrets if app in env.apps else {}
+    """What a release runs (or ran) at a secret path (its app's now, or one the revision
+    recorded) is a secret too, whatever its source holds now (rotated, unset, not read as by
+    `status`, or gone from the spec): the sink learns it from every revision read, so an
+    image tag or URL built from it is never shown."""
+    current = list(env.apps[app].secrets) if app in env.apps else []
     for revision in revisions:
-        for path in paths:
+        for path in {*current, *revision.secret_paths} - {HIDDEN}:
             found, value = get_path(revision.values, path)
             if found and isinstance(value, str | int | float) and not isinstance(value, bool):
                 redactor.add([str(value)])

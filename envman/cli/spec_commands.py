@@ -11,6 +11,7 @@ from envman.cli.root import State, cli, pass_state, warn
 from envman.kit.errors import Problem, SpecError
 from envman.output.graph_views import VIEWS
 from envman.plan.fleet import graph_problems
+from envman.plan.waves import wave_problems
 from envman.spec.checks import unencrypted_secrets
 from envman.spec.loader import load_environments
 from envman.spec.schema import json_schema
@@ -26,7 +27,7 @@ def validate(state: State, environments: tuple[str, ...]) -> None:
     did you mean `image: {tag: x}`?), about a secret it can read here that is too short to
     redact cleanly, and about a file under secrets/ that is not encrypted with sops. Every
     command that loads an environment warns about dotted keys too."""
-    loaded = load_environments(state.root, environments)
+    loaded = load_environments(state.root, environments, more_checks=wave_problems)
     problems: list[Problem] = []
     for env in loaded.values():
         problems.extend(graph_problems(env))

@@ -124,3 +124,9 @@ def _duplicate_names(env: Environment, waves: list[Wave]) -> Iterator[Problem]:
                 f"wave name {wave.name!r} is used twice", env.value_at("rollout", "waves", index, "name")
             )
         seen.add(wave.name)
+
+
+def wave_problems(env: Environment) -> list[Problem]:
+    """Every wave assignment problem of `env` (none for a base: it has no waves of its own to
+    run); what the loader checks beside the references (`load_environments(more_checks=)`)."""
+    return [] if env.spec.abstract else plan_waves(env)[1]

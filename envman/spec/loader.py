@@ -5,7 +5,7 @@ Every problem found in a run is collected and raised together as one `SpecError`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,20 @@ from envman.spec.yamlsrc import Document, Locations, parse
 ENV_DIR = "environments"
 
 
+MoreChecks = Callable[[Environment], Iterable[Problem]]
+"""Checks of a typed environment that live above the spec (the waves' clusters and regions),
+run with its reference checks so that they are reported in the same round."""
+
+
 class _Repository:
     """The parsed files of one repository root, and the problems found so far."""
 
-    def __init__(self, root: Path, overrides: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, root: Path, overrides: Mapping[str, str] | None = None, more_checks: MoreChecks | None = None
+    ) -> None:
         self.root = root
         self.overrides = dict(overrides or {})
+        self.more_checks = more_checks
         self.problems: list[Problem] = []
         self.documents: dict[str, Document] = {}
         self._read_environment_files()
@@ -111,11 +119,14 @@ def find_root(start: Path) -> Path:
 
 
 def load_environments(
-    root: Path, names: Sequence[str] = (), overrides: Mapping[str, str] | None = None
+    root: Path,
+    names: Sequence[str] = (),
+    overrides: Mapping[str, str] | None = None,
+    more_checks: MoreChecks | None = None,
 ) -> dict[str, Environment]:
     """Load the named environments (all when none is named); raise every problem at once.
     `overrides` maps a file (relative to `root`) to the text to read instead of it."""
-    repo = _Repository(root, overrides)
+    repo = _Repository(root, overrides, more_checks)
     wanted = list(names) or sorted(repo.documents)
     for name in wanted:
         if name not in repo.documents and not _file_failed(repo, name):
@@ -156,9 +167,9 @@ def _concerns(repo: _Repository, problem: Problem, wanted: Sequence[str]) -> boo
     return path.stem in related
 
 
-def load_environment(root: Path, name: str) -> Environment:
+def load_environment(root: Path, name: str, more_checks: MoreChecks | None = None) -> Environment:
     """Load one environment that can be planned (not an abstract base)."""
-    env = load_environments(root, [name])[name]
+    env = load_environments(root, [name], more_checks=more_checks)[name]
     if env.spec.abstract:
         raise SpecError(
             [
@@ -183,7 +194,7 @@ def _load_one(repo: _Repository, name: str) -> Environment | None:
     try:
         spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        repo.problems.extend(problems_from(exc, EnvironmentSpec, locations))
+        repo.problems.extend(problems_from(exc, EnvironmentSpec, locations, data))
         return None
     env = Environment(
         name=name,
@@ -197,6 +208,8 @@ def _load_one(repo: _Repository, name: str) -> Environment | None:
     _read_charts(repo, env)
     _read_values_files(repo, env)
     repo.problems.extend(checks.check(env))
+    if repo.more_checks is not None:
+        repo.problems.extend(repo.more_checks(env))
     env.warnings.extend(dotted_keys(env))
     return env
 

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from envman.kit.errors import Problem
-from envman.kit.suggest import did_you_mean
+from envman.kit.suggest import closest, did_you_mean
 from envman.spec.environment import path_text
 from envman.spec.yamlsrc import Locations, Path_
 
 
-def problems_from(exc: ValidationError, model: type[BaseModel], locs: Locations) -> Iterator[Problem]:
-    """One problem per error of `exc`, located through `locs`."""
+def problems_from(
+    exc: ValidationError, model: type[BaseModel], locs: Locations, data: Mapping[str, Any] | None = None
+) -> Iterator[Problem]:
+    """One problem per error of `exc`, located through `locs`; `data` (what was validated)
+    lets a named entry that misses a key be matched with a sibling of a close name."""
     for error in exc.errors(include_url=False):
-        yield _problem(error, model, locs)
+        yield _problem(error, model, locs, data or {})
 
 
-def _problem(error: ErrorDetails, model: type[BaseModel], locs: Locations) -> Problem:
+def _problem(
+    error: ErrorDetails, model: type[BaseModel], locs: Locations, data: Mapping[str, Any]
+) -> Problem:
     path: Path_ = tuple(p for p in error["loc"] if p != "[key]")
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -32,12 +37,23 @@ def _problem(error: ErrorDetails, model: type[BaseModel], locs: Locations) -> Pr
         return Problem(f"unknown key {key!r}{where}{hint}", locs.key(path))
     if kind == "missing":
         where = path_text(path[:-1]) or "the top level"
-        return Problem(f"missing required key {str(path[-1])!r} in {where}", locs.key(path[:-1]))
+        hint = _sibling(path[:-1], data)
+        return Problem(f"missing required key {str(path[-1])!r} in {where}{hint}", locs.key(path[:-1]))
     message = _message(error)
     subject = path_text(path) or "document"
     if "[key]" in error["loc"]:
         return Problem(f"{subject}: {message}", locs.key(path))
     return Problem(f"{subject}: {message}", locs.value(path))
+
+
+def _sibling(path: Path_, data: Mapping[str, Any]) -> str:
+    """For an app that misses a key, an app of a close name (`wroker`: `worker`, maybe defined
+    in the base): the entry is likely a misspelt override, not a new app."""
+    if len(path) != 2 or path[0] != "apps" or not isinstance(data.get("apps"), Mapping):
+        return ""
+    name, siblings = str(path[1]), [str(k) for k in data["apps"] if k != path[1]]
+    match = closest(name, siblings)
+    return f"; a new entry, or did you mean {match!r}?" if match is not None else ""
 
 
 def _message(error: ErrorDetails) -> str:

@@ -248,3 +248,43 @@ def test_values_of_an_app_disabled_on_the_cluster_is_an_error() -> None:
     )
     assert result.exit_code == 1
     assert result.stderr == "error: app 'web' is not enabled on cluster 'prod-apse1' of prod\n"
+
+
+def test_validate_reports_references_and_waves_in_one_round(tmp_path: Path) -> None:
+    """A misspelt need, region override and wave cluster are reported together (the waves are
+    checked with the references, not after them)."""
+    prod = """
+clusters:
+  prod-use1: {region: us-east-1}
+  prod-euw1: {region: eu-west-1}
+apps:
+  api:
+    chart: charts/app
+    needs: [apii]
+    regions:
+      eu-west-2: {values: {replicas: 2}}
+rollout:
+  waves:
+    - {name: canary, clusters: [prod-use1-canry]}
+    - {name: rest, regions: [us-east-1, eu-west-1]}
+"""
+    write_repo(tmp_path, {"environments/prod.yaml": prod})
+    result = run("--no-color", "-C", str(tmp_path), "validate")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "error: environments/prod.yaml:7:13: unknown app 'apii' in apps.api.needs",
+        "error: environments/prod.yaml:9:7: unknown region 'eu-west-2' in apps.api.regions; did you mean 'eu-west-1'?",
+        "error: environments/prod.yaml:12:33: unknown cluster 'prod-use1-canry' in wave 'canary'; did you mean 'prod-use1'?",
+        "3 problems found",
+    ]
+
+
+def test_a_misspelt_app_override_is_matched_with_the_app_of_the_base(tmp_path: Path) -> None:
+    base = "abstract: true\napps:\n  worker: {chart: charts/app, namespace: jobs}\n"
+    prod = "extends: base\nclusters:\n  c1: {region: r1}\napps:\n  wroker: {values: {replicas: 2}}\n"
+    write_repo(tmp_path, {"environments/base.yaml": base, "environments/prod.yaml": prod})
+    result = run("--no-color", "-C", str(tmp_path), "validate", "prod")
+    assert result.exit_code == 1
+    assert (
+        "missing required key 'chart' in apps.wroker; a new entry, or did you mean 'worker'?"
+    ) in result.stderr, result.stderr

@@ -279,6 +279,10 @@ def test_a_secret_that_runs_is_never_shown_even_when_its_source_is_not_read(
         assert tag not in shown.output and "<redacted>" in shown.output, (args, shown.output)
     history_json = prod.envman("history", "prod", "--app", "api", "-o", "json")
     assert tag not in history_json.output and "<redacted>" in history_json.output
+    prod.edit("environments/prod.yaml", "      image.tag: {env: API_IMAGE_TAG}\n", "")  # no longer a secret
+    assert prod.envman("sync", "prod", "--cluster", "prod-use1-canary").exit_code == 0
+    ran = prod.envman("history", "prod", "--app", "api", "--cluster", "prod-use1-canary")
+    assert tag not in ran.output and "<redacted>" in ran.output, ran.output  # the path stays recorded
 
 
 def test_status_of_a_missing_deployment_says_missing(prod: Fleet) -> None:
