@@ -220,8 +220,9 @@ class EnvmanGroup(click.Group):
 def cli(ctx: click.Context, root: Path | None, no_color: bool, verbose: int, kubeconfig: Path | None) -> None:
     """Declarative environments of Helm releases across many Kubernetes clusters.
 
-    Exit codes: 0 success, 1 invalid input or error, 2 plan found changes
-    (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs approval.
+    Exit codes: 0 success, 1 invalid input or error, 2 plan, diff or status found changes
+    or drift (--detailed-exitcode), 3 rollout failed, 4 stopped before a wave that needs
+    approval.
     """
     from envman.adapters import run_dir
     from envman.spec.loader import find_root
