@@ -5,8 +5,8 @@ typed struct, so:
 - a value of the wrong JSON type is refused whatever the request asks (400, `json: cannot
   unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32`);
 - a field the struct does not have is refused under `fieldValidation=Strict` (what kubectl's
-  default `--validate=strict` and helm send: 400, `strict decoding error: unknown field
-  "spec.replicaz"`) and otherwise dropped: it is never stored;
+  default `--validate=strict` and helm 4's server-side apply send: 400, `strict decoding
+  error: unknown field "spec.replicaz"`) and otherwise dropped: it is never stored;
 - a null field is no field (`annotations:` left empty, as many charts render).
 
 The structs are the kubernetes client's models (`openapi_types`, `attribute_map`), the same

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from envman.sandbox.testing import RunningSandbox
 from tests.sandbox.conftest import ChartPath, Helm, deploy, history
@@ -122,3 +123,27 @@ def test_a_failing_hook_job_fails_the_upgrade(helm: Helm, chart: ChartPath, sand
     job = sandbox.sandbox.clusters["alpha"].api.store.get("batch/jobs", "apps", "web-migrate")
     assert job is not None and job["status"]["failed"] == 1
     assert [c["reason"] for c in job["status"]["conditions"]] == ["BackoffLimitExceeded"] * 2
+
+
+def test_a_chart_with_an_unknown_field_fails_as_on_a_real_cluster(
+    helm: Helm, sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    """helm 4's server-side apply asks for strict field validation: the API server refuses the
+    misspelt field. helm 3's update asks for none: the field is dropped, never stored."""
+    chart = tmp_path / "typo"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: typo\nversion: 0.1.0\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: typo}\nspec:\n  replicaz: 2\n"
+        "  selector: {matchLabels: {app: typo}}\n  template:\n    metadata: {labels: {app: typo}}\n"
+        '    spec: {containers: [{name: c, image: "nginx:1.27"}]}\n'
+    )
+    result = helm.run("install", "typo", str(chart), "-n", "default", check=False)
+    stored = sandbox.sandbox.clusters["alpha"].api.store.get("apps/deployments", "default", "typo")
+    if helm.major == 4:
+        assert result.returncode == 1
+        assert 'strict decoding error: unknown field "spec.replicaz"' in result.stderr
+        assert stored is None
+    else:
+        assert result.returncode == 0, result.stderr
+        assert stored is not None and "replicaz" not in stored["spec"]
