@@ -22,8 +22,9 @@ MIN_LINE = 8
 
 class Redactor:
     """Replaces known secret values in text, in every encoding output gives them: plain,
-    base64 (as in Secret data, also wrapped at 64 and 76 columns), JSON- and YAML-escaped,
-    and for a multi-line secret (a PEM key) each of its lines and its lines joined by spaces
+    base64 (as in Secret data, also wrapped at 64 and 76 columns, or inside a longer encoded
+    text), hex and upper- or lower-cased (a secret of 8 characters or more), JSON- and
+    YAML-escaped, and for a multi-line secret (a PEM key) each of its lines and its lines joined by spaces
     or escaped newlines. A secret is redacted whatever its length (`validate` warns about
     short ones)."""
 
@@ -50,6 +51,9 @@ def encodings(secret: str) -> set[str]:
     encoded = base64.b64encode(secret.encode()).decode()
     forms = {secret, encoded, json.dumps(secret)[1:-1], secret.replace("'", "''")}
     forms.update(_base64_inside(secret.encode()))
+    if len(secret) >= MIN_LINE:  # what a template's `upper`, `lower` or `printf "%x"` makes of it
+        hexed = secret.encode().hex()
+        forms.update({secret.upper(), secret.lower(), hexed, hexed.upper()})
     for width in (64, 76):
         forms.update(encoded[i : i + width] for i in range(0, len(encoded), width) if len(encoded) > width)
     lines = [line.strip() for line in secret.splitlines()]

@@ -85,3 +85,11 @@ def test_a_secret_inside_a_longer_base64_encoded_text_is_redacted(prefix: str, s
     assert shown.count(REDACTED) == 1, shown
     hidden = len(encoded) - len(shown.removeprefix("url: ").replace(REDACTED, ""))
     assert hidden >= 4 * len(secret) // 3 - 2  # every character only the secret decides
+
+
+def test_hex_and_case_changed_copies_of_a_secret_are_redacted() -> None:
+    secret = "demo-db-Secret"
+    redactor = Redactor([secret])
+    for shown in (secret.upper(), secret.lower(), secret.encode().hex(), secret.encode().hex().upper()):
+        assert redactor.text(f"x={shown};") == f"x={REDACTED};", shown
+    assert Redactor(["Ab1"]).text("AB1 ab1") == "AB1 ab1"  # too short to chase its copies
