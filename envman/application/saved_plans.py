@@ -111,6 +111,11 @@ def save(app: Application, planned: Planned, choice: Choice, prune: bool, path: 
 def read(path: Path, option: str = "--plan") -> dict[str, Any]:
     """The document of the saved plan at `path` (exit 1 with what is wrong when it is not
     one: unreadable, not JSON, or another file); `option` names where the path came from."""
+    return _checked(path, option)[0]
+
+
+def _checked(path: Path, option: str) -> tuple[dict[str, Any], _File]:
+    """The saved plan at `path`, as read and as validated once (see `read`)."""
     hint = "`envman plan ENV --out FILE` saves one"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -129,18 +134,18 @@ def read(path: Path, option: str = "--plan") -> dict[str, Any]:
     if not isinstance(doc.get("plan"), dict) or not isinstance(doc["plan"].get("waves"), list):
         raise EnvmanError(f"{option} {path}: a saved plan without its plan; {hint}")
     try:
-        _File.model_validate(doc)
+        file = _File.model_validate(doc)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
         raise EnvmanError(f"{option} {path}: not a saved plan ({where}: {first['msg']}); {hint}") from exc
-    return doc
+    return doc, file
 
 
 def load(path: Path, environment: str) -> SavedPlan:
     """The saved plan in `path` for `sync --plan`; a file that is not one is a clear error
     (never a traceback), naming the first part that is wrong."""
-    file = _File.model_validate(read(path))
+    file = _checked(path, "--plan")[1]
     if file.environment != environment:
         raise EnvmanError(f"--plan {path} is a plan of {file.environment}, not of {environment}")
     selection = file.selection

@@ -24,8 +24,8 @@ class Redactor:
     """Replaces known secret values in text, in every encoding output gives them: plain,
     base64 (as in Secret data, also wrapped at 64 and 76 columns, or inside a longer encoded
     text), hex and upper- or lower-cased (a secret of 8 characters or more), JSON- and
-    YAML-escaped, and for a multi-line secret (a PEM key) each of its lines and its lines joined by spaces
-    or escaped newlines. A secret is redacted whatever its length (`validate` warns about
+    YAML-escaped, and for a multi-line secret (a PEM key) each of its lines and its lines
+    joined by spaces or escaped newlines. A secret is redacted whatever its length (`validate` warns about
     short ones)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:

@@ -54,7 +54,7 @@ class _Decoding:
             return value
         return self.struct(value, kind, path, owner)
 
-    def struct(self, value: Any, model: str, path: str = "", owner: str = "") -> Any:
+    def struct(self, value: Any, model: str, path: str = "", owner: str = "") -> Obj:
         if not isinstance(value, dict):
             self._refuse(value, _go_name(model), path, owner)
         types, json_names = _fields(model)
@@ -85,9 +85,10 @@ class _Decoding:
         }
 
     def _scalar(self, value: Any, kind: str, path: str, owner: str, field: str) -> Any:
-        number = isinstance(value, int | float) and not isinstance(value, bool)
+        integer = isinstance(value, int) and not isinstance(value, bool)
+        number = integer or isinstance(value, float)
         fits = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
+            "int": integer,
             "float": number,
             "bool": isinstance(value, bool),
         }.get(kind, isinstance(value, str) or (number and field in QUANTITIES))
@@ -123,7 +124,7 @@ def decoded(rtype: ResourceType, obj: Obj, validation: str | None) -> Obj:
     decoding = _Decoding(rtype)
     result = decoding.struct(obj, model)
     decoding.check_unknown(validation)
-    return dict(result)
+    return result
 
 
 def without_nulls(value: Any, field: str = "") -> Any:

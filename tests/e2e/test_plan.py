@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import PROD_CLUSTERS, SECRETS, Fleet
+from tests.output.test_status_views import STATUS_HEADERS
 
 pytestmark = pytest.mark.helm
 ORDER = ["platform-crds", "postgres", "api", "worker", "web"]
@@ -180,20 +181,6 @@ def test_diff_and_status_show_hand_made_drift(prod: Fleet) -> None:
     assert (rows["web"]["state"], rows["web"]["healthy"]) == ("in-sync", True), rows
 
 
-_STATUS_HEADERS = [
-    "CLUSTER",
-    "RELEASE",
-    "CHART",
-    "APP",
-    "REV",
-    "STATUS",
-    "HEALTH",
-    "STATE",
-    "COMMIT",
-    "IMAGES",
-]
-
-
 def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
     prod.apply("prod-euw1-b")
     prod.sandbox.fail("prod-euw1-b", "web")
@@ -209,7 +196,7 @@ def test_status_reports_unhealthy_workloads(prod: Fleet) -> None:
         "image.tag=bad",
     )
     text = prod.envman("status", "prod", "--cluster", "prod-euw1-b").stdout
-    assert text.splitlines()[0].split() == _STATUS_HEADERS
+    assert text.splitlines()[0].split() == STATUS_HEADERS
     web = text[re.search(r"^prod-euw1-b\s+web\s", text, re.MULTILINE).start() :]  # type: ignore[union-attr]
     assert re.search(r"\sunhealthy\s+differs\s", web.splitlines()[0]), text
     assert "    differs: image.tag: " in web and "ghcr.io/example/web:bad" in web.splitlines()[0]

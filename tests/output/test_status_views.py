@@ -20,6 +20,21 @@ MANIFEST = (
 )
 
 
+STATUS_HEADERS = [
+    "CLUSTER",
+    "RELEASE",
+    "CHART",
+    "APP",
+    "REV",
+    "STATUS",
+    "HEALTH",
+    "STATE",
+    "COMMIT",
+    "IMAGES",
+]
+"""The columns of `envman status`, in order (tests/e2e/test_plan.py reads them too)."""
+
+
 def installed(cluster: str, app: str, **changes: Any) -> ReleasePlan:
     plan = release(cluster, app)
     assert plan.live is not None
@@ -55,18 +70,7 @@ def test_a_table_with_a_header_the_app_version_images_and_what_differs() -> None
     rows = [status_row(r, [] if r.live else None) for r in releases]
     lines = status_text(rows, releases, [], plain).splitlines()
 
-    assert lines[0].split() == [
-        "CLUSTER",
-        "RELEASE",
-        "CHART",
-        "APP",
-        "REV",
-        "STATUS",
-        "HEALTH",
-        "STATE",
-        "COMMIT",
-        "IMAGES",
-    ]
+    assert lines[0].split() == STATUS_HEADERS
     assert lines[1].split() == [
         "c1",
         "web",
